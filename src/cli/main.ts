@@ -1,0 +1,73 @@
+import { randomBytes } from "node:crypto";
+import { CommanderError } from "commander";
+import { HookctlError } from "../errors.js";
+import type { CliContext } from "./context.js";
+import { createProgram } from "./program.js";
+
+/**
+ * Parse argv, run one command, and turn whatever happened into an exit code.
+ * This is the one error boundary: nothing below it prints errors or exits.
+ */
+export async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const result = { exitCode: 0 };
+  const program = createProgram(ctx, result);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return result.exitCode;
+  } catch (error) {
+    return reportError(error, ctx);
+  }
+}
+
+function reportError(error: unknown, ctx: CliContext): number {
+  const debug = ctx.env.HOOKCTL_DEBUG === "1";
+  if (error instanceof CommanderError) {
+    // Help and --version arrive here as "errors" with exit code 0; commander already printed them.
+    if (error.exitCode === 0) return 0;
+    // Commander printed its message through outputError (see program.ts).
+    return 2;
+  }
+  if (error instanceof HookctlError) {
+    const hint = error.hint ? ` — ${error.hint}` : "";
+    ctx.stderr.write(`hookctl: ${error.message}${hint}\n`);
+    if (debug && error.stack) ctx.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.stderr.write(
+    `hookctl: unexpected error: ${message} — this is a bug; rerun with HOOKCTL_DEBUG=1 and report it\n`,
+  );
+  if (debug && error instanceof Error && error.stack) ctx.stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+function processContext(signal: AbortSignal): CliContext {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => Date.now(),
+    randomBytes: (size) => randomBytes(size),
+    signal,
+  };
+}
+
+/** The binary's entry: wires process signals and exits with the command's code. */
+export async function main(): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    // A second signal means "stop now": leases expire and are reclaimed, nothing is lost.
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  // A closed pipe (e.g. `hookctl log | head`) is not an error worth a stack trace.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+  });
+  const code = await run(process.argv.slice(2), processContext(controller.signal));
+  process.exit(code);
+}

@@ -1,0 +1,37 @@
+import { UsageError } from "../errors.js";
+import type { CliContext } from "./context.js";
+import { readFileArg } from "./payload.js";
+
+export interface SecretFlags {
+  secret?: string[];
+  secretFile?: string;
+}
+
+/**
+ * Secrets in priority order: --secret flags, then --secret-file (one per line), then
+ * HOOKCTL_SECRET (space-separated). Env and file keep secrets off argv and out of `ps`.
+ */
+export function collectSecrets(flags: SecretFlags, ctx: CliContext): string[] {
+  const secrets: string[] = [...(flags.secret ?? [])];
+  if (flags.secretFile) {
+    const lines = readFileArg(flags.secretFile, ctx, "secret file")
+      .toString("utf8")
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== "" && !line.startsWith("#"));
+    if (lines.length === 0)
+      throw new UsageError(`secret file ${flags.secretFile} holds no secret`, "put one secret per line");
+    secrets.push(...lines);
+  }
+  if (secrets.length === 0 && ctx.env.HOOKCTL_SECRET) {
+    secrets.push(...ctx.env.HOOKCTL_SECRET.split(/\s+/).filter(Boolean));
+  }
+  return secrets;
+}
+
+/** `whsec_Ab12…`: enough to tell secrets apart, never enough to use one. */
+export function maskSecret(secret: string): string {
+  const prefix = /^(whsec_|whsk_|whpk_)/.exec(secret)?.[1] ?? "";
+  const rest = secret.slice(prefix.length);
+  return `${prefix}${rest.slice(0, 4)}…`;
+}

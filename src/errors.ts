@@ -1,0 +1,37 @@
+/**
+ * Errors that carry their own exit code. The CLI entry is the only place that turns them into
+ * output and an exit status; everything else throws them or returns data.
+ */
+export class HookctlError extends Error {
+  readonly exitCode: number;
+  /** What the user can do next, printed after an em dash. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { exitCode: number; hint?: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.exitCode = options.exitCode;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad flags, arguments or input files: exit 2. */
+export class UsageError extends HookctlError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super(message, { exitCode: 2, hint, cause });
+  }
+}
+
+/** The user interrupted (SIGINT/SIGTERM): exit 130. */
+export class InterruptedError extends HookctlError {
+  constructor(message = "interrupted") {
+    super(message, { exitCode: 130 });
+  }
+}
+
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  interrupted: 130,
+} as const;

@@ -1,0 +1,139 @@
+import type { Db } from "./open.js";
+import { toDelivery } from "./rows.js";
+import type { AttemptRecord, DeliveryRow } from "./types.js";
+
+/** What happens to a delivery once an attempt finished. */
+export type NextState =
+  | { status: "succeeded" }
+  | { status: "pending"; nextAttemptAt: number }
+  | { status: "dead" };
+
+export interface ClaimOptions {
+  now: number;
+  /** The lease lasts until now + leaseMs; renew it while a long attempt runs. */
+  leaseMs: number;
+  token: string;
+}
+
+/**
+ * Claiming and completing deliveries under a lease. Each call is one short write transaction;
+ * no HTTP ever happens inside one. A lease token guards completion so that a scheduler whose
+ * lease expired (and was reclaimed by another) can never overwrite the newer result.
+ */
+export class Leases {
+  private readonly claimDueStmt;
+  private readonly claimByIdStmt;
+  private readonly renewStmt;
+  private readonly releaseStmt;
+  private readonly reclaimStmt;
+  private readonly insertAttemptStmt;
+  private readonly completeStmt;
+
+  constructor(private readonly db: Db) {
+    this.claimDueStmt = db.prepare(`
+      UPDATE deliveries SET status = 'in_flight', lease_token = @token, lease_expires_at = @expires, updated_at = @now
+      WHERE id IN (
+        SELECT id FROM deliveries
+        WHERE status = 'pending' AND next_attempt_at <= @now
+        ORDER BY next_attempt_at LIMIT @limit
+      )
+      RETURNING *`);
+    this.claimByIdStmt = db.prepare(`
+      UPDATE deliveries SET status = 'in_flight', lease_token = @token, lease_expires_at = @expires, updated_at = @now
+      WHERE id = @id AND status = 'pending'
+      RETURNING *`);
+    this.renewStmt = db.prepare(`
+      UPDATE deliveries SET lease_expires_at = @expires
+      WHERE id = @id AND status = 'in_flight' AND lease_token = @token`);
+    this.releaseStmt = db.prepare(`
+      UPDATE deliveries SET status = 'pending', lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+      WHERE id = @id AND status = 'in_flight' AND lease_token = @token`);
+    this.reclaimStmt = db.prepare(`
+      UPDATE deliveries SET status = 'pending', lease_token = NULL, lease_expires_at = NULL, updated_at = @now,
+        next_attempt_at = MIN(COALESCE(next_attempt_at, @now), @now)
+      WHERE status = 'in_flight' AND lease_expires_at <= @now`);
+    this.insertAttemptStmt = db.prepare(`
+      INSERT INTO attempts (delivery_id, number, trigger, url, request_headers, started_at, duration_ms,
+        status_code, response_headers, response_body, response_truncated, error_class, error_message)
+      VALUES (@deliveryId, @number, @trigger, @url, @requestHeaders, @startedAt, @durationMs,
+        @statusCode, @responseHeaders, @responseBody, @responseTruncated, @errorClass, @errorMessage)`);
+    this.completeStmt = db.prepare(`
+      UPDATE deliveries SET
+        status = @status, lease_token = NULL, lease_expires_at = NULL,
+        attempt_count = attempt_count + 1, schedule_attempts = schedule_attempts + 1,
+        next_attempt_at = @nextAttemptAt, next_trigger = 'scheduled',
+        last_status_code = @statusCode, last_error_class = @errorClass, last_error = @errorMessage,
+        updated_at = @now, completed_at = @completedAt
+      WHERE id = @id AND status = 'in_flight' AND lease_token = @token`);
+  }
+
+  /** Lease up to `limit` due deliveries, earliest first. */
+  claimDue(options: ClaimOptions & { limit: number }): DeliveryRow[] {
+    const rows = this.claimDueStmt.all({
+      token: options.token,
+      expires: options.now + options.leaseMs,
+      now: options.now,
+      limit: options.limit,
+    }) as Record<string, unknown>[];
+    return rows.map(toDelivery);
+  }
+
+  /** Lease one pending delivery whether or not it is due (send's first attempt, a manual retry). */
+  claimById(id: string, options: ClaimOptions): DeliveryRow | undefined {
+    const row = this.claimByIdStmt.get({
+      id,
+      token: options.token,
+      expires: options.now + options.leaseMs,
+      now: options.now,
+    });
+    return row ? toDelivery(row as Record<string, unknown>) : undefined;
+  }
+
+  renew(id: string, token: string, expiresAt: number): boolean {
+    return this.renewStmt.run({ id, token, expires: expiresAt }).changes === 1;
+  }
+
+  /** Give back a claimed delivery that was never attempted (shutdown before it started). */
+  release(id: string, token: string, now: number): boolean {
+    return this.releaseStmt.run({ id, token, now }).changes === 1;
+  }
+
+  /**
+   * Leases whose holder died: back to pending and due now. The attempt that was in flight may
+   * have reached the receiver; it will see the same delivery id again (at-least-once).
+   */
+  reclaimExpired(now: number): number {
+    return this.reclaimStmt.run({ now }).changes;
+  }
+
+  /**
+   * Record the attempt and move the delivery on, atomically, only if `token` still holds the
+   * lease. Returns false for a stale holder: nothing is written.
+   */
+  complete(token: string, attempt: AttemptRecord, next: NextState, now: number): boolean {
+    return this.db
+      .transaction(() => {
+        const updated = this.completeStmt.run({
+          id: attempt.deliveryId,
+          token,
+          status: next.status,
+          nextAttemptAt: next.status === "pending" ? next.nextAttemptAt : null,
+          statusCode: attempt.statusCode,
+          errorClass: attempt.errorClass,
+          errorMessage: attempt.errorMessage,
+          now,
+          completedAt: next.status === "pending" ? null : now,
+        });
+        if (updated.changes !== 1) return false;
+        this.insertAttemptStmt.run({
+          ...attempt,
+          requestHeaders: JSON.stringify(attempt.requestHeaders),
+          responseHeaders: attempt.responseHeaders ? JSON.stringify(attempt.responseHeaders) : null,
+          responseBody: attempt.responseBody ? Buffer.from(attempt.responseBody) : null,
+          responseTruncated: attempt.responseTruncated ? 1 : 0,
+        });
+        return true;
+      })
+      .immediate();
+  }
+}

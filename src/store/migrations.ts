@@ -1,0 +1,108 @@
+/**
+ * Forward-only schema migrations. Migration N brings the log to `PRAGMA user_version = N`; each
+ * runs in its own transaction. Never edit a shipped migration: add the next one.
+ *
+ * Times are integer milliseconds since the epoch. Ids are prefixed ULIDs (time-sortable), so
+ * ordering by id is ordering by creation.
+ */
+export const migrations: readonly string[] = [
+  // 1: events, endpoints and their secrets, deliveries, attempts, received requests.
+  `
+  CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    body BLOB NOT NULL,
+    content_type TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE endpoints (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    scheme TEXT NOT NULL DEFAULT 'hookctl',
+    rate_per_second REAL,
+    concurrency INTEGER,
+    timeout_ms INTEGER,
+    policy TEXT,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE endpoint_secrets (
+    id INTEGER PRIMARY KEY,
+    endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER
+  ) STRICT;
+  CREATE INDEX endpoint_secrets_by_endpoint ON endpoint_secrets(endpoint_id, created_at);
+
+  CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL REFERENCES events(id),
+    endpoint_id TEXT REFERENCES endpoints(id) ON DELETE SET NULL,
+    url TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    extra_headers TEXT NOT NULL DEFAULT '{}',
+    policy TEXT NOT NULL,
+    timeout_ms INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'in_flight', 'succeeded', 'dead')),
+    attempt_count INTEGER NOT NULL DEFAULT 0,
+    schedule_attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    next_trigger TEXT NOT NULL DEFAULT 'initial' CHECK (next_trigger IN ('initial', 'scheduled', 'manual')),
+    lease_token TEXT,
+    lease_expires_at INTEGER,
+    last_status_code INTEGER,
+    last_error_class TEXT,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    completed_at INTEGER
+  ) STRICT;
+  CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX deliveries_leased ON deliveries(lease_expires_at) WHERE status = 'in_flight';
+  CREATE INDEX deliveries_by_status ON deliveries(status, id);
+  CREATE INDEX deliveries_by_event ON deliveries(event_id);
+  CREATE INDEX deliveries_by_endpoint ON deliveries(endpoint_id, id);
+
+  CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    trigger TEXT NOT NULL CHECK (trigger IN ('initial', 'scheduled', 'manual')),
+    url TEXT NOT NULL,
+    request_headers TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    duration_ms REAL NOT NULL,
+    status_code INTEGER,
+    response_headers TEXT,
+    response_body BLOB,
+    response_truncated INTEGER NOT NULL DEFAULT 0,
+    error_class TEXT,
+    error_message TEXT,
+    UNIQUE (delivery_id, number)
+  ) STRICT;
+
+  CREATE TABLE received (
+    id TEXT PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    body BLOB NOT NULL,
+    delivery_id TEXT,
+    event_type TEXT,
+    verification TEXT NOT NULL CHECK (verification IN ('verified', 'invalid', 'unverified')),
+    verification_reason TEXT,
+    scheme TEXT,
+    duplicate INTEGER NOT NULL DEFAULT 0,
+    response_status INTEGER,
+    injected TEXT,
+    duration_ms REAL
+  ) STRICT;
+  CREATE INDEX received_by_delivery ON received(delivery_id);
+  `,
+];
+
+export const schemaVersion = migrations.length;

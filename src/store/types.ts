@@ -1,0 +1,64 @@
+export type DeliveryStatus = "pending" | "in_flight" | "succeeded" | "dead";
+export const deliveryStatuses: readonly DeliveryStatus[] = ["pending", "in_flight", "succeeded", "dead"];
+
+/** Why an attempt ran: the first one, a retry from the schedule, or a person's requeue. */
+export type AttemptTrigger = "initial" | "scheduled" | "manual";
+
+export type ErrorClass = "dns" | "refused" | "reset" | "timeout" | "tls" | "http";
+
+export interface EventRow {
+  id: string;
+  type: string;
+  body: Buffer;
+  contentType: string;
+  createdAt: number;
+}
+
+export interface DeliveryRow {
+  /** Also the X-Webhook-Delivery-ID header: stable across every attempt. */
+  id: string;
+  eventId: string;
+  endpointId: string | null;
+  url: string;
+  scheme: string;
+  extraHeaders: Record<string, string>;
+  /** The retry policy recorded at creation, as JSON (see delivery/policy.ts). */
+  policy: string;
+  timeoutMs: number;
+  status: DeliveryStatus;
+  /** Every attempt ever made. */
+  attemptCount: number;
+  /** Attempts since the delivery was created or last requeued: what the retry policy counts. */
+  scheduleAttempts: number;
+  nextAttemptAt: number | null;
+  nextTrigger: AttemptTrigger;
+  leaseToken: string | null;
+  leaseExpiresAt: number | null;
+  lastStatusCode: number | null;
+  lastErrorClass: ErrorClass | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+}
+
+/** One HTTP attempt as it happened; attempts are append-only. */
+export interface AttemptRecord {
+  deliveryId: string;
+  number: number;
+  trigger: AttemptTrigger;
+  url: string;
+  requestHeaders: Record<string, string>;
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: Uint8Array | null;
+  responseTruncated: boolean;
+  errorClass: ErrorClass | null;
+  errorMessage: string | null;
+}
+
+export interface AttemptRow extends AttemptRecord {
+  id: number;
+}
