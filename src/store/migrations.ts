@@ -44,6 +44,7 @@ export const migrations: readonly string[] = [
     url TEXT NOT NULL,
     scheme TEXT NOT NULL,
     extra_headers TEXT NOT NULL DEFAULT '{}',
+    secrets TEXT,
     policy TEXT NOT NULL,
     timeout_ms INTEGER NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('pending', 'in_flight', 'succeeded', 'dead')),

@@ -11,6 +11,7 @@ export function toDelivery(raw: Raw): DeliveryRow {
     url: raw.url as string,
     scheme: raw.scheme as string,
     extraHeaders: JSON.parse(raw.extra_headers as string) as Record<string, string>,
+    secrets: raw.secrets ? (JSON.parse(raw.secrets as string) as string[]) : null,
     policy: raw.policy as string,
     timeoutMs: raw.timeout_ms as number,
     status: raw.status as DeliveryRow["status"],

@@ -22,6 +22,11 @@ export interface DeliveryRow {
   url: string;
   scheme: string;
   extraHeaders: Record<string, string>;
+  /**
+   * Secrets given with --secret for a bare-URL delivery, so retries sign the same way. Null for
+   * endpoint deliveries: those read the endpoint's current secrets at each attempt (rotation).
+   */
+  secrets: string[] | null;
   /** The retry policy recorded at creation, as JSON (see delivery/policy.ts). */
   policy: string;
   timeoutMs: number;
