@@ -10,8 +10,8 @@ import { createProgram } from "./program.js";
  */
 export async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const result = { exitCode: 0 };
-  const program = createProgram(ctx, result);
   try {
+    const program = await createProgram(ctx, result, argv);
     await program.parseAsync([...argv], { from: "user" });
     return result.exitCode;
   } catch (error) {

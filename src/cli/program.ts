@@ -1,17 +1,5 @@
 import { Command } from "commander";
-import { registerBackoff } from "./commands/backoff.js";
-import { registerCompletion } from "./commands/completion.js";
-import { registerDemo } from "./commands/demo.js";
-import { registerDlq } from "./commands/dlq.js";
-import { registerEndpoint } from "./commands/endpoint.js";
-import { registerInspect } from "./commands/inspect.js";
-import { registerListen } from "./commands/listen.js";
-import { registerLog } from "./commands/log.js";
-import { registerReplay } from "./commands/replay.js";
-import { registerSecret } from "./commands/secret.js";
-import { registerSend } from "./commands/send.js";
-import { registerSign } from "./commands/sign.js";
-import { registerVerify } from "./commands/verify.js";
+import { UsageError } from "../errors.js";
 import type { CliContext } from "./context.js";
 import { packageVersion } from "./version.js";
 
@@ -23,27 +11,116 @@ export interface CommandHost {
 
 export type RegisterCommand = (program: Command, host: CommandHost) => void;
 
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<RegisterCommand>;
+}
+
 /**
- * Command definitions are cheap (flags and help only); each action imports its handler lazily so
- * that `sign` and `verify` never load SQLite, undici, Ink or React.
+ * Every command, with the one-line summary the root help shows. Only the command being run has
+ * its definition loaded, and each definition imports its handler lazily: start-up is part of the
+ * product, and `verify` in a CI loop must not pay for the other twelve commands.
  */
-const commands: RegisterCommand[] = [
-  registerSign,
-  registerVerify,
-  registerSecret,
-  registerSend,
-  registerEndpoint,
-  registerLog,
-  registerReplay,
-  registerDlq,
-  registerInspect,
-  registerListen,
-  registerBackoff,
-  registerDemo,
-  registerCompletion,
+const commandIndex: readonly CommandEntry[] = [
+  {
+    name: "sign",
+    summary: "print the signature headers for a payload",
+    load: async () => (await import("./commands/sign.js")).registerSign,
+  },
+  {
+    name: "verify",
+    summary: "check a payload against its signature headers",
+    load: async () => (await import("./commands/verify.js")).registerVerify,
+  },
+  {
+    name: "secret",
+    summary: "generate signing secrets",
+    load: async () => (await import("./commands/secret.js")).registerSecret,
+  },
+  {
+    name: "send",
+    summary: "persist, sign and deliver test events",
+    load: async () => (await import("./commands/send.js")).registerSend,
+  },
+  {
+    name: "replay",
+    summary: "run the retry schedule, or requeue stored deliveries",
+    load: async () => (await import("./commands/replay.js")).registerReplay,
+  },
+  {
+    name: "log",
+    summary: "list deliveries, their attempts and received requests",
+    load: async () => (await import("./commands/log.js")).registerLog,
+  },
+  {
+    name: "dlq",
+    summary: "dead letters: list, show, requeue, purge",
+    load: async () => (await import("./commands/dlq.js")).registerDlq,
+  },
+  {
+    name: "inspect",
+    summary: "browse and requeue dead letters in a terminal UI",
+    load: async () => (await import("./commands/inspect.js")).registerInspect,
+  },
+  {
+    name: "listen",
+    summary: "run a local receiver that verifies, dedupes and captures",
+    load: async () => (await import("./commands/listen.js")).registerListen,
+  },
+  {
+    name: "endpoint",
+    summary: "manage named endpoints and their secrets",
+    load: async () => (await import("./commands/endpoint.js")).registerEndpoint,
+  },
+  {
+    name: "backoff",
+    summary: "print the retry schedule a policy gives",
+    load: async () => (await import("./commands/backoff.js")).registerBackoff,
+  },
+  {
+    name: "demo",
+    summary: "see the whole loop run against a flaky local receiver",
+    load: async () => (await import("./commands/demo.js")).registerDemo,
+  },
+  {
+    name: "completion",
+    summary: "print a shell completion script",
+    load: async () => (await import("./commands/completion.js")).registerCompletion,
+  },
 ];
 
-export function createProgram(ctx: CliContext, result: { exitCode: number }): Command {
+export const commandNames: readonly string[] = commandIndex.map((entry) => entry.name);
+
+/** Root options that take a value, so the word after them is not a command name. */
+const rootValueOptions = new Set(["--db"]);
+
+/** The command argv asks for (skipping root options), if it names one we know. */
+export function requestedCommand(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (rootValueOptions.has(word)) {
+      i++;
+      continue;
+    }
+    if (word.startsWith("-")) continue;
+    if (word === "help") return argv[i + 1];
+    return word;
+  }
+  return undefined;
+}
+
+export interface ProgramOptions {
+  /** Load every command's definition (completion scripts describe them all). */
+  full?: boolean;
+}
+
+export async function createProgram(
+  ctx: CliContext,
+  result: { exitCode: number },
+  argv: readonly string[],
+  options: ProgramOptions = {},
+): Promise<Command> {
   const program = new Command("hookctl")
     .description("Sign, verify, send, replay, receive and inspect webhooks.")
     .version(packageVersion(), "-V, --version", "print the version")
@@ -70,7 +147,22 @@ export function createProgram(ctx: CliContext, result: { exitCode: number }): Co
       result.exitCode = code;
     },
   };
-  for (const register of commands) register(program, host);
+  const wanted = requestedCommand(argv);
+  for (const entry of commandIndex) {
+    if (options.full || entry.name === wanted) {
+      (await entry.load())(program, host);
+    } else {
+      // Listed in help and suggestions; never run, since asking for it loads the real one.
+      program
+        .command(entry.name)
+        .description(entry.summary)
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .action(() => {
+          throw new UsageError(`hookctl ${entry.name} could not be loaded`);
+        });
+    }
+  }
   return program;
 }
 

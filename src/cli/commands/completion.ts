@@ -1,13 +1,26 @@
-import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { type Command, Option } from "commander";
 import type { CommandHost } from "../program.js";
 
-// PLACEHOLDER: replaced by the real definition.
-export function registerCompletion(program: Command, _host: CommandHost): void {
+export function registerCompletion(program: Command, host: CommandHost): void {
   program
     .command("completion")
-    .description("(not built yet)")
-    .action(() => {
-      throw new UsageError("hookctl completion is not built yet");
+    .description("print a shell completion script (commands, flags, endpoint and fixture names)")
+    .argument("[shell]", "bash, zsh or fish")
+    .addOption(
+      new Option("--list <kind>", "print completion candidates (used by the scripts)")
+        .choices(["endpoints", "fixtures", "schemes", "statuses"])
+        .hideHelp(),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  eval "$(hookctl completion bash)"        # add to ~/.bashrc
+  eval "$(hookctl completion zsh)"         # add to ~/.zshrc
+  hookctl completion fish | source         # add to ~/.config/fish/config.fish`,
+    )
+    .action(async (shell: string | undefined, options: { list?: string }, command: Command) => {
+      const { runCompletion } = await import("../actions/completion.js");
+      host.setExitCode(await runCompletion(shell, options, command, host.ctx));
     });
 }
