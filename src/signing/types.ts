@@ -58,4 +58,19 @@ export type VerifyResult =
       outcome: "unverifiable";
       scheme: SchemeName | null;
       reason: string;
+      /** Why, for callers that suggest a next step (never match on `reason`'s text). */
+      code?: UnverifiableCode;
     };
+
+/**
+ * no-secret: none given. no-signature: no signature header (auto: none of any scheme).
+ * ambiguous: auto saw several schemes' headers. missing-header: the scheme needs another header
+ * (id, timestamp). bad-secret: a secret this scheme cannot use. unknown-scheme: not a scheme.
+ */
+export type UnverifiableCode =
+  | "no-secret"
+  | "no-signature"
+  | "ambiguous"
+  | "missing-header"
+  | "bad-secret"
+  | "unknown-scheme";

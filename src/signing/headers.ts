@@ -1,0 +1,44 @@
+/**
+ * Case-insensitive header lookup over a plain record; names passed to get/has are lower-case.
+ * Lookups try the exact key first, which is what Node's http module, HTTP/2 and most dumps give;
+ * only a miss builds the lower-cased copy. Verify runs once per message in a batch, so the
+ * common path allocates nothing.
+ */
+export class HeaderMap {
+  private lowered: Map<string, string> | undefined;
+
+  constructor(private readonly headers: Record<string, string>) {}
+
+  get(name: string): string | undefined {
+    const exact = Object.hasOwn(this.headers, name) ? this.headers[name] : undefined;
+    return typeof exact === "string" ? exact : this.all().get(name);
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** Every header name, lower-cased. */
+  names(): string[] {
+    return [...this.all().keys()];
+  }
+
+  get size(): number {
+    return this.all().size;
+  }
+
+  private all(): Map<string, string> {
+    if (!this.lowered) {
+      this.lowered = new Map();
+      for (const name of Object.keys(this.headers)) {
+        const value = this.headers[name];
+        if (typeof value === "string") this.lowered.set(name.toLowerCase(), value);
+      }
+    }
+    return this.lowered;
+  }
+}
+
+export function headerMap(headers: Record<string, string>): HeaderMap {
+  return new HeaderMap(headers);
+}
