@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { UsageError } from "../errors.js";
@@ -44,7 +44,7 @@ export function openDb(path: string, options: OpenOptions = {}): Db {
 
 function prepareFile(path: string, mustExist: boolean): void {
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    makeParents(dirname(path));
     // Create the file ourselves so it is 0600 from the first byte; SQLite would use the umask.
     if (!mustExist) closeSync(openSync(path, "a", 0o600));
   } catch (error) {
@@ -54,6 +54,19 @@ function prepareFile(path: string, mustExist: boolean): void {
       error,
     );
   }
+}
+
+/**
+ * mkdir -p, one level at a time: Node 20's recursive mkdirSync never returns for some paths
+ * (e.g. under /proc), and a hung CLI is worse than a clear error.
+ */
+function makeParents(dir: string): void {
+  const missing: string[] = [];
+  for (let current = dir; !existsSync(current); current = dirname(current)) {
+    if (dirname(current) === current) break;
+    missing.unshift(current);
+  }
+  for (const level of missing) mkdirSync(level, { mode: 0o700 });
 }
 
 /** Bring the schema up to date, one transaction per migration; refuse logs from a newer hookctl. */
@@ -68,6 +81,8 @@ export function migrate(db: Db, path = "the delivery log"): void {
   for (let version = current; version < schemaVersion; version++) {
     const sql = migrations[version] as string;
     db.transaction(() => {
+      // Another process may have run this migration while we waited for the write lock.
+      if ((db.pragma("user_version", { simple: true }) as number) > version) return;
       db.exec(sql);
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();

@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
@@ -45,6 +45,10 @@ describe("openDb", () => {
       "future",
     ]);
     after.close();
+  });
+
+  it.runIf(existsSync("/proc/self"))("fails fast (no hang) for a path under /proc", () => {
+    expect(() => openDb("/proc/hookctl-nope/x.db")).toThrow(/cannot create the delivery log/);
   });
 
   it("says where when the log path cannot be created", () => {
