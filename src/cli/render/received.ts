@@ -1,0 +1,227 @@
+import type { ReceiverSummary, RequestEvent } from "../../receiver/types.js";
+import type { ReceivedRow, ReceivedSummaryRow } from "../../store/received.js";
+import type { Styles } from "../output.js";
+
+/** What one line needs, whether the request just arrived (listen) or was stored (log received). */
+export interface RequestView {
+  id: string | null;
+  receivedAt: number;
+  method: string;
+  path: string;
+  eventType: string | null;
+  deliveryId: string | null;
+  verification: "verified" | "invalid" | "unverified";
+  reason: string | null;
+  scheme: string | null;
+  size: number;
+  status: number | null;
+  duplicate: boolean;
+  injected: string | null;
+  refused: string | null;
+  forward: { status: number | null; durationMs: number; error: string | null } | null;
+}
+
+export function viewOfEvent(event: RequestEvent): RequestView {
+  return {
+    id: event.id,
+    receivedAt: event.receivedAt,
+    method: event.method,
+    path: event.path,
+    eventType: event.eventType,
+    deliveryId: event.deliveryId,
+    verification: event.verification.status,
+    reason: event.verification.reason,
+    scheme: event.verification.scheme,
+    size: event.body.length,
+    status: event.status,
+    duplicate: event.duplicate,
+    injected: event.injected?.label ?? null,
+    refused: event.refused,
+    forward: event.forward
+      ? { status: event.forward.status, durationMs: event.forward.durationMs, error: event.forward.error }
+      : null,
+  };
+}
+
+export function viewOfRow(row: ReceivedSummaryRow | ReceivedRow): RequestView {
+  const size = "size" in row ? row.size : row.body.length;
+  // The log keeps the refusal reason in verification_reason for requests that were never checked.
+  const refused = row.verification === "unverified" ? row.verificationReason : null;
+  return {
+    id: row.id,
+    receivedAt: row.receivedAt,
+    method: row.method,
+    path: row.path,
+    eventType: row.eventType,
+    deliveryId: row.deliveryId,
+    verification: row.verification,
+    reason: row.verification === "invalid" ? row.verificationReason : null,
+    scheme: row.scheme,
+    size,
+    status: row.responseStatus,
+    duplicate: row.duplicate,
+    injected: row.injected,
+    refused,
+    forward: null,
+  };
+}
+
+/** time, method, path, event type, delivery id, verification, size, status, markers: one line. */
+export function requestLine(view: RequestView, style: Styles, options: { withId?: boolean } = {}): string {
+  const parts = [
+    ...(options.withId && view.id ? [style.dim(view.id)] : []),
+    style.dim(clock(view.receivedAt)),
+    `${safe(view.method)} ${safe(view.path)}`,
+    safe(view.eventType ?? "-"),
+    safe(view.deliveryId ?? "-"),
+    verificationText(view, style),
+    formatBytes(view.size),
+    statusText(view.status, style),
+  ];
+  if (view.duplicate) parts.push(style.warn("duplicate"));
+  if (view.injected) parts.push(style.warn(`injected ${view.injected}`));
+  if (view.refused) parts.push(style.fail(safe(view.refused)));
+  if (view.forward) {
+    parts.push(
+      view.forward.error === null
+        ? `app ${statusText(view.forward.status, style)} in ${Math.round(view.forward.durationMs)}ms`
+        : style.fail(`app unreachable: ${safe(view.forward.error)}`),
+    );
+  }
+  return parts.join("  ");
+}
+
+function verificationText(view: RequestView, style: Styles): string {
+  if (view.verification === "verified")
+    return style.ok(`✓ verified${view.scheme ? ` (${view.scheme})` : ""}`);
+  if (view.verification === "invalid") return style.fail(`✗ ${safe(view.reason ?? "invalid")}`);
+  return style.dim("unverified");
+}
+
+function statusText(status: number | null, style: Styles): string {
+  if (status === null) return style.warn("→ dropped");
+  const text = `→ ${status}`;
+  return status >= 200 && status < 300 ? style.ok(text) : style.fail(text);
+}
+
+/** Headers and a readable body, indented under the line (listen --verbose, log received show). */
+export function detailLines(headers: readonly [string, string][], body: Buffer, style: Styles): string[] {
+  const lines = headers.map(([name, value]) => `    ${style.dim(`${safe(name)}:`)} ${safe(value)}`);
+  const shown = bodyText(body);
+  if (shown !== "") lines.push("", ...shown.split("\n").map((line) => `    ${line}`));
+  return lines;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The body as UTF-8 text when it is, else null. */
+export function utf8Text(body: Uint8Array): string | null {
+  try {
+    return utf8.decode(body);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * For people, not for verification: JSON is pretty-printed, other text shown with control
+ * characters escaped, and binary as a hex dump (first 512 bytes). The stored bytes never change.
+ */
+export function bodyText(body: Buffer): string {
+  if (body.length === 0) return "";
+  const text = utf8Text(body);
+  if (text === null) return hexDump(body, 512);
+  try {
+    return safe(JSON.stringify(JSON.parse(text), null, 2), true);
+  } catch {
+    return safe(text, true);
+  }
+}
+
+function hexDump(body: Buffer, limit: number): string {
+  const lines = [`(binary, ${formatBytes(body.length)})`];
+  for (let offset = 0; offset < Math.min(body.length, limit); offset += 16) {
+    const row = body.subarray(offset, Math.min(offset + 16, body.length));
+    const hex = [...row].map((byte) => byte.toString(16).padStart(2, "0")).join(" ");
+    const ascii = [...row]
+      .map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : "."))
+      .join("");
+    lines.push(`${offset.toString(16).padStart(8, "0")}  ${hex.padEnd(47)}  |${ascii}|`);
+  }
+  if (body.length > limit) lines.push(`… ${formatBytes(body.length - limit)} more`);
+  return lines.join("\n");
+}
+
+/**
+ * Escape control characters (terminal escape sequences in a hostile header or body must not
+ * reach the terminal); newlines and tabs survive in bodies when `multiline`.
+ */
+export function safe(text: string, multiline = false): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
+    if (multiline && (char === "\n" || char === "\t")) return char;
+    if (char === "\r" && multiline) return "";
+    return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
+export function formatBytes(size: number): string {
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KiB`;
+  return `${(size / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Local wall-clock time with milliseconds: what a developer compares with their app's logs. */
+function clock(ms: number): string {
+  const date = new Date(ms);
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+/** The JSON shape of one request (listen --json, log received --json); the body only when given. */
+export function requestJson(
+  view: RequestView,
+  extra: { headers?: readonly [string, string][]; body?: Buffer; attempt?: number | null } = {},
+) {
+  const json: Record<string, unknown> = {
+    id: view.id,
+    receivedAt: new Date(view.receivedAt).toISOString(),
+    method: view.method,
+    path: view.path,
+    eventType: view.eventType,
+    deliveryId: view.deliveryId,
+    verification: view.verification,
+    reason: view.reason,
+    scheme: view.scheme,
+    duplicate: view.duplicate,
+    status: view.status,
+    injected: view.injected,
+    refused: view.refused,
+    size: view.size,
+  };
+  if (extra.attempt !== undefined) json.attempt = extra.attempt;
+  if (view.forward) json.forward = view.forward;
+  if (extra.headers) json.headers = extra.headers;
+  if (extra.body) {
+    const text = utf8Text(extra.body);
+    // Text bodies stay readable; anything else is base64 so the JSON carries the exact bytes.
+    if (text !== null) json.body = text;
+    else json.bodyBase64 = extra.body.toString("base64");
+  }
+  return json;
+}
+
+export function summaryLine(summary: ReceiverSummary): string {
+  const parts = [
+    `received ${summary.received}`,
+    `verified ${summary.verified}`,
+    `rejected ${summary.rejected}`,
+    `duplicates ${summary.duplicates}`,
+    `injected failures ${summary.injectedFailures}`,
+  ];
+  if (summary.unverified > 0) parts.push(`unverified ${summary.unverified}`);
+  if (summary.forwarded + summary.forwardErrors > 0)
+    parts.push(`forwarded ${summary.forwarded}`, `forward errors ${summary.forwardErrors}`);
+  if (summary.refused > 0) parts.push(`refused ${summary.refused}`);
+  return `summary: ${parts.join(", ")} (${summary.accepted} ${summary.accepted === 1 ? "delivery" : "deliveries"} accepted)`;
+}

@@ -1,0 +1,117 @@
+import type { IncomingMessage } from "node:http";
+import { performance } from "node:perf_hooks";
+import { type Dispatcher, request } from "undici";
+import type { ForwardResult } from "./types.js";
+
+/** Hop-by-hop headers belong to one connection, not to the message; the rest go through untouched. */
+const hopByHop = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "expect",
+  "host",
+]);
+
+export interface ForwardOutcome {
+  result: ForwardResult;
+  /** What to answer the sender with: the app's response, or 502/504 with a one-line reason. */
+  status: number;
+  headers: [string, string][];
+  body: Buffer;
+}
+
+/**
+ * Relay the exact body bytes and headers to the app and bring back its status, headers and
+ * body. Nothing is parsed or re-serialized on the way in either direction.
+ */
+export async function forwardRequest(
+  target: string,
+  req: IncomingMessage,
+  body: Buffer,
+  options: { dispatcher?: Dispatcher; timeoutMs: number; monotonic?: () => number },
+): Promise<ForwardOutcome> {
+  const monotonic = options.monotonic ?? (() => performance.now());
+  const t0 = monotonic();
+  const url = withQuery(target, req.url ?? "");
+  const headers: string[] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    if (!hopByHop.has(name.toLowerCase())) headers.push(name, req.rawHeaders[i + 1] as string);
+  }
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  try {
+    const response = await request(url, {
+      method: (req.method ?? "POST") as Dispatcher.HttpMethod,
+      headers,
+      body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
+      dispatcher: options.dispatcher,
+      signal: timeout,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) chunks.push(chunk as Buffer);
+    const responseHeaders: [string, string][] = [];
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value === undefined || hopByHop.has(name) || name === "content-length") continue;
+      for (const one of Array.isArray(value) ? value : [value]) responseHeaders.push([name, one]);
+    }
+    const responseBody = Buffer.concat(chunks);
+    return {
+      result: {
+        url,
+        status: response.statusCode,
+        durationMs: monotonic() - t0,
+        error: null,
+        headers: responseHeaders,
+        body: responseBody,
+      },
+      status: response.statusCode,
+      headers: responseHeaders,
+      body: responseBody,
+    };
+  } catch (error) {
+    const timedOut = timeout.aborted;
+    const reason = timedOut ? `no answer within ${options.timeoutMs} ms` : describe(error);
+    const status = timedOut ? 504 : 502;
+    return {
+      result: {
+        url,
+        status: null,
+        durationMs: monotonic() - t0,
+        error: reason,
+        headers: [],
+        body: Buffer.alloc(0),
+      },
+      status,
+      headers: [["content-type", "text/plain; charset=utf-8"]],
+      body: Buffer.from(`hookctl listen: cannot reach ${url}: ${reason}\n`),
+    };
+  }
+}
+
+/** The target URL, with the incoming query string when the target has none of its own. */
+function withQuery(target: string, incoming: string): string {
+  const query = incoming.indexOf("?");
+  if (query < 0) return target;
+  const url = new URL(target);
+  if (url.search !== "") return target;
+  url.search = incoming.slice(query);
+  return url.toString();
+}
+
+function describe(error: unknown): string {
+  let last = String(error);
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as NodeJS.ErrnoException).code ?? "";
+    const message = current.message || code;
+    last = code && !message.includes(code) ? `${message} (${code})` : message;
+    // The first system error (ECONNREFUSED, ENOTFOUND) says more than undici's wrapper.
+    if (code && !code.startsWith("UND_ERR")) return last;
+  }
+  return last;
+}

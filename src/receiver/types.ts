@@ -1,0 +1,173 @@
+import type { Dispatcher } from "undici";
+import type { SchemeName } from "../signing/types.js";
+import type { IdFactory } from "../store/ids.js";
+import type { ReceivedRecord } from "../store/received.js";
+
+/** How injected failures behave. Injection only ever touches authentic, not-yet-accepted requests. */
+export interface FailureOptions {
+  /** Probability in [0, 1] that an attempt fails (drawn from the seeded `random`). */
+  rate?: number;
+  /** Fail attempts 1..N of each delivery id; attempt N+1 succeeds. */
+  first?: number;
+  /** Status of an injected failure (default 503). */
+  status?: number;
+  /** Close the connection without a response instead of answering `status`. */
+  drop?: boolean;
+  /** Sent as `Retry-After` (seconds) on injected failures. */
+  retryAfterSeconds?: number;
+  /** Wait this long before answering (or dropping) an authentic, new request. */
+  delayMs?: number;
+}
+
+export interface ReceiverLimits {
+  /** Larger bodies get 413 (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Time a client has to send the request headers (default 10 s); then 408. */
+  headersTimeoutMs?: number;
+  /** Time a client has to send the whole request (default 30 s); then 408. */
+  requestTimeoutMs?: number;
+  /** Requests handled at once; more get 503 with `Retry-After: 1` (default 256). */
+  maxConcurrent?: number;
+  /** How long the app behind --forward-to may take to answer (default 30 s); then 504. */
+  forwardTimeoutMs?: number;
+}
+
+export interface ReceiverOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The one path webhooks arrive on (default "/"); other paths get 404. */
+  path?: string;
+  /** No secrets: every request is accepted and reported as unverified. */
+  secrets?: readonly string[];
+  scheme?: SchemeName | "auto";
+  toleranceSeconds?: number;
+  failure?: FailureOptions;
+  /** Relay authentic requests byte for byte to this URL and answer with the app's response. */
+  forwardTo?: string;
+  limits?: ReceiverLimits;
+  /** Delivery ids remembered for dedupe; the oldest are forgotten past this (default 100,000). */
+  dedupeCapacity?: number;
+}
+
+/** Where captured requests go (the store, through a batching writer; see createBatchedCapture). */
+export interface CaptureSink {
+  /** Queue a record; it must not block the answer to the sender. */
+  write(record: ReceivedRecord): void;
+  /** Write everything queued; the receiver calls (and awaits) it on close. */
+  flush(): void | Promise<void>;
+  /** Where write failures go; the receiver turns them into `capture-error` events. */
+  setErrorHandler(handler: (error: Error) => void): void;
+}
+
+/** Everything with a side effect the caller (or a test) controls. */
+export interface ReceiverDeps {
+  /** Milliseconds since the epoch (timestamps, signature tolerance). */
+  now?: () => number;
+  /** Uniform [0, 1); seed it (see `mulberry32`) for reproducible --fail-rate runs. */
+  random?: () => number;
+  /** Ids for captured requests (`rcv_…`). */
+  ids?: IdFactory;
+  capture?: CaptureSink;
+  /** undici dispatcher for --forward-to; undici's global one when absent. */
+  dispatcher?: Dispatcher;
+  /** Monotonic milliseconds for durations (default performance.now). */
+  monotonic?: () => number;
+}
+
+export type VerificationStatus = "verified" | "invalid" | "unverified";
+
+export interface Verification {
+  status: VerificationStatus;
+  scheme: SchemeName | null;
+  /** Why it is invalid (or, for unverified, why nothing was checked). */
+  reason: string | null;
+  /** Which secret matched (0-based), for verified requests. */
+  secretIndex: number | null;
+}
+
+/** An injected failure; `label` (`fail-first 1/2 503`, `fail-rate drop`) is what the log and screen show. */
+export type Injection =
+  | { kind: "status"; status: number; cause: "fail-first" | "fail-rate"; attempt: number; label: string }
+  | { kind: "drop"; cause: "fail-first" | "fail-rate"; attempt: number; label: string };
+
+export interface ForwardResult {
+  url: string;
+  /** The app's status, or null when it could not be reached. */
+  status: number | null;
+  durationMs: number;
+  error: string | null;
+  /** The app's response headers and body as relayed (empty when unreachable). */
+  headers: [string, string][];
+  body: Buffer;
+}
+
+/** What the receiver did with one request, emitted after the answer went out. */
+export interface RequestEvent {
+  /** Capture id, or null when not captured. */
+  id: string | null;
+  receivedAt: number;
+  method: string;
+  /** Path and query as requested. */
+  path: string;
+  /** Raw header pairs in arrival order and case. */
+  headers: [string, string][];
+  body: Buffer;
+  deliveryId: string | null;
+  eventType: string | null;
+  verification: Verification;
+  /** A repeat of a delivery id already answered 2xx: answered 2xx again, counted once. */
+  duplicate: boolean;
+  /** Attempt number of this delivery id at this receiver (null without an id). */
+  attempt: number | null;
+  injected: Injection | null;
+  /** The status sent, or null when the connection was dropped. */
+  status: number | null;
+  /** Why the receiver itself refused it (404, 413, busy), if it did. */
+  refused: string | null;
+  forward: ForwardResult | null;
+  durationMs: number;
+}
+
+/** A malformed or too-slow request that never reached a handler. */
+export interface ClientErrorEvent {
+  at: number;
+  status: number | null;
+  reason: string;
+}
+
+export interface ReceiverEvents {
+  request: [RequestEvent];
+  "client-error": [ClientErrorEvent];
+  /** The capture store failed; the request was still answered. */
+  "capture-error": [Error];
+}
+
+/** Counts since start. `received` leaves duplicates out: a repeat is not counted again. */
+export interface ReceiverSummary {
+  received: number;
+  verified: number;
+  rejected: number;
+  unverified: number;
+  duplicates: number;
+  injectedFailures: number;
+  /** Distinct delivery ids answered 2xx. */
+  accepted: number;
+  forwarded: number;
+  forwardErrors: number;
+  /** 404, 413, over the concurrency cap, malformed or slow requests. */
+  refused: number;
+}
+
+export interface Receiver {
+  url: string;
+  host: string;
+  port: number;
+  on<K extends keyof ReceiverEvents>(event: K, listener: (...args: ReceiverEvents[K]) => void): Receiver;
+  off<K extends keyof ReceiverEvents>(event: K, listener: (...args: ReceiverEvents[K]) => void): Receiver;
+  summary(): ReceiverSummary;
+  /** Requests being handled right now. */
+  inFlight(): number;
+  /** Stop accepting, let requests in flight finish (delays end early), return the summary. */
+  close(): Promise<ReceiverSummary>;
+}

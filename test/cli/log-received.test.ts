@@ -1,0 +1,191 @@
+import { describe, expect, it } from "vitest";
+import { run } from "../../src/cli/main.js";
+import { openDb } from "../../src/store/open.js";
+import { insertReceived, type ReceivedRecord } from "../../src/store/received.js";
+import { runCli, testContext } from "../helpers/context.js";
+import { tempDb } from "../helpers/tmp.js";
+
+const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x1b, 0x0d, 0x0a]);
+const json = Buffer.from('{"type":"order.created","total":42}');
+
+function record(overrides: Partial<ReceivedRecord>): ReceivedRecord {
+  return {
+    id: "rcv_01JD0000000000000000000000",
+    receivedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
+    method: "POST",
+    path: "/",
+    headers: [
+      ["Content-Type", "application/json"],
+      ["X-Webhook-Delivery-ID", "dlv_1"],
+    ],
+    body: json,
+    deliveryId: "dlv_1",
+    eventType: "order.created",
+    verification: "verified",
+    verificationReason: null,
+    scheme: "hookctl",
+    duplicate: false,
+    responseStatus: 200,
+    injected: null,
+    durationMs: 1.5,
+    ...overrides,
+  };
+}
+
+function seeded(): string {
+  const path = tempDb();
+  const db = openDb(path);
+  insertReceived(
+    db,
+    record({ id: "rcv_01JD0000000000000000000001", responseStatus: 503, injected: "fail-first 1/1 503" }),
+  );
+  insertReceived(db, record({ id: "rcv_01JD0000000000000000000002", duplicate: false }));
+  insertReceived(
+    db,
+    record({
+      id: "rcv_01JD0000000000000000000003",
+      body: binary,
+      headers: [["Content-Type", "image/png"]],
+      deliveryId: "dlv_2",
+      eventType: null,
+      verification: "invalid",
+      verificationReason: "signature does not match any secret",
+      responseStatus: 401,
+    }),
+  );
+  db.close();
+  return path;
+}
+
+describe("hookctl log received", () => {
+  it("lists captured requests newest first, one line each", async () => {
+    const db = seeded();
+    const result = await runCli(["--db", db, "log", "received"]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      /^rcv_01JD0000000000000000000003 {2}\d\d:\d\d:\d\d\.678 {2}POST \/ {2}- {2}dlv_2 {2}✗ signature does not match any secret {2}9 B {2}→ 401$/,
+    );
+    expect(lines[1]).toMatch(/order\.created {2}dlv_1 {2}✓ verified \(hookctl\) {2}35 B {2}→ 200$/);
+    expect(lines[2]).toMatch(/→ 503 {2}injected fail-first 1\/1 503$/);
+  });
+
+  it("--json prints one object per request; --limit and --delivery narrow it", async () => {
+    const db = seeded();
+    const result = await runCli([
+      "--db",
+      db,
+      "log",
+      "received",
+      "--json",
+      "--delivery",
+      "dlv_1",
+      "--limit",
+      "1",
+    ]);
+    expect(result.code).toBe(0);
+    const objects = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(objects).toEqual([
+      {
+        id: "rcv_01JD0000000000000000000002",
+        receivedAt: "2026-01-02T03:04:05.678Z",
+        method: "POST",
+        path: "/",
+        eventType: "order.created",
+        deliveryId: "dlv_1",
+        verification: "verified",
+        reason: null,
+        scheme: "hookctl",
+        duplicate: false,
+        status: 200,
+        injected: null,
+        refused: null,
+        size: 35,
+      },
+    ]);
+  });
+
+  it("says where it looked when nothing was captured", async () => {
+    const db = tempDb();
+    const result = await runCli(["--db", db, "log", "received"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(`no captured requests in ${db}`);
+  });
+});
+
+describe("hookctl log received show", () => {
+  it("shows the headers and the pretty body", async () => {
+    const db = seeded();
+    const result = await runCli(["--db", db, "log", "received", "show", "rcv_01JD0000000000000000000002"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("    X-Webhook-Delivery-ID: dlv_1");
+    expect(result.stdout).toContain('      "total": 42');
+    expect(result.stdout).toContain("answered in 1.5ms");
+  });
+
+  it("accepts a unique prefix and refuses an ambiguous or unknown one", async () => {
+    const db = seeded();
+    expect(
+      (await runCli(["--db", db, "log", "received", "show", "rcv_01JD0000000000000000000003"])).code,
+    ).toBe(0);
+    const ambiguous = await runCli(["--db", db, "log", "received", "show", "rcv_01JD"]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toBe(
+      "hookctl: rcv_01JD matches several captured requests — give more of the id\n",
+    );
+    const unknown = await runCli(["--db", db, "log", "received", "show", "rcv_nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("no captured request rcv_nope");
+  });
+
+  it("shows a binary body safely as a hex dump", async () => {
+    const db = seeded();
+    const result = await runCli(["--db", db, "log", "received", "show", "rcv_01JD0000000000000000000003"]);
+    expect(result.stdout).toContain("(binary, 9 B)");
+    expect(result.stdout).toContain("89 50 4e 47 00 ff 1b 0d 0a");
+    expect(result.stdout).not.toContain("\u001b");
+  });
+
+  it("--raw writes the exact body bytes to stdout", async () => {
+    const db = seeded();
+    const { ctx } = testContext();
+    const chunks: Buffer[] = [];
+    ctx.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const code = await run(
+      ["--db", db, "log", "received", "show", "rcv_01JD0000000000000000000003", "--raw"],
+      ctx,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(code).toBe(0);
+    expect(Buffer.concat(chunks).equals(binary)).toBe(true);
+  });
+
+  it("--json carries the headers and the body (base64 when not UTF-8)", async () => {
+    const db = seeded();
+    const result = await runCli([
+      "--db",
+      db,
+      "--json",
+      "log",
+      "received",
+      "show",
+      "rcv_01JD0000000000000000000003",
+    ]);
+    const object = JSON.parse(result.stdout);
+    expect(object.headers).toEqual([["Content-Type", "image/png"]]);
+    expect(Buffer.from(object.bodyBase64, "base64").equals(binary)).toBe(true);
+    expect(object.body).toBeUndefined();
+  });
+
+  it("documents itself with examples", async () => {
+    const result = await runCli(["log", "received", "show", "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("--raw");
+    expect(result.stdout).toContain("Examples:");
+  });
+});
