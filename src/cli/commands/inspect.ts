@@ -1,13 +1,64 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { UsageError } from "../../errors.js";
+import type { CliContext } from "../context.js";
 import type { CommandHost } from "../program.js";
 
-// PLACEHOLDER: replaced by the real definition.
-export function registerInspect(program: Command, _host: CommandHost): void {
+/** Checked before Ink and React are loaded, so a script that calls `inspect` by mistake fails fast. */
+export function requireTerminal(ctx: CliContext): void {
+  if (ctx.stdin.isTTY !== true || ctx.stdout.isTTY !== true) {
+    throw new UsageError("hookctl inspect needs an interactive terminal; try hookctl dlq list --json");
+  }
+}
+
+/**
+ * Ink decides once, when first loaded, whether it runs in CI (CI or CONTINUOUS_INTEGRATION set)
+ * and then draws nothing until exit. `inspect` has checked that it owns a terminal, so it is
+ * interactive whatever the environment says: hide those two variables while Ink loads.
+ */
+async function loadAsInteractive<T>(load: () => Promise<T>): Promise<T> {
+  const names = ["CI", "CONTINUOUS_INTEGRATION"] as const;
+  const saved = names.map((name) => process.env[name]);
+  for (const name of names) if (process.env[name] !== undefined) process.env[name] = "0";
+  try {
+    return await load();
+  } finally {
+    names.forEach((name, index) => {
+      const value = saved[index];
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    });
+  }
+}
+
+export function registerInspect(program: Command, host: CommandHost): void {
   program
     .command("inspect")
-    .description("(not built yet)")
-    .action(() => {
-      throw new UsageError("hookctl inspect is not built yet");
+    .description("browse dead letters and the delivery log in a terminal UI; requeue or purge them")
+    .addOption(
+      new Option("--status <status>", "tab to open on")
+        .choices(["dead", "pending", "in_flight", "in-flight", "succeeded", "all"])
+        .default("dead"),
+    )
+    .option("--filter <text>", "start filtered: event type, URL, endpoint name or id contains this")
+    .addHelpText(
+      "after",
+      `
+Keys: ↑/↓ or j/k move, PgUp/PgDn page, g/G newest/oldest, Enter opens a delivery, Esc goes back,
+Tab switches status, / filters, r requeues, d purges (both ask first), ? help, q quits.
+Changes made by other processes (a running replay, a send) show up within about a second.
+
+Needs an interactive terminal; in scripts use \`hookctl dlq list --json\` or \`hookctl log --json\`.
+
+Examples:
+  hookctl inspect                           # the dead letters in the default log
+  hookctl inspect --status all --filter order.created
+  hookctl --db ./demo.db inspect --status pending`,
+    )
+    .action(async (options: { status: string; filter?: string }, command: Command) => {
+      requireTerminal(host.ctx);
+      // React's development build re-checks every element: a third slower per keystroke.
+      process.env.NODE_ENV ??= "production";
+      const { runInspect } = await loadAsInteractive(() => import("../actions/inspect.js"));
+      host.setExitCode(await runInspect(options, command.optsWithGlobals(), host.ctx));
     });
 }

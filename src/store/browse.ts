@@ -1,0 +1,185 @@
+import type { Db } from "./open.js";
+import { countByStatus } from "./queue.js";
+import type { DeliveryStatus, ErrorClass } from "./types.js";
+
+/**
+ * Paged, index-driven reads for the `inspect` UI. Nothing here loads a whole table: every list
+ * query walks `deliveries_by_status(status, id)` (or the primary key for "all") from a cursor
+ * and stops after a LIMIT, so a keystroke costs the same with 100 rows as with 100,000.
+ * Ids are time-sortable ULIDs, so "newest first" is simply descending id order.
+ */
+
+/** A status tab: one delivery status, or every delivery. */
+export type BrowseStatus = DeliveryStatus | "all";
+export const browseStatuses: readonly BrowseStatus[] = ["dead", "pending", "in_flight", "succeeded", "all"];
+
+export interface BrowseQuery {
+  status: BrowseStatus;
+  /** Case-insensitive substring of the event type, URL, endpoint name, delivery or event id. */
+  filter?: string;
+}
+
+/** What one list row shows. */
+export interface DeliverySummary {
+  id: string;
+  eventId: string;
+  eventType: string;
+  endpointName: string | null;
+  url: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  lastStatusCode: number | null;
+  lastErrorClass: ErrorClass | null;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type BrowseCounts = Record<BrowseStatus, number>;
+
+/** Toward older rows (down the list) or newer rows (up the list). */
+export type Direction = "older" | "newer";
+
+const summaryColumns = `d.id, d.event_id, e.type AS event_type, ep.name AS endpoint_name, d.url, d.status,
+  d.attempt_count, d.last_status_code, d.last_error_class, d.last_error, d.next_attempt_at, d.created_at, d.updated_at`;
+const joins = "JOIN events e ON e.id = d.event_id LEFT JOIN endpoints ep ON ep.id = d.endpoint_id";
+const filterClause = `(e.type LIKE @like ESCAPE '\\' OR d.url LIKE @like ESCAPE '\\' OR d.id LIKE @like ESCAPE '\\'
+  OR d.event_id LIKE @like ESCAPE '\\' OR ep.name LIKE @like ESCAPE '\\')`;
+
+type Cursor = "<" | "<=" | ">" | undefined;
+
+function toSummary(raw: Record<string, unknown>): DeliverySummary {
+  return {
+    id: raw.id as string,
+    eventId: raw.event_id as string,
+    eventType: raw.event_type as string,
+    endpointName: (raw.endpoint_name as string | null) ?? null,
+    url: raw.url as string,
+    status: raw.status as DeliveryStatus,
+    attemptCount: raw.attempt_count as number,
+    lastStatusCode: (raw.last_status_code as number | null) ?? null,
+    lastErrorClass: (raw.last_error_class as ErrorClass | null) ?? null,
+    lastError: (raw.last_error as string | null) ?? null,
+    nextAttemptAt: (raw.next_attempt_at as number | null) ?? null,
+    createdAt: raw.created_at as number,
+    updatedAt: raw.updated_at as number,
+  };
+}
+
+/** `%text%` for LIKE, with the wildcards the user typed taken literally. */
+function likePattern(filter: string): string {
+  return `%${filter.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/** Reads for one open log; prepared statements are cached per query shape. */
+export class DeliveryBrowser {
+  private readonly statements = new Map<string, ReturnType<Db["prepare"]>>();
+
+  constructor(private readonly db: Db) {}
+
+  /** How many deliveries each tab holds (an index-only scan of the status index). */
+  counts(): BrowseCounts {
+    const byStatus = countByStatus(this.db);
+    const all = byStatus.pending + byStatus.in_flight + byStatus.succeeded + byStatus.dead;
+    return { ...byStatus, all };
+  }
+
+  /**
+   * How many rows match a filtered query, counting at most `cap` so a broad filter over a
+   * huge log stays cheap; `capped` means "at least".
+   */
+  countMatching(query: BrowseQuery, cap: number): { count: number; capped: boolean } {
+    const { sql, params } = this.build(query, "d.id", undefined, "DESC");
+    const count = this.prepare(`SELECT COUNT(*) FROM (${sql} LIMIT @cap)`)
+      .pluck()
+      .get({ ...params, cap: cap + 1 }) as number;
+    return { count: Math.min(count, cap), capped: count > cap };
+  }
+
+  /** Up to `limit` rows, newest first, starting at `fromId` (inclusive) or at the newest row. */
+  page(query: BrowseQuery, fromId: string | null, limit: number): DeliverySummary[] {
+    const { sql, params } = this.build(
+      query,
+      summaryColumns,
+      fromId === null ? undefined : "<=",
+      "DESC",
+      true,
+    );
+    const rows = this.prepare(`${sql} LIMIT @limit`).all({ ...params, cursor: fromId, limit }) as Record<
+      string,
+      unknown
+    >[];
+    return rows.map(toSummary);
+  }
+
+  /**
+   * The id up to `n` rows away from `fromId` (exclusive) in `direction`: the n-th one, or the
+   * furthest that exists; undefined when there is none. `fromId` need not still exist.
+   */
+  step(query: BrowseQuery, fromId: string, direction: Direction, n: number): string | undefined {
+    const older = direction === "older";
+    const { sql, params } = this.build(query, "d.id", older ? "<" : ">", older ? "DESC" : "ASC");
+    const ids = this.prepare(`${sql} LIMIT @limit`)
+      .pluck()
+      .all({ ...params, cursor: fromId, limit: Math.max(1, n) }) as string[];
+    return ids.at(-1);
+  }
+
+  /** The newest or oldest matching id. */
+  edge(query: BrowseQuery, which: "newest" | "oldest"): string | undefined {
+    const { sql, params } = this.build(query, "d.id", undefined, which === "newest" ? "DESC" : "ASC");
+    return this.prepare(`${sql} LIMIT 1`).pluck().get(params) as string | undefined;
+  }
+
+  /** One row by id, if it still matches the query. */
+  find(query: BrowseQuery, id: string): DeliverySummary | undefined {
+    const { sql, params } = this.build(query, summaryColumns, undefined, undefined, true, true);
+    const raw = this.prepare(sql).get({ ...params, id }) as Record<string, unknown> | undefined;
+    return raw ? toSummary(raw) : undefined;
+  }
+
+  /**
+   * Changes whenever another connection commits to the log (SQLite's `data_version`): a poll
+   * that sees the same number can skip every other query. Our own writes do not change it.
+   */
+  dataVersion(): number {
+    return this.prepare("PRAGMA data_version").pluck().get() as number;
+  }
+
+  private build(
+    query: BrowseQuery,
+    columns: string,
+    cursor: Cursor,
+    order: "ASC" | "DESC" | undefined,
+    withJoins = false,
+    byId = false,
+  ): { sql: string; params: Record<string, unknown> } {
+    const filter = query.filter?.trim() ?? "";
+    const clauses: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (query.status !== "all") {
+      clauses.push("d.status = @status");
+      params.status = query.status;
+    }
+    if (byId) clauses.push("d.id = @id");
+    if (cursor) clauses.push(`d.id ${cursor} @cursor`);
+    if (filter !== "") {
+      clauses.push(filterClause);
+      params.like = likePattern(filter);
+    }
+    const from = withJoins || filter !== "" ? `deliveries d ${joins}` : "deliveries d";
+    const where = clauses.length > 0 ? ` WHERE ${clauses.join(" AND ")}` : "";
+    const orderBy = order ? ` ORDER BY d.id ${order}` : "";
+    return { sql: `SELECT ${columns} FROM ${from}${where}${orderBy}`, params };
+  }
+
+  private prepare(sql: string): ReturnType<Db["prepare"]> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,137 @@
+import type { AttemptRow, DeliveryRow, EventRow } from "../store/types.js";
+import {
+  age,
+  bodyLines,
+  clip,
+  clock,
+  latency,
+  outcome,
+  printable,
+  snippet,
+  statusName,
+  until,
+} from "./format.js";
+
+/** Everything the detail screen shows about one delivery. */
+export interface DeliveryDetailData {
+  delivery: DeliveryRow;
+  /** Undefined only if the event row is missing (a damaged log). */
+  event: EventRow | undefined;
+  endpointName: string | null;
+  attempts: AttemptRow[];
+}
+
+export type Tone = "heading" | "label" | "dim" | "bad" | "good" | "warn" | undefined;
+
+/** One screen line of the detail, already cut to the width; the screen scrolls over these. */
+export interface DetailLine {
+  text: string;
+  tone?: Tone;
+}
+
+export type MaskHeader = (name: string, value: string) => string;
+
+export interface DetailOptions {
+  width: number;
+  now: number;
+  maskHeader: MaskHeader;
+}
+
+const labelWidth = 12;
+
+/** The detail as lines: summary, request headers (masked), body, then the attempt timeline. */
+export function detailLines(data: DeliveryDetailData, options: DetailOptions): DetailLine[] {
+  const { delivery, event, attempts } = data;
+  const { width, now } = options;
+  const lines: DetailLine[] = [];
+  const field = (label: string, value: string, tone?: Tone) => {
+    for (const line of wrap(`${label.padEnd(labelWidth)}${printable(value)}`, width))
+      lines.push({ text: line, tone });
+  };
+  const blank = () => lines.push({ text: "" });
+  const heading = (text: string) => lines.push({ text: clip(text, width).trimEnd(), tone: "heading" });
+
+  field("Delivery", delivery.id);
+  field(
+    "Status",
+    `${statusName(delivery.status)} after ${delivery.attemptCount} attempt${delivery.attemptCount === 1 ? "" : "s"}`,
+    statusTone(delivery.status),
+  );
+  field("Event", event ? `${event.id}  ${event.type}` : `${delivery.eventId}  (event missing)`);
+  field("Endpoint", data.endpointName ? `${data.endpointName}  ${delivery.url}` : delivery.url);
+  field("Created", `${clock(delivery.createdAt)}  (${age(now - delivery.createdAt)} ago)`);
+  if (delivery.status === "pending" && delivery.nextAttemptAt !== null) {
+    field(
+      "Next",
+      `${clock(delivery.nextAttemptAt)}  (${until(delivery.nextAttemptAt, now)}, ${delivery.nextTrigger})`,
+      "warn",
+    );
+  }
+  if (delivery.lastError) field("Last error", delivery.lastError, "bad");
+
+  blank();
+  const last = attempts.at(-1);
+  const headers = last?.requestHeaders ?? delivery.extraHeaders;
+  heading(
+    last ? `Request headers (attempt ${last.number})` : "Request headers (extra; signing adds the rest)",
+  );
+  const names = Object.keys(headers).sort((a, b) => a.localeCompare(b));
+  if (names.length === 0) lines.push({ text: "  (none)", tone: "dim" });
+  for (const name of names) {
+    const value = options.maskHeader(name, headers[name] ?? "");
+    for (const line of wrap(`  ${printable(name)}: ${printable(value)}`, width)) lines.push({ text: line });
+  }
+
+  blank();
+  if (event) {
+    const body = bodyLines(event.body, event.contentType);
+    heading(`Body (${body.kind}, ${event.body.length} bytes, ${printable(event.contentType)})`);
+    if (body.lines.length === 0) lines.push({ text: "  (empty)", tone: "dim" });
+    for (const source of body.lines)
+      for (const line of wrap(`  ${source}`, width)) lines.push({ text: line });
+  }
+
+  blank();
+  heading(`Attempts (${attempts.length})`);
+  if (attempts.length === 0) lines.push({ text: "  none yet", tone: "dim" });
+  for (const attempt of attempts) lines.push(attemptLine(attempt, width));
+  return lines;
+}
+
+function attemptLine(attempt: AttemptRow, width: number): DetailLine {
+  const result =
+    attempt.statusCode !== null ? `HTTP ${attempt.statusCode}` : outcome(null, attempt.errorClass);
+  const ok = attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300;
+  const head = [
+    clip(`#${attempt.number}`, 4),
+    // Narrow terminals get the time of day only.
+    width >= 90 ? clock(attempt.startedAt) : clock(attempt.startedAt).slice(11),
+    clip(attempt.trigger, 9),
+    clip(result, 9),
+    clip(latency(attempt.durationMs), 8, "right"),
+  ].join("  ");
+  const rest = width - head.length - 2 - 2;
+  const detail =
+    attempt.statusCode === null && attempt.errorMessage
+      ? printable(attempt.errorMessage)
+      : snippet(attempt.responseBody, Math.max(0, rest));
+  const text = clip(`  ${head}  ${detail}`, width).trimEnd();
+  return { text, tone: ok ? "good" : "bad" };
+}
+
+function statusTone(status: DeliveryRow["status"]): Tone {
+  if (status === "dead") return "bad";
+  if (status === "succeeded") return "good";
+  return "warn";
+}
+
+/** Hard-wrap at `width` characters; continuation lines are indented to show they continue. */
+export function wrap(text: string, width: number): string[] {
+  if (width <= 0) return [""];
+  if (text.length <= width) return [text];
+  const lines = [text.slice(0, width)];
+  const indent = "    ";
+  const step = Math.max(1, width - indent.length);
+  for (let i = width; i < text.length; i += step) lines.push(indent + text.slice(i, i + step));
+  return lines;
+}

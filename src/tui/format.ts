@@ -1,0 +1,139 @@
+import type { DeliveryStatus, ErrorClass } from "../store/types.js";
+
+/** Small text helpers shared by the components: pure, no colour, no terminal access. */
+
+const statusNames: Record<DeliveryStatus, string> = {
+  dead: "dead",
+  pending: "pending",
+  in_flight: "in flight",
+  succeeded: "succeeded",
+};
+
+export function statusName(status: DeliveryStatus): string {
+  return statusNames[status];
+}
+
+/** Drop control characters (ANSI escapes in a response body must not drive the terminal). */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+  return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, "·").replace(/\t/g, "  ");
+}
+
+/** Cut to `width` characters (with an ellipsis when cut) and pad to exactly `width`. */
+export function clip(text: string, width: number, align: "left" | "right" = "left"): string {
+  if (width <= 0) return "";
+  const cut = text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
+  return align === "right" ? cut.padStart(width) : cut.padEnd(width);
+}
+
+/** 100000 as "100,000" (Intl is slow enough to show up in a per-keystroke profile). */
+export function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** "12s", "5m", "3h", "2d": how long ago, in one short word. */
+export function age(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h`;
+  return `${Math.floor(hours / 24)}d`;
+}
+
+/** "in 12s" or "now" for a time still to come. */
+export function until(at: number, now: number): string {
+  return at <= now ? "now" : `in ${age(at - now)}`;
+}
+
+/** Local date and time to the second: `2025-03-01 14:05:09`. */
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** The random tail of a ULID: the part that tells deliveries made in the same instant apart. */
+export function shortId(id: string): string {
+  return id.slice(-8);
+}
+
+/** The last HTTP status, or the class of the network error, in a word. */
+export function outcome(statusCode: number | null, errorClass: ErrorClass | null): string {
+  if (statusCode !== null) return String(statusCode);
+  if (errorClass !== null) return errorClass;
+  return "-";
+}
+
+export function latency(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+const secretHeader = /authorization|cookie|token|secret|api[-_]?key|password|session|signature|hmac/i;
+
+/**
+ * Keep enough of a secret-bearing header to tell values apart, never enough to reuse one.
+ * `inspect` may be given a richer masker by the CLI; this is the fallback.
+ */
+export function maskHeader(name: string, value: string): string {
+  if (!secretHeader.test(name)) return value;
+  if (value.length <= 8) return "••••";
+  return `${value.slice(0, 6)}… (${value.length} chars)`;
+}
+
+/** A body as lines: pretty JSON, plain text, or a hex dump of the first bytes of a binary one. */
+export function bodyLines(
+  body: Uint8Array,
+  contentType: string,
+  maxBytes = 512,
+): {
+  kind: "json" | "text" | "binary" | "empty";
+  lines: string[];
+} {
+  if (body.length === 0) return { kind: "empty", lines: [] };
+  const text = decodeUtf8(body);
+  if (text === undefined) return { kind: "binary", lines: hexDump(body, maxBytes) };
+  const trimmed = text.trimStart();
+  if (/json/i.test(contentType) || trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    try {
+      return { kind: "json", lines: JSON.stringify(JSON.parse(text), null, 2).split("\n") };
+    } catch {
+      // Not JSON after all: shown as text.
+    }
+  }
+  return { kind: "text", lines: text.split(/\r?\n/).map(printable) };
+}
+
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  if (bytes.includes(0)) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `00000010  7b 22 69 64 …  |{"id…|`, 16 bytes a line. */
+export function hexDump(bytes: Uint8Array, maxBytes: number): string[] {
+  const lines: string[] = [];
+  const shown = Math.min(bytes.length, maxBytes);
+  for (let offset = 0; offset < shown; offset += 16) {
+    const chunk = bytes.subarray(offset, Math.min(offset + 16, shown));
+    const hex = [...chunk].map((byte) => byte.toString(16).padStart(2, "0")).join(" ");
+    const ascii = [...chunk]
+      .map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : "."))
+      .join("");
+    lines.push(`${offset.toString(16).padStart(8, "0")}  ${hex.padEnd(47)}  |${ascii}|`);
+  }
+  if (bytes.length > shown) lines.push(`… ${bytes.length - shown} more bytes`);
+  return lines;
+}
+
+/** One line of a response body for the timeline: whitespace collapsed, control characters gone. */
+export function snippet(body: Uint8Array | null, width: number): string {
+  if (!body || body.length === 0) return "";
+  if (decodeUtf8(body) === undefined) return `(${body.length} bytes, binary)`;
+  const text = new TextDecoder().decode(body.subarray(0, Math.min(body.length, 4096)));
+  return clip(printable(text.replace(/\s+/g, " ").trim()), width).trimEnd();
+}

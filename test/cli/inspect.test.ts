@@ -1,0 +1,100 @@
+import { existsSync } from "node:fs";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { InStream } from "../../src/cli/context.js";
+import { run } from "../../src/cli/main.js";
+import { openDb } from "../../src/store/open.js";
+import { waitFor } from "../helpers/bin.js";
+import { runCli, testContext } from "../helpers/context.js";
+import { tempDb } from "../helpers/tmp.js";
+import { seedDead } from "../tui/seed.js";
+
+const message = "hookctl inspect needs an interactive terminal; try hookctl dlq list --json";
+
+describe("hookctl inspect", () => {
+  it("refuses a non-terminal stdout with exit 2 and one line, before touching the log", async () => {
+    const db = tempDb();
+    const result = await runCli(["--db", db, "inspect"]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(`hookctl: ${message}\n`);
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it("refuses a non-terminal stdin too (input piped in)", async () => {
+    const { ctx, stderr } = testContext({ stdin: "q" });
+    ctx.stdout.isTTY = true;
+    const code = await run(["--db", tempDb(), "inspect"], ctx);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(code).toBe(2);
+    expect(stderr()).toContain(message);
+  });
+
+  it("rejects an unknown --status with exit 2", async () => {
+    const result = await runCli(["inspect", "--status", "zombie"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^hookctl: option '--status <status>' argument 'zombie' is invalid/);
+  });
+
+  it("documents its keys, flags and examples in --help", async () => {
+    const result = await runCli(["inspect", "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("--status <status>");
+    expect(result.stdout).toContain("--filter <text>");
+    expect(result.stdout).toContain("Examples:");
+    expect(result.stdout).toContain("r requeues");
+  });
+});
+
+describe("hookctl inspect in a terminal", () => {
+  /** A context whose stdin and stdout claim to be a 100×30 terminal. */
+  function terminal() {
+    const { ctx, stdout } = testContext({ tty: true, env: { NO_COLOR: "1" } });
+    const stdin = new PassThrough() as PassThrough & InStream & { ref(): void; unref(): void };
+    stdin.isTTY = true;
+    stdin.setRawMode = () => stdin;
+    stdin.ref = () => {};
+    stdin.unref = () => {};
+    ctx.stdin = stdin;
+    ctx.stdout.columns = 100;
+    ctx.stdout.rows = 30;
+    return { ctx, stdin, stdout };
+  }
+
+  async function untilShown(stdout: () => string, text: string) {
+    await waitFor(() => (stdout().includes(text) ? true : undefined), 10_000, text);
+  }
+
+  it("draws the dead letters on the alternate screen and exits 0 on q, restoring the screen", async () => {
+    const path = tempDb();
+    const db = openDb(path);
+    seedDead(db, 3);
+    db.close();
+    const { ctx, stdin, stdout } = terminal();
+    const running = run(["--db", path, "inspect"], ctx);
+    await untilShown(stdout, "q quit");
+    expect(stdout()).toContain("[Dead 3]");
+    expect(stdout()).toContain("order.created.2");
+    stdin.write("q");
+    expect(await running).toBe(0);
+    expect(stdout().startsWith("\u001B[?1049h")).toBe(true);
+    expect(stdout().endsWith("\u001B[?1049l")).toBe(true);
+  });
+
+  it("exits 130 on Ctrl+C and on SIGINT", async () => {
+    const path = tempDb();
+    const first = terminal();
+    const running = run(["--db", path, "inspect", "--status", "all"], first.ctx);
+    await untilShown(first.stdout, "The log is empty");
+    first.stdin.write("\u0003");
+    expect(await running).toBe(130);
+
+    const controller = new AbortController();
+    const second = terminal();
+    second.ctx.signal = controller.signal;
+    const again = run(["--db", path, "inspect"], second.ctx);
+    await untilShown(second.stdout, "q quit");
+    controller.abort();
+    expect(await again).toBe(130);
+  });
+});
