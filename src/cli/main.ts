@@ -41,7 +41,11 @@ function reportError(error: unknown, ctx: CliContext): number {
   return 1;
 }
 
-function processContext(signal: AbortSignal): CliContext {
+/**
+ * The real process as a CliContext. A command that reads `ctx.signal` takes charge of winding
+ * down on SIGINT/SIGTERM (finish in-flight work, return 130); `watched` records that it did.
+ */
+function processContext(signal: AbortSignal, watched: { signal: boolean }): CliContext {
   return {
     stdin: process.stdin,
     stdout: process.stdout,
@@ -50,16 +54,21 @@ function processContext(signal: AbortSignal): CliContext {
     cwd: process.cwd(),
     now: () => Date.now(),
     randomBytes: (size) => randomBytes(size),
-    signal,
+    get signal() {
+      watched.signal = true;
+      return signal;
+    },
   };
 }
 
 /** The binary's entry: wires process signals and exits with the command's code. */
 export async function main(): Promise<void> {
   const controller = new AbortController();
+  const watched = { signal: false };
   const onSignal = () => {
-    // A second signal means "stop now": leases expire and are reclaimed, nothing is lost.
-    if (controller.signal.aborted) process.exit(130);
+    // A command that never looked at the signal has nothing to wind down: stop now. A second
+    // signal always means "stop now": leases expire and are reclaimed, nothing is lost.
+    if (controller.signal.aborted || !watched.signal) process.exit(130);
     controller.abort();
   };
   process.on("SIGINT", onSignal);
@@ -68,6 +77,6 @@ export async function main(): Promise<void> {
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(0);
   });
-  const code = await run(process.argv.slice(2), processContext(controller.signal));
+  const code = await run(process.argv.slice(2), processContext(controller.signal, watched));
   process.exit(code);
 }

@@ -1,13 +1,27 @@
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
 import type { CommandHost } from "../program.js";
 
-// PLACEHOLDER: replaced by the real definition.
-export function registerDemo(program: Command, _host: CommandHost): void {
+export function registerDemo(program: Command, host: CommandHost): void {
   program
     .command("demo")
-    .description("(not built yet)")
-    .action(() => {
-      throw new UsageError("hookctl demo is not built yet");
+    .description(
+      "run the whole loop on a temporary log: flaky local receivers, signed sends, real retries, dead letters, a summary",
+    )
+    .addHelpText(
+      "after",
+      `
+Five local receivers misbehave on purpose (healthy, fails twice, 429 with Retry-After, 410 Gone,
+always 503). Events are persisted, signed, sent, retried on a fast policy (200ms growing to 5s over
+4 retries) and end delivered or dead. Takes about 10 seconds. Exit 0 when every delivery ended the
+way its receiver's behaviour says it should.
+
+Examples:
+  hookctl demo                        # temporary log, kept for the commands it suggests
+  hookctl --db ./demo.db demo         # keep the log where you want it
+  hookctl demo --json | jq .dead      # the summary as JSON`,
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const { runDemo } = await import("../actions/demo.js");
+      host.setExitCode(await runDemo(command, host.ctx));
     });
 }

@@ -1,0 +1,195 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { Agent } from "undici";
+import { resolveDbPath } from "../../config/paths.js";
+import { createAttempt } from "../../delivery/attempt.js";
+import { loadFixture } from "../../delivery/fixtures.js";
+import { timerSleep } from "../../delivery/rate-limit.js";
+import { runScheduler } from "../../delivery/scheduler.js";
+import { sendEvents } from "../../delivery/send.js";
+import { UsageError } from "../../errors.js";
+import { createBatchedCapture, mulberry32, type Receiver, startReceiver } from "../../receiver/index.js";
+import { generateSecret } from "../../signing/index.js";
+import { getDelivery } from "../../store/deliveries.js";
+import { getEndpointByName, insertEndpoint } from "../../store/endpoints.js";
+import { idFactory } from "../../store/ids.js";
+import { openDb } from "../../store/open.js";
+import type { CliContext } from "../context.js";
+import { createOutput, type GlobalOptions } from "../output.js";
+import { sendLine, viewOfOutcome } from "../render/delivery.js";
+import { type DemoRow, demoSummaryJson, demoSummaryLines } from "../render/demo-summary.js";
+import { requestLine, viewOfEvent } from "../render/received.js";
+import { createReplayRenderer } from "../render/replay-progress.js";
+import { packageVersion } from "../version.js";
+import { type DemoEndpoint, demoEndpoints, demoPolicy } from "./demo-scenario.js";
+import { cliSchedulerDeps, pooledHex } from "./replay-run.js";
+
+/**
+ * `hookctl demo`: the whole loop on a temporary log — receivers that misbehave on purpose,
+ * signed sends persisted first, real retries on a fast schedule, dead letters, a summary.
+ * Exit 0 when every delivery ended as its receiver's behaviour says it should.
+ */
+export async function runDemo(command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<GlobalOptions>();
+  const out = createOutput(ctx, flags);
+  const dbPath =
+    flags.db ??
+    (ctx.env.HOOKCTL_DB
+      ? resolveDbPath(undefined, ctx.env)
+      : join(mkdtempSync(join(tmpdir(), "hookctl-demo-")), "hookctl.db"));
+  const db = openDb(dbPath);
+  const taken = demoEndpoints.find((endpoint) => getEndpointByName(db, endpoint.name));
+  if (taken) {
+    db.close();
+    throw new UsageError(
+      `${dbPath} already has the demo's endpoint ${taken.name}`,
+      "run the demo on a fresh log (omit --db)",
+    );
+  }
+  const newId = idFactory(ctx.now, ctx.randomBytes);
+  const secret = generateSecret(ctx.randomBytes);
+  const capture = createBatchedCapture(db);
+  const receivers: Receiver[] = [];
+  const agent = new Agent({ connections: 16 });
+  const log = (text: string) => {
+    if (!out.json) out.line(text);
+  };
+  try {
+    log(out.style.bold(`hookctl demo — log ${dbPath}`));
+    log(
+      `policy: first attempt now, then ${demoPolicy.retries} retries from ${demoPolicy.initialMs}ms growing to ${demoPolicy.maxDelayMs / 1000}s (±${demoPolicy.jitter * 100}% jitter)`,
+    );
+    for (const [index, endpoint] of demoEndpoints.entries()) {
+      const receiver = await startReceiver(
+        { port: 0, path: "/hooks", secrets: [secret], failure: endpoint.failure },
+        { now: ctx.now, random: mulberry32(index + 1), capture, ids: newId },
+      );
+      receivers.push(receiver);
+      receiver.on("request", (event) =>
+        log(
+          `  ${out.style.dim(`${endpoint.name.padEnd(13)} ←`)} ${requestLine(viewOfEvent(event), out.style)}`,
+        ),
+      );
+      insertEndpoint(db, endpointRow(endpoint, receiver.url, newId("ep"), ctx.now()), [secret]);
+      log(`  receiver ${endpoint.name.padEnd(13)} ${receiver.url}  ${out.style.dim(endpoint.behaviour)}`);
+    }
+
+    const hex = pooledHex(ctx.randomBytes);
+    const attempt = createAttempt({ now: ctx.now, dispatcher: agent });
+    const sent: { endpoint: DemoEndpoint; deliveryId: string; eventType: string }[] = [];
+    log(out.style.bold("\nsending (each event is in the log before it leaves)"));
+    for (const endpoint of demoEndpoints) {
+      const row = getEndpointByName(db, endpoint.name);
+      if (!row) throw new Error(`demo endpoint ${endpoint.name} vanished`);
+      for (const name of endpoint.fixtures) {
+        const fixture = loadFixture(name);
+        if (!fixture) throw new Error(`the demo's fixture ${name} is missing from the package`);
+        const result = await sendEvents(
+          {
+            target: {
+              url: row.url,
+              endpointId: row.id,
+              endpointName: row.name,
+              scheme: row.scheme,
+              secrets: null,
+              extraHeaders: {},
+              timeoutMs: 5000,
+              policy: demoPolicy,
+            },
+            event: { type: fixture.type, body: fixture.body, contentType: fixture.contentType },
+            count: 1,
+            duplicate: 1,
+            shuffle: false,
+            concurrency: 1,
+            ratePerSecond: null,
+          },
+          {
+            db,
+            attempt,
+            now: ctx.now,
+            random: Math.random,
+            newId,
+            newToken: () => hex(16),
+            randomHex: hex,
+            userAgent: `hookctl/${packageVersion()}`,
+            sleep: timerSleep,
+          },
+          { signal: ctx.signal },
+        );
+        for (const outcome of result.outcomes) {
+          sent.push({ endpoint, deliveryId: outcome.deliveryId, eventType: outcome.event.type });
+          log(`  ${sendLine(viewOfOutcome(outcome), out.style, { now: ctx.now(), hint: false })}`);
+        }
+      }
+    }
+    if (ctx.signal.aborted) return 130;
+
+    log(out.style.bold("\nreplaying on the schedule (real timers; Retry-After respected)"));
+    const renderer = createReplayRenderer(out, {
+      now: ctx.now,
+      live: ctx.stderr.isTTY === true && !out.json,
+    });
+    let interrupted = false;
+    try {
+      const result = await runScheduler(
+        { ...cliSchedulerDeps(db, ctx), attempt },
+        {
+          scope: sent.map((item) => item.deliveryId),
+          concurrency: 8,
+          signal: ctx.signal,
+          onEvent: (event) => !out.json && renderer.onEvent(event),
+        },
+      );
+      interrupted = result.outcome === "interrupted";
+    } finally {
+      renderer.close();
+    }
+    if (interrupted) return 130;
+
+    const rows: DemoRow[] = sent.map(({ endpoint, deliveryId, eventType }) => {
+      const delivery = getDelivery(db, deliveryId);
+      const status = delivery?.status ?? "pending";
+      const attempts = delivery?.attemptCount ?? 0;
+      return {
+        endpoint: endpoint.name,
+        behaviour: endpoint.behaviour,
+        eventType,
+        deliveryId,
+        status,
+        attempts,
+        lastStatusCode: delivery?.lastStatusCode ?? null,
+        asExpected: status === endpoint.expect.status && attempts === endpoint.expect.attempts,
+      };
+    });
+    const dbFlag = ` --db ${dbPath}`;
+    if (out.json) out.writeJson(demoSummaryJson(rows, dbPath));
+    else for (const line of demoSummaryLines(rows, out.style, dbFlag)) out.line(line);
+    const surprises = rows.filter((row) => !row.asExpected);
+    for (const row of surprises)
+      out.note(
+        `hookctl: ${row.endpoint} ${row.eventType} ended ${row.status} after ${row.attempts} attempt(s), which the demo did not expect`,
+      );
+    return surprises.length === 0 ? 0 : 1;
+  } finally {
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+    capture.flush();
+    await agent.close();
+    db.close();
+  }
+}
+
+function endpointRow(endpoint: DemoEndpoint, url: string, id: string, now: number) {
+  return {
+    id,
+    name: endpoint.name,
+    url,
+    scheme: endpoint.scheme,
+    ratePerSecond: null,
+    concurrency: null,
+    timeoutMs: 5000,
+    policy: JSON.stringify(demoPolicy),
+    createdAt: now,
+  };
+}
