@@ -74,7 +74,7 @@ describe("hookctl listen", () => {
     expect(lines[2]).toMatch(/→ 200 {2}duplicate$/);
     expect(lines[3]).toMatch(/✗ signature does not match any secret {2}37 B {2}→ 401$/);
     expect(result.stderr).toContain(`listening on ${run.url}`);
-    expect(result.stderr).toContain("verifying signatures (scheme auto) with secret s3cr…");
+    expect(result.stderr).toContain("verifying signatures (scheme auto) with secret s…");
     expect(result.stderr).not.toContain("s3cret");
     expect(result.stderr).toContain(
       "summary: received 3, verified 2, rejected 1, duplicates 1, injected failures 1 (1 delivery accepted)",

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { collectSecrets, maskSecret } from "../../src/cli/secrets.js";
+import { testContext } from "../helpers/context.js";
+
+describe("maskSecret", () => {
+  it("keeps the prefix and four characters of a long secret", () => {
+    expect(maskSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")).toBe("whsec_MfKQ…");
+  });
+
+  it("never shows more than a quarter of a short secret", () => {
+    expect(maskSecret("x")).toBe("…");
+    expect(maskSecret("s3cret")).toBe("s…");
+    expect(maskSecret("whsec_ab")).toBe("whsec_…");
+  });
+});
+
+describe("collectSecrets", () => {
+  it("prefers flags, and falls back to HOOKCTL_SECRET split on spaces", () => {
+    const { ctx } = testContext({ env: { HOOKCTL_SECRET: "one  two" } });
+    expect(collectSecrets({}, ctx)).toEqual(["one", "two"]);
+    expect(collectSecrets({ secret: ["flag"] }, ctx)).toEqual(["flag"]);
+  });
+});
