@@ -1,7 +1,8 @@
-import { insertEvent } from "./events.js";
+import { getEvent, insertEvent } from "./events.js";
+import { newId } from "./ids.js";
 import type { Db } from "./open.js";
 import { toAttempt, toDelivery } from "./rows.js";
-import type { AttemptRow, DeliveryRow, EventRow } from "./types.js";
+import type { AttemptRow, DeliveryRow, DeliveryStatus, EventRow } from "./types.js";
 
 export interface NewDelivery {
   id: string;
@@ -52,4 +53,182 @@ export function getDelivery(db: Db, id: string): DeliveryRow | undefined {
 export function listAttempts(db: Db, deliveryId: string): AttemptRow[] {
   const rows = db.prepare("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number").all(deliveryId);
   return (rows as Record<string, unknown>[]).map(toAttempt);
+}
+
+/** One event with the deliveries to create for it (`send --count` persists many at once). */
+export interface NewEventDeliveries {
+  event: EventRow;
+  deliveries: readonly NewDelivery[];
+}
+
+/**
+ * Persist many events with their deliveries, pending and due at `now`, in transactions of at
+ * most `chunk` events: every one is written before any network I/O, and a long batch never
+ * holds the write lock long enough to stall another hookctl process.
+ */
+export function createEventsWithDeliveries(
+  db: Db,
+  items: readonly NewEventDeliveries[],
+  now: number,
+  chunk = 500,
+): void {
+  const insertEventStmt = db.prepare(
+    "INSERT INTO events (id, type, body, content_type, created_at) VALUES (@id, @type, @body, @contentType, @createdAt)",
+  );
+  const insert = db.prepare(`
+    INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
+      status, next_attempt_at, next_trigger, created_at, updated_at)
+    VALUES (@id, @eventId, @endpointId, @url, @scheme, @extraHeaders, @secrets, @policy, @timeoutMs,
+      'pending', @now, 'initial', @now, @now)`);
+  const writeChunk = db.transaction((slice: readonly NewEventDeliveries[]) => {
+    for (const { event, deliveries } of slice) {
+      insertEventStmt.run(event);
+      for (const delivery of deliveries) {
+        insert.run({
+          ...delivery,
+          eventId: event.id,
+          extraHeaders: JSON.stringify(delivery.extraHeaders),
+          secrets: delivery.secrets ? JSON.stringify(delivery.secrets) : null,
+          now,
+        });
+      }
+    }
+  });
+  for (let start = 0; start < items.length; start += chunk) {
+    writeChunk.immediate(items.slice(start, start + chunk));
+  }
+}
+
+/**
+ * Make a finished or waiting delivery pending again, due now, for a deliberate re-send with the
+ * same delivery id (`send --duplicate`). The retry schedule starts over; in-flight rows are
+ * left alone. Returns false when the row is in flight or missing.
+ */
+export function reopenDelivery(db: Db, id: string, now: number): boolean {
+  return (
+    db
+      .prepare(`
+      UPDATE deliveries SET status = 'pending', schedule_attempts = 0, next_attempt_at = @now,
+        next_trigger = 'manual', updated_at = @now, completed_at = NULL
+      WHERE id = @id AND status != 'in_flight'`)
+      .run({ id, now }).changes === 1
+  );
+}
+
+/** What `hookctl log` filters on; every field is optional. */
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  /** Event type glob: `*` any run, `?` one character, case-sensitive (`order.*`). */
+  eventGlob?: string;
+  /** Only deliveries to this named endpoint. */
+  endpointName?: string;
+  /** Created at or after this instant (ms since the epoch). */
+  since?: number;
+  limit?: number;
+}
+
+/** A delivery with the names a listing shows beside it. */
+export interface DeliveryListItem {
+  delivery: DeliveryRow;
+  eventType: string;
+  /** Null for a bare-URL delivery or one whose endpoint was removed. */
+  endpointName: string | null;
+  /** The latest attempt's duration and start, null before the first attempt. */
+  lastDurationMs: number | null;
+  lastAttemptAt: number | null;
+}
+
+function toListItem(raw: Record<string, unknown>): DeliveryListItem {
+  return {
+    delivery: toDelivery(raw),
+    eventType: raw.event_type as string,
+    endpointName: (raw.endpoint_name as string | null) ?? null,
+    lastDurationMs: (raw.last_duration_ms as number | null) ?? null,
+    lastAttemptAt: (raw.last_attempt_at as number | null) ?? null,
+  };
+}
+
+// The latest attempt by the (delivery_id, number) unique index: one index probe per row.
+const lastAttemptColumns = `
+  (SELECT duration_ms FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.number DESC LIMIT 1) AS last_duration_ms,
+  (SELECT started_at FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.number DESC LIMIT 1) AS last_attempt_at`;
+
+/**
+ * Deliveries matching a filter, newest first. Ids are time-sortable, so `since` also becomes a
+ * lower bound on the primary key and the scan stops at the limit either way.
+ */
+export function listDeliveries(db: Db, filter: DeliveryFilter = {}): DeliveryListItem[] {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = { limit: filter.limit ?? -1 };
+  if (filter.status !== undefined) {
+    clauses.push("d.status = @status");
+    params.status = filter.status;
+  }
+  if (filter.since !== undefined) {
+    clauses.push("d.id >= @sinceId AND d.created_at >= @since");
+    params.since = filter.since;
+    params.sinceId = newId("dlv", Math.max(0, filter.since), (size) => new Uint8Array(size));
+  }
+  if (filter.eventGlob !== undefined) {
+    clauses.push("e.type GLOB @glob");
+    params.glob = filter.eventGlob;
+  }
+  if (filter.endpointName !== undefined) {
+    clauses.push("d.endpoint_id = (SELECT id FROM endpoints WHERE name = @endpoint)");
+    params.endpoint = filter.endpointName;
+  }
+  const where = clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "";
+  const rows = db
+    .prepare(`SELECT d.*, e.type AS event_type, ep.name AS endpoint_name, ${lastAttemptColumns}
+      FROM deliveries d JOIN events e ON e.id = d.event_id LEFT JOIN endpoints ep ON ep.id = d.endpoint_id
+      ${where} ORDER BY d.id DESC LIMIT @limit`)
+    .all(params) as Record<string, unknown>[];
+  return rows.map(toListItem);
+}
+
+/** Delivery ids starting with `prefix` (at most `limit`), so `log show dlv_01JD3` works. */
+export function deliveryIdsWithPrefix(db: Db, prefix: string, limit = 10): string[] {
+  // A range on the primary key rather than LIKE, which would not use the index for TEXT ids.
+  return db
+    .prepare("SELECT id FROM deliveries WHERE id >= ? AND id < ? ORDER BY id LIMIT ?")
+    .pluck()
+    .all(prefix, `${prefix}\uffff`, limit) as string[];
+}
+
+/** Everything `log show` and `dlq show` render about one delivery. */
+export interface DeliveryDetail {
+  delivery: DeliveryRow;
+  event: EventRow;
+  attempts: AttemptRow[];
+  endpointName: string | null;
+  /**
+   * Every secret that could appear in what was sent (the delivery's own and all its endpoint's,
+   * expired ones too), so renderers can mask them wherever they occur. Never print these.
+   */
+  secrets: string[];
+}
+
+/** One delivery with its event, attempts and the secrets to mask; undefined if unknown. */
+export function loadDeliveryDetail(db: Db, id: string): DeliveryDetail | undefined {
+  const raw = db
+    .prepare(`SELECT d.*, ep.name AS endpoint_name FROM deliveries d
+      LEFT JOIN endpoints ep ON ep.id = d.endpoint_id WHERE d.id = ?`)
+    .get(id) as Record<string, unknown> | undefined;
+  if (!raw) return undefined;
+  const delivery = toDelivery(raw);
+  const event = getEvent(db, delivery.eventId);
+  if (!event) return undefined;
+  const endpointSecrets = delivery.endpointId
+    ? (db
+        .prepare("SELECT secret FROM endpoint_secrets WHERE endpoint_id = ?")
+        .pluck()
+        .all(delivery.endpointId) as string[])
+    : [];
+  return {
+    delivery,
+    event,
+    attempts: listAttempts(db, id),
+    endpointName: (raw.endpoint_name as string | null) ?? null,
+    secrets: [...new Set([...(delivery.secrets ?? []), ...endpointSecrets])],
+  };
 }

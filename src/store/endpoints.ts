@@ -74,3 +74,104 @@ export function activeSecrets(db: Db, endpointId: string, now: number): string[]
     .pluck()
     .all(endpointId, now) as string[];
 }
+
+/** Every secret the endpoint has had that is not yet expired at `now` (or all, with `now` null), newest first. */
+export function listEndpointSecrets(
+  db: Db,
+  endpointId: string,
+  now: number | null = null,
+): EndpointSecretRow[] {
+  const rows = db
+    .prepare(`SELECT * FROM endpoint_secrets WHERE endpoint_id = @endpointId
+      AND (@now IS NULL OR expires_at IS NULL OR expires_at > @now) ORDER BY created_at DESC, id DESC`)
+    .all({ endpointId, now }) as Record<string, unknown>[];
+  return rows.map((raw) => ({
+    id: raw.id as number,
+    endpointId: raw.endpoint_id as string,
+    secret: raw.secret as string,
+    createdAt: raw.created_at as number,
+    expiresAt: (raw.expires_at as number | null) ?? null,
+  }));
+}
+
+export interface RotationResult {
+  /** Secrets that were valid and now expire at the end of the grace period. */
+  retiring: number;
+  expiresAt: number;
+}
+
+/**
+ * Make `secret` the endpoint's primary secret. Every secret still valid past `now + graceMs`
+ * is cut to expire then, so receivers have the grace period to switch; until it ends, schemes
+ * that carry several signatures sign with both.
+ */
+export function rotateEndpointSecret(
+  db: Db,
+  endpointId: string,
+  secret: string,
+  now: number,
+  graceMs: number,
+): RotationResult {
+  const expiresAt = now + graceMs;
+  return db
+    .transaction(() => {
+      const retiring = db
+        .prepare(`UPDATE endpoint_secrets SET expires_at = @expiresAt
+          WHERE endpoint_id = @endpointId AND (expires_at IS NULL OR expires_at > @expiresAt)`)
+        .run({ endpointId, expiresAt }).changes;
+      // created_at may equal an older secret's (same millisecond); the id breaks the tie.
+      db.prepare(
+        "INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)",
+      ).run(endpointId, secret, now);
+      return { retiring, expiresAt };
+    })
+    .immediate();
+}
+
+export interface RemoveResult {
+  /** Deliveries to the endpoint that were still waiting (pending or in flight). */
+  waiting: number;
+  /** Of those, how many were marked dead because `force` was given. */
+  abandoned: number;
+  removed: boolean;
+}
+
+/**
+ * Remove an endpoint and its secrets. Waiting deliveries would lose their signing secrets, so
+ * without `force` nothing is removed while any exist; with it they become dead first. Finished
+ * deliveries keep their URL and history (their endpoint reference becomes null).
+ */
+export function removeEndpoint(
+  db: Db,
+  endpointId: string,
+  options: { force: boolean; now: number },
+): RemoveResult {
+  return db
+    .transaction((): RemoveResult => {
+      const waiting = db
+        .prepare(
+          "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'in_flight')",
+        )
+        .pluck()
+        .get(endpointId) as number;
+      if (waiting > 0 && !options.force) return { waiting, abandoned: 0, removed: false };
+      const abandoned = db
+        .prepare(`UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_token = NULL,
+            lease_expires_at = NULL, last_error = 'endpoint removed', updated_at = @now, completed_at = @now
+          WHERE endpoint_id = @endpointId AND status IN ('pending', 'in_flight')`)
+        .run({ endpointId, now: options.now }).changes;
+      db.prepare("DELETE FROM endpoints WHERE id = ?").run(endpointId);
+      return { waiting, abandoned, removed: true };
+    })
+    .immediate();
+}
+
+/** How many deliveries to the endpoint are in each state. */
+export function endpointDeliveryCounts(db: Db, endpointId: string): Record<string, number> {
+  const rows = db
+    .prepare("SELECT status, COUNT(*) AS n FROM deliveries WHERE endpoint_id = ? GROUP BY status")
+    .all(endpointId) as { status: string; n: number }[];
+  const counts: Record<string, number> = { pending: 0, in_flight: 0, succeeded: 0, dead: 0 };
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
+}

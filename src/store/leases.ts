@@ -21,7 +21,8 @@ export interface ClaimOptions {
  * lease expired (and was reclaimed by another) can never overwrite the newer result.
  */
 export class Leases {
-  private readonly claimDueStmt;
+  private readonly dueStmt;
+  private readonly claimRowStmt;
   private readonly claimByIdStmt;
   private readonly renewStmt;
   private readonly releaseStmt;
@@ -30,14 +31,18 @@ export class Leases {
   private readonly completeStmt;
 
   constructor(private readonly db: Db) {
-    this.claimDueStmt = db.prepare(`
+    // Due rows, earliest first, skipping rate-limited or capped endpoints so their rows do not
+    // crowd out everyone else's. INDEXED BY: without statistics SQLite prefers (status, id) and
+    // sorts every pending row on each claim. Claiming is a read then an update by id, inside one
+    // write transaction: an UPDATE ... RETURNING of the same rows costs several times more.
+    this.dueStmt = db.prepare(`
+      SELECT * FROM deliveries INDEXED BY deliveries_due
+      WHERE status = 'pending' AND next_attempt_at <= @now
+        AND (endpoint_id IS NULL OR endpoint_id NOT IN (SELECT value FROM json_each(@exclude)))
+      ORDER BY next_attempt_at LIMIT @limit`);
+    this.claimRowStmt = db.prepare(`
       UPDATE deliveries SET status = 'in_flight', lease_token = @token, lease_expires_at = @expires, updated_at = @now
-      WHERE id IN (
-        SELECT id FROM deliveries
-        WHERE status = 'pending' AND next_attempt_at <= @now
-        ORDER BY next_attempt_at LIMIT @limit
-      )
-      RETURNING *`);
+      WHERE id = @id AND status = 'pending'`);
     this.claimByIdStmt = db.prepare(`
       UPDATE deliveries SET status = 'in_flight', lease_token = @token, lease_expires_at = @expires, updated_at = @now
       WHERE id = @id AND status = 'pending'
@@ -67,15 +72,35 @@ export class Leases {
       WHERE id = @id AND status = 'in_flight' AND lease_token = @token`);
   }
 
-  /** Lease up to `limit` due deliveries, earliest first. */
-  claimDue(options: ClaimOptions & { limit: number }): DeliveryRow[] {
-    const rows = this.claimDueStmt.all({
-      token: options.token,
-      expires: options.now + options.leaseMs,
-      now: options.now,
-      limit: options.limit,
-    }) as Record<string, unknown>[];
-    return rows.map(toDelivery);
+  /**
+   * Lease up to `limit` due deliveries, earliest first. With `marginMs` each lease lasts at least
+   * the row's own timeout plus the margin; `excludeEndpoints` skips those endpoints' rows.
+   */
+  claimDue(
+    options: ClaimOptions & { limit: number; marginMs?: number; excludeEndpoints?: readonly string[] },
+  ): DeliveryRow[] {
+    const { now, token } = options;
+    return this.db
+      .transaction(() => {
+        const due = this.dueStmt.all({
+          now,
+          limit: options.limit,
+          exclude: JSON.stringify(options.excludeEndpoints ?? []),
+        }) as Record<string, unknown>[];
+        return due.map((raw) => {
+          const ownMs = options.marginMs === undefined ? 0 : (raw.timeout_ms as number) + options.marginMs;
+          const expires = now + Math.max(options.leaseMs, ownMs);
+          this.claimRowStmt.run({ id: raw.id, token, expires, now });
+          return toDelivery({
+            ...raw,
+            status: "in_flight",
+            lease_token: token,
+            lease_expires_at: expires,
+            updated_at: now,
+          });
+        });
+      })
+      .immediate();
   }
 
   /** Lease one pending delivery whether or not it is due (send's first attempt, a manual retry). */

@@ -43,7 +43,9 @@ describe("hookctl completion", () => {
         .trim()
         .split("\n");
     expect(complete(["hookctl", "ve"])).toEqual(["verify"]);
-    expect(complete(["hookctl", "dlq", ""])).toEqual(expect.arrayContaining(["list", "show", "requeue", "purge"]));
+    expect(complete(["hookctl", "dlq", ""])).toEqual(
+      expect.arrayContaining(["list", "show", "requeue", "purge"]),
+    );
     expect(complete(["hookctl", "--db", "x.db", "replay", "--dry"])).toEqual(["--dry-run"]);
   });
 });

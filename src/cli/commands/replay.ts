@@ -1,13 +1,49 @@
-import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { type Command, Option } from "commander";
+import { durationArg, integerArg } from "../parsers.js";
+import { addPolicyOptions } from "../policy-flags.js";
 import type { CommandHost } from "../program.js";
 
-// PLACEHOLDER: replaced by the real definition.
-export function registerReplay(program: Command, _host: CommandHost): void {
-  program
+export function registerReplay(program: Command, host: CommandHost): void {
+  const command = program
     .command("replay")
-    .description("(not built yet)")
-    .action(() => {
-      throw new UsageError("hookctl replay is not built yet");
+    .description("run the retry schedule until nothing is pending, or requeue stored deliveries and run them")
+    .argument("[delivery-ids...]", "requeue these deliveries (dead, succeeded or pending) and run them")
+    .addOption(
+      new Option(
+        "--status <status>",
+        "requeue deliveries in this state (default: any but in flight)",
+      ).choices(["dead", "succeeded", "pending"]),
+    )
+    .option("--since <duration>", "requeue deliveries created within this long (e.g. 1h)", durationArg)
+    .option("--event <glob>", "requeue deliveries of event types matching a glob (order.*)")
+    .option("--endpoint <name>", "requeue deliveries to this endpoint")
+    .option("--to <url>", "send the requeued deliveries to this URL instead")
+    .option("--new-id", "requeue as new deliveries with fresh ids (the old ones stay as they are)")
+    .option("--dry-run", "list what would be requeued and change nothing")
+    .option("--watch", "keep running and pick up deliveries other processes add (Ctrl-C to stop)")
+    .option("--concurrency <n>", "attempts running at once", integerArg(1, 1000), 8);
+  addPolicyOptions(command)
+    .addHelpText(
+      "after",
+      `
+Without ids or selectors, replay delivers everything due, sleeps until the next scheduled retry,
+and exits when nothing is pending or in flight. With ids or selectors it first puts those
+deliveries back to pending (schedule reset, next attempt now, marked manual in the log), then runs
+just them. Policy flags override the policy recorded with each delivery for this run.
+
+Exit codes: 0 no delivery became dead, 1 some became dead, 2 bad input, 130 interrupted
+(a second Ctrl-C stops at once; leases then expire and the next run picks the work up).
+
+Examples:
+  hookctl replay                                   # run the schedule until it is empty
+  hookctl replay --watch                           # keep delivering what others add
+  hookctl replay dlv_01JC3Z8V0M7K2Q4R5S6T7V8W9X     # retry one delivery now
+  hookctl replay --status dead --since 1h --dry-run
+  hookctl replay --status dead --endpoint billing --to http://localhost:4000/hooks
+  hookctl replay --retries 2 --max-delay 10s --json | jq -c 'select(.type == "delivery-dead")'`,
+    )
+    .action(async (ids: string[], _options: unknown, cmd: Command) => {
+      const { runReplay } = await import("../actions/replay.js");
+      host.setExitCode(await runReplay(ids, cmd, host.ctx));
     });
 }

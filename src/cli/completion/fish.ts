@@ -18,7 +18,9 @@ export function fishScript(nodes: readonly CompletionNode[]): string {
           }`;
     for (const sub of node.subcommands) {
       const child = byPath.get(node.path ? `${node.path} ${sub}` : sub);
-      lines.push(`complete -c hookctl -n '${condition}' -a ${sub} -d '${quoteFish(child?.description ?? "")}'`);
+      lines.push(
+        `complete -c hookctl -n '${condition}' -a ${sub} -d '${quoteFish(child?.description ?? "")}'`,
+      );
     }
     for (const flag of node.flags.filter((f) => f.startsWith("--"))) {
       const kind = dynamicFlags[flag];

@@ -1,0 +1,192 @@
+import type { Command } from "commander";
+import { formatDuration } from "../../config/duration.js";
+import { UsageError } from "../../errors.js";
+import { loadDeliveryDetail } from "../../store/deliveries.js";
+import { newId } from "../../store/ids.js";
+import type { Db } from "../../store/open.js";
+import {
+  type DeadLetter,
+  describeDeliveries,
+  listDeadLetters,
+  requeueDeliveries,
+} from "../../store/queue.js";
+import type { CliContext } from "../context.js";
+import { createOutput, type GlobalOptions, type Output } from "../output.js";
+import { deliveryJson, renderDeliveryDetail } from "../render/delivery.js";
+import { renderRequeued, renderWouldRequeue } from "../render/requeue.js";
+import { openStoreFor } from "../store.js";
+import { parseTargetUrl, requireEndpoint, requireKnownIds } from "./replay.js";
+
+interface ListFlags extends GlobalOptions {
+  endpoint?: string;
+  event?: string;
+  limit: number;
+}
+
+/** A dead letter as one JSON object (`dlq list --json`, one per line). */
+export function deadLetterJson(item: DeadLetter): Record<string, unknown> {
+  const { delivery } = item;
+  return {
+    id: delivery.id,
+    eventId: delivery.eventId,
+    eventType: item.eventType,
+    endpoint: item.endpointName,
+    url: delivery.url,
+    attempts: delivery.attemptCount,
+    lastStatusCode: delivery.lastStatusCode,
+    lastErrorClass: delivery.lastErrorClass,
+    lastError: delivery.lastError,
+    createdAt: new Date(delivery.createdAt).toISOString(),
+    deadAt: delivery.completedAt === null ? null : new Date(delivery.completedAt).toISOString(),
+  };
+}
+
+function renderList(out: Output, items: readonly DeadLetter[], now: number): void {
+  const { style } = out;
+  const rows = items.map(({ delivery, eventType, endpointName }) => [
+    delivery.id,
+    eventType,
+    endpointName ?? delivery.url,
+    String(delivery.attemptCount),
+    delivery.lastStatusCode !== null ? String(delivery.lastStatusCode) : (delivery.lastErrorClass ?? "-"),
+    `${formatDuration(Math.max(0, now - (delivery.completedAt ?? delivery.updatedAt)))} ago`,
+  ]);
+  const header = ["id", "event", "endpoint/url", "attempts", "last", "dead since"];
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((cells) => (cells[i] as string).length)),
+  );
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] as number))
+      .join("  ")
+      .trimEnd();
+  out.line(style.bold(format(header)));
+  for (const cells of rows) out.line(format(cells));
+}
+
+/** `hookctl dlq list`: exit 0 whether or not there are dead letters. */
+export function runDlqList(command: Command, ctx: CliContext): number {
+  const flags = command.optsWithGlobals<ListFlags>();
+  const out = createOutput(ctx, flags);
+  const { db } = openStoreFor(flags, ctx);
+  try {
+    requireEndpoint(db, flags.endpoint);
+    const items = listDeadLetters(db, {
+      endpointName: flags.endpoint,
+      eventGlob: flags.event,
+      limit: flags.limit,
+    });
+    if (out.json) {
+      for (const item of items) out.writeJson(deadLetterJson(item));
+    } else if (items.length === 0) {
+      out.note("no dead letters");
+    } else {
+      renderList(out, items, ctx.now());
+      if (items.length === flags.limit)
+        out.note(out.style.dim(`showing the newest ${flags.limit}; use --limit for more`));
+    }
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** Explicit ids for dlq requeue/purge must be dead letters, not just any delivery. */
+export function requireDead(db: Db, ids: readonly string[]): void {
+  requireKnownIds(db, ids);
+  const alive = describeDeliveries(db, ids).filter((item) => item.delivery.status !== "dead");
+  const first = alive[0];
+  if (first) {
+    throw new UsageError(
+      `${first.delivery.id} is not a dead letter (it is ${first.delivery.status.replace("_", " ")})`,
+      "hookctl replay <id> requeues any delivery",
+    );
+  }
+}
+
+/** `hookctl dlq show <id>`: the dead letter with every attempt. */
+export function runDlqShow(id: string, command: Command, ctx: CliContext): number {
+  const flags = command.optsWithGlobals<GlobalOptions>();
+  const out = createOutput(ctx, flags);
+  const { db } = openStoreFor(flags, ctx);
+  try {
+    requireDead(db, [id]);
+    const detail = loadDeliveryDetail(db, id);
+    if (!detail)
+      throw new UsageError(`no delivery ${id} in the log`, "list dead letters with hookctl dlq list");
+    if (out.json) out.writeJson(deliveryJson(detail));
+    else for (const line of renderDeliveryDetail(detail, out.style, { now: ctx.now() })) out.line(line);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+interface RequeueFlags extends GlobalOptions {
+  all?: boolean;
+  endpoint?: string;
+  event?: string;
+  to?: string;
+  newId?: boolean;
+  dryRun?: boolean;
+}
+
+/** The dead letters a requeue or purge acts on: explicit ids (all dead), or --all narrowed by filters. */
+export function chooseDeadLetters(
+  db: Db,
+  ids: readonly string[],
+  flags: { all?: boolean; endpoint?: string; event?: string; olderThan?: number },
+  verb: string,
+): string[] {
+  const filtered = flags.all || flags.olderThan !== undefined;
+  if (ids.length > 0 && (filtered || flags.endpoint !== undefined || flags.event !== undefined)) {
+    throw new UsageError(`give delivery ids or --all with filters to ${verb}, not both`);
+  }
+  if (ids.length > 0) {
+    requireDead(db, ids);
+    return [...new Set(ids)];
+  }
+  if (!filtered) {
+    throw new UsageError(
+      `which dead letters? name delivery ids or pass --all`,
+      `see hookctl dlq ${verb} --help`,
+    );
+  }
+  requireEndpoint(db, flags.endpoint);
+  return listDeadLetters(db, {
+    endpointName: flags.endpoint,
+    eventGlob: flags.event,
+    olderThan: flags.olderThan,
+  })
+    .map((item) => item.delivery.id)
+    .reverse();
+}
+
+/** `hookctl dlq requeue`: back to pending, due now; `hookctl replay` then delivers them. */
+export function runDlqRequeue(ids: string[], command: Command, ctx: CliContext): number {
+  const flags = command.optsWithGlobals<RequeueFlags>();
+  const out = createOutput(ctx, flags);
+  const to = parseTargetUrl(flags.to);
+  const { db } = openStoreFor(flags, ctx);
+  try {
+    const chosen = chooseDeadLetters(db, ids, flags, "requeue");
+    if (flags.dryRun) {
+      renderWouldRequeue(out, describeDeliveries(db, chosen), to);
+      return 0;
+    }
+    if (chosen.length === 0) {
+      out.note("no dead letters match; nothing to requeue");
+      return 0;
+    }
+    const results = requeueDeliveries(db, chosen, {
+      now: ctx.now(),
+      to,
+      newId: flags.newId ? () => newId("dlv", ctx.now(), ctx.randomBytes) : undefined,
+    });
+    renderRequeued(out, results);
+    if (!out.json) out.note(out.style.dim("run hookctl replay to deliver them"));
+    return 0;
+  } finally {
+    db.close();
+  }
+}

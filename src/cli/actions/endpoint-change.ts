@@ -1,0 +1,79 @@
+import type { Command } from "commander";
+import { formatDuration } from "../../config/duration.js";
+import { UsageError } from "../../errors.js";
+import { generateSecret, type SchemeName } from "../../signing/index.js";
+import { listEndpointSecrets, removeEndpoint, rotateEndpointSecret } from "../../store/endpoints.js";
+import type { CliContext } from "../context.js";
+import { createOutput, type GlobalOptions } from "../output.js";
+import { maskValue } from "../render/mask.js";
+import { dateTime, iso } from "../render/time.js";
+import { collectSecrets, type SecretFlags } from "../secrets.js";
+import { withStore } from "./endpoint.js";
+import { checkSecrets, findEndpoint } from "./send-input.js";
+
+interface RotateFlags extends GlobalOptions, SecretFlags {
+  grace: number;
+}
+
+/** `endpoint rm`: refuses while deliveries are still waiting, unless --force (they become dead). */
+export async function runEndpointRm(name: string, command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<GlobalOptions & { force?: boolean }>();
+  const out = createOutput(ctx, flags);
+  const result = withStore(flags, ctx, (db) => {
+    const endpoint = findEndpoint(db, name);
+    return removeEndpoint(db, endpoint.id, { force: flags.force === true, now: ctx.now() });
+  });
+  if (!result.removed) {
+    throw new UsageError(
+      `endpoint ${name} has ${result.waiting} deliveries still waiting`,
+      "run hookctl replay first, or pass --force to give them up (they become dead letters)",
+    );
+  }
+  if (out.json) out.writeJson({ name, removed: true, abandoned: result.abandoned });
+  else {
+    const abandoned = result.abandoned > 0 ? ` (${result.abandoned} waiting deliveries marked dead)` : "";
+    out.line(`${out.style.ok("✓")} removed endpoint ${name}${abandoned}`);
+  }
+  return 0;
+}
+
+/** `endpoint rotate-secret`: a new primary secret, printed once in full; the old ones retire after --grace. */
+export async function runEndpointRotate(name: string, command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<RotateFlags>();
+  const out = createOutput(ctx, flags);
+  // Only explicit flags: HOOKCTL_SECRET holds the secret in use now, not the next one.
+  const given = flags.secret || flags.secretFile ? collectSecrets(flags, ctx) : [];
+  if (given.length > 1) throw new UsageError("rotate to one secret at a time");
+  const now = ctx.now();
+  const { endpoint, secret, result } = withStore(flags, ctx, (db) => {
+    const endpoint = findEndpoint(db, name);
+    const secret = given[0] ?? generateSecret(ctx.randomBytes);
+    checkSecrets(endpoint.scheme as SchemeName, [secret]);
+    if (listEndpointSecrets(db, endpoint.id, now).some((s) => s.secret === secret)) {
+      throw new UsageError(
+        "that secret is already in use by this endpoint",
+        "give a new one, or leave --secret out",
+      );
+    }
+    return { endpoint, secret, result: rotateEndpointSecret(db, endpoint.id, secret, now, flags.grace) };
+  });
+  const shown = given.length > 0 ? maskValue(secret) : secret;
+  if (out.json) {
+    out.writeJson({
+      name: endpoint.name,
+      secret: shown,
+      retiring: result.retiring,
+      retiringUntil: result.retiring > 0 ? iso(result.expiresAt) : null,
+    });
+    return 0;
+  }
+  out.line(`${out.style.ok("✓")} rotated the secret of ${out.style.bold(endpoint.name)}`);
+  out.line(`secret: ${shown}`);
+  if (given.length === 0) out.note("the new secret is shown once; configure your receiver with it now");
+  if (result.retiring > 0) {
+    out.note(
+      `the old secret stays valid until ${dateTime(result.expiresAt)} (grace ${formatDuration(flags.grace)}); until then deliveries carry both signatures where the scheme allows`,
+    );
+  }
+  return 0;
+}

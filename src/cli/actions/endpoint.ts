@@ -1,0 +1,207 @@
+import type { Command } from "commander";
+import { formatDuration } from "../../config/duration.js";
+import { defaultPolicy, mergePolicy, policyProblem } from "../../delivery/policy.js";
+import { UsageError } from "../../errors.js";
+import { generateSecret, parseSchemeName } from "../../signing/index.js";
+import {
+  type EndpointRow,
+  endpointDeliveryCounts,
+  getEndpointByName,
+  insertEndpoint,
+  listEndpointSecrets,
+  listEndpoints,
+} from "../../store/endpoints.js";
+import { newId } from "../../store/ids.js";
+import type { Db } from "../../store/open.js";
+import type { CliContext } from "../context.js";
+import { createOutput, type GlobalOptions, type Output } from "../output.js";
+import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
+import { maskValue } from "../render/mask.js";
+import { dateTime, iso } from "../render/time.js";
+import { collectSecrets, type SecretFlags } from "../secrets.js";
+import { openStoreFor } from "../store.js";
+import { checkSecrets, findEndpoint, parseHttpUrl } from "./send-input.js";
+
+interface AddFlags extends GlobalOptions, PolicyFlagValues, SecretFlags {
+  url: string;
+  scheme: string;
+  generateSecret?: boolean;
+  rate?: number;
+  concurrency?: number;
+  timeout?: number;
+}
+
+/** Run `fn` with the log open, closing it whatever happens. */
+export function withStore<T>(flags: GlobalOptions, ctx: CliContext, fn: (db: Db) => T): T {
+  const { db } = openStoreFor(flags, ctx);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** `endpoint add`: prints a generated secret in full, once; any given secret only masked. */
+export async function runEndpointAdd(name: string, command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<AddFlags>();
+  const out = createOutput(ctx, flags);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+    throw new UsageError(
+      `bad endpoint name ${JSON.stringify(name)}`,
+      "use letters, digits, '.', '_' or '-' (up to 64), starting with a letter or digit",
+    );
+  }
+  const url = parseHttpUrl(flags.url);
+  const scheme = parseSchemeName(flags.scheme);
+  if (!scheme)
+    throw new UsageError(`unknown scheme ${JSON.stringify(flags.scheme)}`, "see hookctl endpoint add --help");
+  const given = collectSecrets(flags, ctx);
+  if (flags.generateSecret && given.length > 0) {
+    throw new UsageError("give --secret/--secret-file or --generate-secret, not both");
+  }
+  const generated = flags.generateSecret ? generateSecret(ctx.randomBytes) : undefined;
+  const secrets = generated ? [generated] : given;
+  checkSecrets(scheme, secrets);
+  const override = policyOverride(flags);
+  const problem = policyProblem(mergePolicy(defaultPolicy, override));
+  if (problem) throw new UsageError(`bad retry policy: ${problem}`, "see hookctl backoff --help");
+  if (flags.timeout !== undefined && !(flags.timeout > 0)) throw new UsageError("--timeout must be above 0");
+  const endpoint: EndpointRow = {
+    id: newId("ep", ctx.now(), ctx.randomBytes),
+    name,
+    url,
+    scheme,
+    ratePerSecond: flags.rate ?? null,
+    concurrency: flags.concurrency ?? null,
+    timeoutMs: flags.timeout ?? null,
+    policy: Object.keys(override).length > 0 ? JSON.stringify(override) : null,
+    createdAt: ctx.now(),
+  };
+  withStore(flags, ctx, (db) => {
+    if (getEndpointByName(db, name)) {
+      throw new UsageError(
+        `endpoint ${name} already exists`,
+        `remove it first with hookctl endpoint rm ${name}`,
+      );
+    }
+    insertEndpoint(db, endpoint, secrets);
+  });
+  if (out.json) {
+    out.writeJson({
+      ...endpointJson(
+        endpoint,
+        secrets.map((secret) => ({ secret, createdAt: endpoint.createdAt, expiresAt: null })),
+      ),
+      ...(generated ? { generatedSecret: generated } : {}),
+    });
+    return 0;
+  }
+  const signing = secrets.length > 0 ? `secret ${secrets.map(maskValue).join(", ")}` : "no secret: unsigned";
+  out.line(`${out.style.ok("✓")} added endpoint ${out.style.bold(name)} → ${url} (${scheme}, ${signing})`);
+  if (generated) {
+    // The one time this secret is shown in full: the receiver needs it to verify.
+    out.line(`secret: ${generated}`);
+    out.note("this secret is shown once; configure your receiver with it now");
+  }
+  return 0;
+}
+
+/** `endpoint list`: one line (or JSON object) per endpoint, secrets masked. */
+export async function runEndpointList(command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<GlobalOptions>();
+  const out = createOutput(ctx, flags);
+  const now = ctx.now();
+  const rows = withStore(flags, ctx, (db) =>
+    listEndpoints(db).map((endpoint) => ({ endpoint, secrets: listEndpointSecrets(db, endpoint.id, now) })),
+  );
+  if (out.json) {
+    for (const { endpoint, secrets } of rows) out.writeJson(endpointJson(endpoint, secrets));
+    return 0;
+  }
+  if (rows.length === 0) {
+    out.note("no endpoints yet; add one with hookctl endpoint add <name> --url <url>");
+    return 0;
+  }
+  const width = Math.max(...rows.map(({ endpoint }) => endpoint.name.length));
+  for (const { endpoint, secrets } of rows) {
+    const secret = secrets[0] ? maskValue(secrets[0].secret) : out.style.dim("unsigned");
+    const extra = secrets.length > 1 ? out.style.dim(` +${secrets.length - 1} retiring`) : "";
+    out.line(
+      `${out.style.bold(endpoint.name.padEnd(width))}  ${endpoint.url}  ${endpoint.scheme}  ${secret}${extra}${limits(endpoint, out)}`,
+    );
+  }
+  return 0;
+}
+
+function limits(endpoint: EndpointRow, out: Output): string {
+  const parts: string[] = [];
+  if (endpoint.ratePerSecond !== null) parts.push(`${endpoint.ratePerSecond}/s`);
+  if (endpoint.concurrency !== null) parts.push(`concurrency ${endpoint.concurrency}`);
+  if (endpoint.timeoutMs !== null) parts.push(`timeout ${formatDuration(endpoint.timeoutMs)}`);
+  return parts.length > 0 ? `  ${out.style.dim(parts.join(", "))}` : "";
+}
+
+export function endpointJson(
+  endpoint: EndpointRow,
+  secrets: readonly { secret: string; createdAt: number; expiresAt: number | null }[],
+): Record<string, unknown> {
+  return {
+    name: endpoint.name,
+    id: endpoint.id,
+    url: endpoint.url,
+    scheme: endpoint.scheme,
+    ratePerSecond: endpoint.ratePerSecond,
+    concurrency: endpoint.concurrency,
+    timeoutMs: endpoint.timeoutMs,
+    policy: endpoint.policy ? JSON.parse(endpoint.policy) : null,
+    secrets: secrets.map((s) => ({
+      secret: maskValue(s.secret),
+      createdAt: iso(s.createdAt),
+      expiresAt: iso(s.expiresAt),
+    })),
+    createdAt: iso(endpoint.createdAt),
+  };
+}
+
+/** `endpoint show`: settings, secrets (masked, with expiry) and delivery counts. */
+export async function runEndpointShow(name: string, command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<GlobalOptions>();
+  const out = createOutput(ctx, flags);
+  const now = ctx.now();
+  const { endpoint, secrets, counts } = withStore(flags, ctx, (db) => {
+    const endpoint = findEndpoint(db, name);
+    return {
+      endpoint,
+      secrets: listEndpointSecrets(db, endpoint.id, now),
+      counts: endpointDeliveryCounts(db, endpoint.id),
+    };
+  });
+  if (out.json) {
+    out.writeJson({ ...endpointJson(endpoint, secrets), deliveries: counts });
+    return 0;
+  }
+  const field = (label: string, value: string) => out.line(`  ${out.style.dim(label.padEnd(11))} ${value}`);
+  out.line(out.style.bold(endpoint.name));
+  field("url", endpoint.url);
+  field("scheme", endpoint.scheme);
+  if (secrets.length === 0) field("secrets", "none (sends are unsigned)");
+  secrets.forEach((s, i) => {
+    const role = i === 0 ? "primary" : "retiring";
+    const expiry = s.expiresAt !== null ? `, valid until ${dateTime(s.expiresAt)}` : "";
+    field(
+      i === 0 ? "secrets" : "",
+      `${maskValue(s.secret)}  ${out.style.dim(`${role}, added ${dateTime(s.createdAt)}${expiry}`)}`,
+    );
+  });
+  field("rate", endpoint.ratePerSecond !== null ? `${endpoint.ratePerSecond}/s` : "unlimited");
+  field("concurrency", endpoint.concurrency !== null ? String(endpoint.concurrency) : "no cap");
+  field("timeout", formatDuration(endpoint.timeoutMs ?? 10_000));
+  field("policy", endpoint.policy ?? "defaults (hookctl backoff shows them)");
+  field(
+    "deliveries",
+    Object.entries(counts)
+      .map(([status, n]) => `${n} ${status}`)
+      .join(", "),
+  );
+  return 0;
+}

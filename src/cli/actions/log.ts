@@ -1,0 +1,103 @@
+import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import {
+  type DeliveryDetail,
+  deliveryIdsWithPrefix,
+  listDeliveries,
+  loadDeliveryDetail,
+} from "../../store/deliveries.js";
+import { getEndpointByName, listEndpoints } from "../../store/endpoints.js";
+import type { Db } from "../../store/open.js";
+import { type DeliveryStatus, deliveryStatuses } from "../../store/types.js";
+import type { CliContext } from "../context.js";
+import { createOutput, type GlobalOptions } from "../output.js";
+import {
+  deliveryJson,
+  deliveryObject,
+  logLine,
+  renderDeliveryDetail,
+  viewOfListItem,
+} from "../render/delivery.js";
+import { openStoreFor } from "../store.js";
+
+interface LogFlags extends GlobalOptions {
+  status?: string;
+  event?: string;
+  endpoint?: string;
+  since?: number;
+  limit: number;
+}
+
+/** `hookctl log`: deliveries newest first, filtered. */
+export async function runLog(command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<LogFlags>();
+  const out = createOutput(ctx, flags);
+  const status = parseStatus(flags.status);
+  const { db, path } = openStoreFor(flags, ctx);
+  try {
+    if (flags.endpoint !== undefined && !getEndpointByName(db, flags.endpoint)) {
+      const known = listEndpoints(db).map((e) => e.name);
+      throw new UsageError(
+        `unknown endpoint ${JSON.stringify(flags.endpoint)}`,
+        known.length > 0 ? `known endpoints: ${known.join(", ")}` : "no endpoints yet (hookctl endpoint add)",
+      );
+    }
+    const now = ctx.now();
+    const items = listDeliveries(db, {
+      status,
+      eventGlob: flags.event,
+      endpointName: flags.endpoint,
+      since: flags.since !== undefined ? now - flags.since : undefined,
+      limit: flags.limit,
+    });
+    const views = items.map(viewOfListItem);
+    if (out.json) {
+      for (const view of views) out.writeJson(deliveryObject(view));
+      return 0;
+    }
+    if (views.length === 0) {
+      out.note(
+        `no deliveries${status || flags.event || flags.endpoint || flags.since ? " match" : ` in ${path}`}; send one with hookctl send`,
+      );
+      return 0;
+    }
+    const typeWidth = Math.min(32, Math.max(...views.map((view) => view.event.type.length)));
+    for (const view of views) out.line(logLine(view, out.style, { now, typeWidth }));
+    if (views.length === flags.limit) out.note(`showing the newest ${flags.limit}; use --limit for more`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+function parseStatus(text: string | undefined): DeliveryStatus | undefined {
+  if (text === undefined) return undefined;
+  const status = text.trim().toLowerCase().replace("-", "_");
+  if ((deliveryStatuses as readonly string[]).includes(status)) return status as DeliveryStatus;
+  throw new UsageError(`unknown status ${JSON.stringify(text)}`, `use one of ${deliveryStatuses.join(", ")}`);
+}
+
+/** `hookctl log show <id>`: one delivery in full; a unique id prefix is enough. */
+export async function runLogShow(id: string, command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<GlobalOptions>();
+  const out = createOutput(ctx, flags);
+  const { db } = openStoreFor(flags, ctx);
+  try {
+    const detail = findDetail(db, id.trim());
+    if (out.json) out.writeJson(deliveryJson(detail));
+    else for (const line of renderDeliveryDetail(detail, out.style, { now: ctx.now() })) out.line(line);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** A delivery by id or unique prefix, or a UsageError saying what to do. */
+export function findDetail(db: Db, id: string): DeliveryDetail {
+  const exact = id === "" ? undefined : loadDeliveryDetail(db, id);
+  if (exact) return exact;
+  const matches = id.length >= 4 ? deliveryIdsWithPrefix(db, id, 2) : [];
+  if (matches.length === 1) return loadDeliveryDetail(db, matches[0] as string) as DeliveryDetail;
+  if (matches.length > 1) throw new UsageError(`${id} matches several deliveries`, "give more of the id");
+  throw new UsageError(`no delivery ${JSON.stringify(id)}`, "list them with hookctl log");
+}

@@ -1,0 +1,140 @@
+import type { Command } from "commander";
+import { defaultPolicy, mergePolicy, policyProblem, type RetryPolicy } from "../../delivery/policy.js";
+import { UsageError } from "../../errors.js";
+import { getEndpointByName } from "../../store/endpoints.js";
+import { newId } from "../../store/ids.js";
+import type { Db } from "../../store/open.js";
+import { describeDeliveries, requeueDeliveries, selectDeliveryIds } from "../../store/queue.js";
+import type { DeliveryStatus } from "../../store/types.js";
+import type { CliContext } from "../context.js";
+import { createOutput, type GlobalOptions } from "../output.js";
+import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
+import { renderRequeued, renderWouldRequeue } from "../render/requeue.js";
+import { openStoreFor } from "../store.js";
+import { runSchedule } from "./replay-run.js";
+
+interface ReplayFlags extends GlobalOptions, PolicyFlagValues {
+  status?: "dead" | "succeeded" | "pending";
+  since?: number;
+  event?: string;
+  endpoint?: string;
+  to?: string;
+  newId?: boolean;
+  dryRun?: boolean;
+  watch?: boolean;
+  concurrency: number;
+}
+
+/** Requeue-able states when no --status is given: anything a scheduler does not hold right now. */
+const requeueable: DeliveryStatus[] = ["pending", "succeeded", "dead"];
+
+/** A redirect target must be an absolute http(s) URL. */
+export function parseTargetUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--to ${JSON.stringify(value)} is not a URL`, "give an absolute http(s) URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(
+      `--to must be an http or https URL, not ${url.protocol}`,
+      "give an absolute http(s) URL",
+    );
+  }
+  return value;
+}
+
+/** The policy flags as an override, checked against the defaults so nonsense stops here (exit 2). */
+export function checkedPolicyOverride(flags: PolicyFlagValues): Partial<RetryPolicy> {
+  const override = policyOverride(flags);
+  const problem = policyProblem(mergePolicy(defaultPolicy, override));
+  if (problem) throw new UsageError(problem, "see hookctl backoff --help to try a policy");
+  return override;
+}
+
+/** Explicit ids must all exist: a typo should not silently requeue less than asked. */
+export function requireKnownIds(db: Db, ids: readonly string[]): void {
+  const known = new Set(describeDeliveries(db, ids).map((item) => item.delivery.id));
+  const missing = ids.filter((id) => !known.has(id));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `no delivery ${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ""} in the log`,
+      "list deliveries with hookctl log or hookctl dlq list",
+    );
+  }
+}
+
+export function requireEndpoint(db: Db, name: string | undefined): void {
+  if (name !== undefined && !getEndpointByName(db, name)) {
+    throw new UsageError(`no endpoint named ${JSON.stringify(name)}`, "see hookctl endpoint list");
+  }
+}
+
+/** `hookctl replay`: requeue what was chosen (if anything), then run the schedule. */
+export async function runReplay(ids: string[], command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<ReplayFlags>();
+  const out = createOutput(ctx, flags);
+  const policy = checkedPolicyOverride(flags);
+  const to = parseTargetUrl(flags.to);
+  const selectors = [flags.status, flags.since, flags.event, flags.endpoint].some((v) => v !== undefined);
+  const choosing = ids.length > 0 || selectors;
+  if (ids.length > 0 && selectors) {
+    throw new UsageError("give delivery ids or selectors (--status, --since, --event, --endpoint), not both");
+  }
+  if (!choosing && (to !== undefined || flags.newId || flags.dryRun)) {
+    throw new UsageError(
+      "--to, --new-id and --dry-run apply to requeued deliveries",
+      "name delivery ids or use --status, --since, --event or --endpoint",
+    );
+  }
+  const { db } = openStoreFor(flags, ctx);
+  try {
+    let scope: string[] | undefined;
+    if (choosing) {
+      requireEndpoint(db, flags.endpoint);
+      if (ids.length > 0) requireKnownIds(db, ids);
+      const now = ctx.now();
+      const chosen =
+        ids.length > 0
+          ? [...new Set(ids)]
+          : selectDeliveryIds(db, {
+              status: flags.status ?? requeueable,
+              since: flags.since !== undefined ? now - flags.since : undefined,
+              eventGlob: flags.event,
+              endpointName: flags.endpoint,
+            });
+      if (flags.dryRun) {
+        renderWouldRequeue(out, describeDeliveries(db, chosen), to);
+        return 0;
+      }
+      if (chosen.length === 0) {
+        out.note("no deliveries match; nothing to requeue");
+        return 0;
+      }
+      const results = requeueDeliveries(db, chosen, {
+        now,
+        to,
+        newId: flags.newId ? () => newId("dlv", ctx.now(), ctx.randomBytes) : undefined,
+      });
+      renderRequeued(out, results);
+      scope = results.flatMap((r) => (r.outcome === "requeued" ? [r.deliveryId] : []));
+      if (scope.length === 0 && !flags.watch) return 0;
+    }
+    // --watch keeps running the whole schedule, requeued deliveries included.
+    return await runSchedule(
+      db,
+      {
+        concurrency: flags.concurrency,
+        watch: flags.watch === true,
+        policy,
+        scope: flags.watch ? undefined : scope,
+      },
+      ctx,
+      out,
+    );
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,98 @@
+import type { Styles } from "../output.js";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The body as text if it is valid UTF-8 without control characters (tabs and newlines allowed). */
+export function bodyText(body: Uint8Array): string | undefined {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    return undefined;
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? undefined : text;
+}
+
+/**
+ * Re-indent JSON text without parsing values, so numbers keep every digit and strings every
+ * escape exactly as sent. Returns undefined when the text is not JSON.
+ */
+export function prettyJson(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (!/^[[{]/.test(trimmed)) return undefined;
+  try {
+    JSON.parse(trimmed);
+  } catch {
+    return undefined;
+  }
+  let out = "";
+  let depth = 0;
+  let inString = false;
+  const newline = () => `\n${"  ".repeat(depth)}`;
+  for (let i = 0; i < trimmed.length; i++) {
+    const char = trimmed[i] as string;
+    if (inString) {
+      out += char;
+      if (char === "\\") out += trimmed[++i] ?? "";
+      else if (char === '"') inString = false;
+      continue;
+    }
+    if (/\s/.test(char)) continue;
+    if (char === '"') {
+      inString = true;
+      out += char;
+    } else if (char === "{" || char === "[") {
+      const close = char === "{" ? "}" : "]";
+      let j = i + 1;
+      while (/\s/.test(trimmed[j] ?? "")) j++;
+      if (trimmed[j] === close) {
+        out += char + close;
+        i = j;
+      } else {
+        depth++;
+        out += char + newline();
+      }
+    } else if (char === "}" || char === "]") {
+      depth--;
+      out += newline() + char;
+    } else if (char === ",") {
+      out += `,${newline()}`;
+    } else if (char === ":") {
+      out += ": ";
+    } else {
+      out += char;
+    }
+  }
+  return out;
+}
+
+/** `00000000  89 50 4e 47 0d 0a 1a 0a  …  |.PNG....|`: 16 bytes a row. */
+export function hexPreview(body: Uint8Array, maxBytes = 256): string[] {
+  const lines: string[] = [];
+  const shown = Math.min(body.length, maxBytes);
+  for (let offset = 0; offset < shown; offset += 16) {
+    const row = body.subarray(offset, Math.min(offset + 16, shown));
+    const hex = [...row].map((byte) => byte.toString(16).padStart(2, "0"));
+    const left = hex.slice(0, 8).join(" ");
+    const right = hex.slice(8).join(" ");
+    const ascii = [...row]
+      .map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : "."))
+      .join("");
+    lines.push(
+      `${offset.toString(16).padStart(8, "0")}  ${left.padEnd(23)}  ${right.padEnd(23)}  |${ascii}|`,
+    );
+  }
+  if (body.length > shown) lines.push(`… ${body.length - shown} more bytes`);
+  return lines;
+}
+
+/** A body for a terminal: pretty JSON, plain text, or a hex preview for binary; long bodies are cut. */
+export function bodyLines(body: Uint8Array, style: Styles, maxLines = 200): string[] {
+  if (body.length === 0) return [style.dim("(empty)")];
+  const text = bodyText(body);
+  if (text === undefined) return hexPreview(body).map((line) => style.dim(line));
+  const lines = (prettyJson(text) ?? text).split(/\r?\n/);
+  if (lines.length <= maxLines) return lines;
+  return [...lines.slice(0, maxLines), style.dim(`… ${lines.length - maxLines} more lines`)];
+}

@@ -1,0 +1,201 @@
+import type { DeliveryOutcome } from "../../delivery/send.js";
+import type { DeliveryListItem } from "../../store/deliveries.js";
+import type { DeliveryStatus } from "../../store/types.js";
+import type { Styles } from "../output.js";
+import { iso, latency, when } from "./time.js";
+
+/** The last attempt as lines and JSON show it. */
+export interface LastAttemptView {
+  number: number;
+  statusCode: number | null;
+  errorClass: string | null;
+  error: string | null;
+  durationMs: number | null;
+  startedAt: number | null;
+}
+
+/** What one delivery line (send, log) and its JSON object need, whichever command has it. */
+export interface DeliveryView {
+  id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  /** Which retry `nextAttemptAt` is; null when the next attempt is a first or manual one. */
+  nextRetry: number | null;
+  url: string;
+  endpointName: string | null;
+  event: { id: string; type: string };
+  lastAttempt: LastAttemptView | null;
+  deadReason: string | null;
+  createdAt: number | null;
+  /** `send` only: sends made and skipped this run. */
+  sends?: number;
+  skipped?: number;
+}
+
+export function viewOfOutcome(outcome: DeliveryOutcome): DeliveryView {
+  const last = outcome.lastAttempt;
+  return {
+    id: outcome.deliveryId,
+    status: outcome.status,
+    attempts: outcome.attempts,
+    nextAttemptAt: outcome.nextAttemptAt,
+    nextRetry: outcome.nextRetry,
+    url: outcome.url,
+    endpointName: outcome.endpointName,
+    event: outcome.event,
+    lastAttempt: last
+      ? {
+          number: last.number,
+          statusCode: last.statusCode,
+          errorClass: last.errorClass,
+          error: last.errorMessage,
+          durationMs: last.durationMs,
+          startedAt: last.startedAt,
+        }
+      : null,
+    deadReason:
+      outcome.deadReason === "gone"
+        ? "410 Gone"
+        : outcome.deadReason === "exhausted"
+          ? "retries exhausted"
+          : null,
+    createdAt: null,
+    sends: outcome.sends,
+    skipped: outcome.skipped,
+  };
+}
+
+export function viewOfListItem(item: DeliveryListItem): DeliveryView {
+  const d = item.delivery;
+  return {
+    id: d.id,
+    status: d.status,
+    attempts: d.attemptCount,
+    nextAttemptAt: d.status === "pending" ? d.nextAttemptAt : null,
+    nextRetry: d.status === "pending" && d.nextTrigger === "scheduled" ? d.scheduleAttempts : null,
+    url: d.url,
+    endpointName: item.endpointName,
+    event: { id: d.eventId, type: item.eventType },
+    lastAttempt:
+      d.attemptCount > 0
+        ? {
+            number: d.attemptCount,
+            statusCode: d.lastStatusCode,
+            errorClass: d.lastErrorClass,
+            error: d.lastError,
+            durationMs: item.lastDurationMs,
+            startedAt: item.lastAttemptAt,
+          }
+        : null,
+    deadReason: d.status === "dead" ? deadReasonOf(d.lastStatusCode, d.lastError) : null,
+    createdAt: d.createdAt,
+  };
+}
+
+export function deadReasonOf(statusCode: number | null, lastError: string | null): string {
+  if (statusCode === 410) return "410 Gone";
+  if (lastError === "endpoint removed") return lastError;
+  return "retries exhausted";
+}
+
+/** The JSON object for one delivery (send --json, log --json): stable field names, ISO times. */
+export function deliveryObject(view: DeliveryView): Record<string, unknown> {
+  const last = view.lastAttempt;
+  return {
+    id: view.id,
+    status: view.status,
+    attempts: view.attempts,
+    nextAttemptAt: iso(view.nextAttemptAt),
+    nextRetry: view.nextRetry,
+    url: view.url,
+    endpoint: view.endpointName,
+    event: view.event,
+    lastAttempt: last
+      ? {
+          number: last.number,
+          statusCode: last.statusCode,
+          errorClass: last.errorClass,
+          error: last.error,
+          durationMs: last.durationMs === null ? null : round1(last.durationMs),
+          startedAt: iso(last.startedAt),
+        }
+      : null,
+    deadReason: view.deadReason,
+    ...(view.createdAt !== null ? { createdAt: iso(view.createdAt) } : {}),
+    ...(view.sends !== undefined ? { sends: view.sends, skipped: view.skipped ?? 0 } : {}),
+  };
+}
+
+/** Milliseconds to one decimal, for JSON. */
+export const round1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/** `200`, `503`, `refused`: what the receiver (or the network) answered. */
+export function resultLabel(last: { statusCode: number | null; errorClass: string | null }): string {
+  return last.statusCode !== null ? String(last.statusCode) : (last.errorClass ?? "error");
+}
+
+/**
+ * `✓ 200 in 34 ms · order.created · dlv_…` or `✗ 503 in 12 ms · order.created · dlv_…, retry 1
+ * at 12:03:04`; `hint` adds where the retry will run.
+ */
+export function sendLine(view: DeliveryView, style: Styles, options: { now: number; hint: boolean }): string {
+  const last = view.lastAttempt;
+  const ok = view.status === "succeeded";
+  const mark = ok ? style.ok("✓") : style.fail("✗");
+  const result = last
+    ? `${(ok ? style.ok : style.fail)(resultLabel(last))}${last.durationMs === null ? "" : ` in ${latency(last.durationMs)}`}`
+    : style.warn("not sent");
+  const copies =
+    view.sends !== undefined && view.sends + (view.skipped ?? 0) > 1
+      ? style.dim(` (${view.sends} sends)`)
+      : "";
+  return `${mark} ${result} · ${view.event.type} · ${view.id}${copies}${fate(view, style, options)}`;
+}
+
+function fate(view: DeliveryView, style: Styles, options: { now: number; hint: boolean }): string {
+  if (view.sends === 0 && (view.skipped ?? 0) > 0)
+    return `, ${style.warn("taken by another hookctl process")}`;
+  if (view.status === "dead") return `, ${style.fail(`dead: ${view.deadReason ?? "retries exhausted"}`)}`;
+  if (view.status !== "pending" || view.nextAttemptAt === null) return "";
+  const which = view.nextRetry !== null ? `retry ${view.nextRetry}` : "next attempt";
+  const hint = options.hint ? style.dim(" — run hookctl replay") : "";
+  return `, ${which} at ${when(view.nextAttemptAt, options.now)}${hint}`;
+}
+
+export const statusMarks: Record<DeliveryStatus, (style: Styles) => string> = {
+  succeeded: (s) => s.ok("✓"),
+  pending: (s) => s.warn("↻"),
+  in_flight: (s) => s.accent("→"),
+  dead: (s) => s.fail("✗"),
+};
+
+/** One `hookctl log` row: mark, id, status, event type, last result, attempts, time, target. */
+export function logLine(
+  view: DeliveryView,
+  style: Styles,
+  options: { now: number; typeWidth: number },
+): string {
+  const last = view.lastAttempt;
+  const result = last
+    ? `${resultLabel(last)}${last.durationMs === null ? "" : ` ${latency(last.durationMs)}`}`
+    : "—";
+  const next =
+    view.status === "pending" && view.nextAttemptAt !== null
+      ? `next ${when(view.nextAttemptAt, options.now)}`
+      : "";
+  const at = view.createdAt !== null ? when(view.createdAt, options.now) : "";
+  return [
+    statusMarks[view.status](style),
+    view.id,
+    view.status.padEnd(9),
+    view.event.type.padEnd(options.typeWidth),
+    result.padEnd(14),
+    `×${view.attempts}`.padEnd(4),
+    style.dim(at),
+    view.endpointName ?? view.url,
+    next ? style.warn(next) : "",
+  ]
+    .filter((part) => part !== "")
+    .join("  ");
+}

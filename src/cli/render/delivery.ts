@@ -1,0 +1,188 @@
+import { formatDuration } from "../../config/duration.js";
+import { effectiveFactor, parsePolicy } from "../../delivery/policy.js";
+import type { DeliveryDetail } from "../../store/deliveries.js";
+import type { AttemptRow } from "../../store/types.js";
+import type { Styles } from "../output.js";
+import { bodyLines, bodyText } from "./body.js";
+import { deadReasonOf, resultLabel, round1, statusMarks } from "./delivery-view.js";
+import { maskHeaders, maskSecretsIn, maskValue } from "./mask.js";
+import { clockTime, dateTime, iso, latency, when } from "./time.js";
+
+export {
+  type DeliveryView,
+  deliveryObject,
+  type LastAttemptView,
+  logLine,
+  resultLabel,
+  sendLine,
+  viewOfListItem,
+  viewOfOutcome,
+} from "./delivery-view.js";
+
+/**
+ * One delivery in full, for `log show` and `dlq show`: {@link renderDeliveryDetail} for people,
+ * {@link deliveryJson} for scripts. Both mask credentials and every secret in the detail.
+ */
+
+/** `log show --json` / `dlq show --json`: `{ delivery, attempts }` with every secret masked. */
+export function deliveryJson(detail: DeliveryDetail): {
+  delivery: Record<string, unknown>;
+  attempts: unknown[];
+} {
+  const { delivery: d, event, secrets } = detail;
+  const text = bodyText(event.body);
+  return {
+    delivery: {
+      id: d.id,
+      status: d.status,
+      attempts: d.attemptCount,
+      scheduleAttempts: d.scheduleAttempts,
+      nextAttemptAt: iso(d.status === "pending" ? d.nextAttemptAt : null),
+      nextTrigger: d.nextTrigger,
+      url: d.url,
+      endpoint: detail.endpointName,
+      scheme: d.scheme,
+      signing: {
+        source: d.secrets ? "delivery" : d.endpointId ? "endpoint" : "none",
+        secrets: (d.secrets ?? []).map(maskValue),
+      },
+      extraHeaders: maskHeaders(d.extraHeaders, secrets),
+      timeoutMs: d.timeoutMs,
+      policy: parsePolicy(d.policy),
+      lastStatusCode: d.lastStatusCode,
+      lastErrorClass: d.lastErrorClass,
+      lastError: d.lastError,
+      createdAt: iso(d.createdAt),
+      updatedAt: iso(d.updatedAt),
+      completedAt: iso(d.completedAt),
+      event: {
+        id: event.id,
+        type: event.type,
+        contentType: event.contentType,
+        createdAt: iso(event.createdAt),
+        size: event.body.length,
+        ...(text !== undefined ? { body: text } : { bodyBase64: event.body.toString("base64") }),
+      },
+    },
+    attempts: detail.attempts.map((attempt) => attemptJson(attempt, secrets)),
+  };
+}
+
+function attemptJson(a: AttemptRow, secrets: readonly string[]): Record<string, unknown> {
+  const body = a.responseBody ? Buffer.from(a.responseBody) : null;
+  const text = body ? bodyText(body) : undefined;
+  return {
+    number: a.number,
+    trigger: a.trigger,
+    url: a.url,
+    startedAt: iso(a.startedAt),
+    durationMs: round1(a.durationMs),
+    statusCode: a.statusCode,
+    errorClass: a.errorClass,
+    error: a.errorMessage,
+    requestHeaders: maskHeaders(a.requestHeaders, secrets),
+    responseHeaders: a.responseHeaders ? maskHeaders(a.responseHeaders, secrets) : null,
+    ...(body === null
+      ? { responseBody: null }
+      : text !== undefined
+        ? { responseBody: text }
+        : { responseBodyBase64: body.toString("base64") }),
+    responseTruncated: a.responseTruncated,
+  };
+}
+
+/**
+ * `log show` / `dlq show`: the delivery, its event, the request headers of the latest attempt
+ * (secret-bearing values masked), the body, the attempt timeline and the next attempt time.
+ */
+export function renderDeliveryDetail(
+  detail: DeliveryDetail,
+  style: Styles,
+  options: { now: number },
+): string[] {
+  const { delivery: d, event, attempts, secrets } = detail;
+  const policy = parsePolicy(d.policy);
+  const lines: string[] = [];
+  const mark = statusMarks[d.status](style);
+  lines.push(`${mark} ${style.bold(d.id)}  ${d.status}${nextText(detail, options.now, style)}`);
+  const field = (name: string, value: string) => lines.push(`  ${style.dim(name.padEnd(9))} ${value}`);
+  field("event", `${event.type}  ${style.dim(event.id)}  created ${dateTime(event.createdAt)}`);
+  field("target", `${detail.endpointName ? `${detail.endpointName}  ` : ""}${d.url}`);
+  const signing = d.secrets
+    ? `${d.secrets.length} secret${d.secrets.length === 1 ? "" : "s"} (${d.secrets.map(maskValue).join(", ")})`
+    : d.endpointId
+      ? "the endpoint's current secrets"
+      : "unsigned";
+  field("signing", `${d.scheme}, ${signing}`);
+  const factor = effectiveFactor(policy);
+  field(
+    "policy",
+    `${policy.retries} retries, ${formatDuration(policy.initialMs)} to ${formatDuration(policy.maxDelayMs)} ×${factor.toFixed(2)}, jitter ${Math.round(policy.jitter * 100)}%, timeout ${formatDuration(d.timeoutMs)}`,
+  );
+  field(
+    "attempts",
+    `${d.attemptCount}${d.status === "pending" ? ` (${d.scheduleAttempts} of ${policy.retries + 1} in this schedule)` : ""}`,
+  );
+  if (d.lastError && d.status === "dead") field("reason", deadReasonOf(d.lastStatusCode, d.lastError));
+
+  const latest = attempts.at(-1);
+  lines.push(
+    "",
+    style.bold(
+      latest ? `Request headers (attempt ${latest.number})` : "Request headers (added to each attempt)",
+    ),
+  );
+  const headers = maskHeaders(latest ? latest.requestHeaders : d.extraHeaders, secrets);
+  if (Object.keys(headers).length === 0) lines.push(style.dim("  (none besides what hookctl adds)"));
+  for (const [name, value] of Object.entries(headers)) lines.push(`  ${name}: ${value}`);
+
+  lines.push(
+    "",
+    style.bold(`Body (${event.body.length.toLocaleString("en-US")} bytes, ${event.contentType})`),
+  );
+  for (const line of bodyLines(event.body, style)) lines.push(`  ${line}`);
+
+  lines.push("", style.bold("Attempts"));
+  if (attempts.length === 0) lines.push(style.dim("  none yet"));
+  for (const attempt of attempts) lines.push(attemptLine(attempt, style, secrets));
+  return lines;
+}
+
+function nextText(detail: DeliveryDetail, now: number, style: Styles): string {
+  const d = detail.delivery;
+  if (d.status !== "pending" || d.nextAttemptAt === null) return "";
+  const which =
+    d.nextTrigger === "scheduled"
+      ? `retry ${d.scheduleAttempts}`
+      : d.nextTrigger === "manual"
+        ? "manual attempt"
+        : "first attempt";
+  const wait = d.nextAttemptAt > now ? ` (in ${formatDuration(d.nextAttemptAt - now)})` : " (due now)";
+  return ` · ${which} at ${when(d.nextAttemptAt, now)}${wait}${style.dim(" — run hookctl replay")}`;
+}
+
+function attemptLine(a: AttemptRow, style: Styles, secrets: readonly string[]): string {
+  const ok = a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300;
+  const result = (ok ? style.ok : style.fail)(resultLabel(a).padEnd(7));
+  const parts = [
+    `  #${String(a.number).padEnd(3)}`,
+    a.trigger.padEnd(9),
+    style.dim(clockTime(a.startedAt)),
+    result,
+    latency(a.durationMs).padStart(9),
+  ];
+  if (!ok && a.errorMessage) parts.push(a.errorMessage);
+  const snippet = responseSnippet(a, secrets);
+  if (snippet) parts.push(style.dim(snippet));
+  return parts.join("  ");
+}
+
+/** The start of the response body on one line, quoted; binary bodies by size only. */
+function responseSnippet(a: AttemptRow, secrets: readonly string[]): string {
+  if (!a.responseBody || a.responseBody.length === 0) return "";
+  const text = bodyText(a.responseBody);
+  if (text === undefined) return `(${a.responseBody.length} bytes binary)`;
+  const flat = maskSecretsIn(text, secrets).replace(/\s+/g, " ").trim();
+  const cut = flat.length > 80 ? `${flat.slice(0, 79)}…` : flat;
+  return `${JSON.stringify(cut)}${a.responseTruncated ? " (truncated at 64 KiB)" : ""}`;
+}

@@ -1,0 +1,69 @@
+import { Leases, type NextState } from "../store/leases.js";
+import type { Db } from "../store/open.js";
+import type { AttemptRecord } from "../store/types.js";
+
+interface Pending {
+  token: string;
+  attempt: AttemptRecord;
+  next: NextState;
+  now: number;
+  resolve: (recorded: boolean) => void;
+}
+
+/**
+ * Group commit for finished attempts. deliverClaimed records through `complete`; here that only
+ * queues the write, and the scheduler's next step (which runs as soon as an attempt finishes)
+ * writes every queued record together with its next claims in one short transaction, each
+ * record still guarded by its lease token. That transaction opens and commits in one
+ * synchronous call, so no lock is ever held while HTTP (or another connection in this process)
+ * waits. A crash before the flush loses only the record: the lease lapses and the delivery is
+ * sent again (at-least-once, same delivery id).
+ */
+export class BatchedLeases extends Leases {
+  private queue: Pending[] = [];
+  private readonly results = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly database: Db,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    super(database);
+  }
+
+  /** Queued, not written yet: read the real outcome with `recorded(deliveryId)`. */
+  override complete(token: string, attempt: AttemptRecord, next: NextState, now: number): boolean {
+    const result = new Promise<boolean>((resolve) => {
+      this.queue.push({ token, attempt, next, now, resolve });
+    });
+    this.results.set(attempt.deliveryId, result);
+    return true;
+  }
+
+  /** Whether the attempt of this delivery was recorded (false: a newer lease holder owns it). */
+  recorded(deliveryId: string): Promise<boolean> {
+    const result = this.results.get(deliveryId) ?? Promise.resolve(false);
+    this.results.delete(deliveryId);
+    return result;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Write every queued record (inside the caller's transaction, if there is one). */
+  flush(): void {
+    const items = this.queue;
+    this.queue = [];
+    if (items.length === 0) return;
+    let outcomes: boolean[];
+    try {
+      outcomes = this.database
+        .transaction(() => items.map((item) => super.complete(item.token, item.attempt, item.next, item.now)))
+        .immediate();
+    } catch (error) {
+      outcomes = items.map(() => false);
+      this.onError(error);
+    }
+    for (const [i, item] of items.entries()) item.resolve(outcomes[i] === true);
+  }
+}

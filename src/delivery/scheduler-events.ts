@@ -1,0 +1,68 @@
+import type { AttemptTrigger, ErrorClass } from "../store/types.js";
+
+/**
+ * What the scheduler reports while it runs. It never prints: `replay` renders these as a live
+ * TTY status, one line per attempt, or one JSON object per line. Every `at` is ms since the epoch.
+ */
+export type SchedulerEvent =
+  | { type: "started"; at: number; pending: number; reclaimed: number; watch: boolean }
+  | { type: "reclaimed"; at: number; count: number }
+  | {
+      type: "attempt-started";
+      at: number;
+      deliveryId: string;
+      eventType: string;
+      url: string;
+      attempt: number;
+      trigger: AttemptTrigger;
+    }
+  | {
+      type: "attempt-finished";
+      at: number;
+      deliveryId: string;
+      eventType: string;
+      url: string;
+      attempt: number;
+      trigger: AttemptTrigger;
+      statusCode: number | null;
+      errorClass: ErrorClass | null;
+      error: string | null;
+      durationMs: number;
+      /** retry: scheduled again at nextAttemptAt; lost: the lease was taken over, nothing recorded. */
+      result: "succeeded" | "retry" | "dead" | "lost";
+      nextAttemptAt: number | null;
+    }
+  | { type: "delivery-succeeded"; at: number; deliveryId: string; attempts: number }
+  | {
+      type: "delivery-dead";
+      at: number;
+      deliveryId: string;
+      reason: "gone" | "exhausted";
+      attempts: number;
+      error: string | null;
+    }
+  | { type: "rate-limited"; at: number; endpointId: string; endpoint: string; until: number }
+  /** Nothing is running: the next due attempt is at `until` (null: nothing is scheduled). */
+  | { type: "idle"; at: number; until: number | null; pending: number }
+  | ({ type: "counts"; at: number } & SchedulerCounts)
+  | ({ type: "stopped"; at: number; reason: "done" | "interrupted" } & SchedulerCounts);
+
+export interface SchedulerCounts {
+  /** Pending deliveries in the log (or in the requeued set), due or not. */
+  pending: number;
+  /** Attempts this scheduler has running now. */
+  inFlight: number;
+  /** Deliveries that succeeded / became dead during this run. */
+  succeeded: number;
+  dead: number;
+  /** Attempts made during this run. */
+  attempts: number;
+  /** The earliest scheduled attempt that is not running yet, if any. */
+  nextAttemptAt: number | null;
+}
+
+export interface SchedulerResult extends SchedulerCounts {
+  outcome: "done" | "interrupted";
+  /** Attempts whose lease was lost before they could be recorded (another scheduler took over). */
+  lost: number;
+}

@@ -1,0 +1,82 @@
+import { getDelivery } from "../store/deliveries.js";
+import type { Db } from "../store/open.js";
+import type { AttemptRecord, DeliveryStatus, EventRow } from "../store/types.js";
+import type { DeliveryReport } from "./deliver.js";
+
+/** Where one delivery stands after this run. */
+export interface DeliveryOutcome {
+  deliveryId: string;
+  event: { id: string; type: string };
+  url: string;
+  endpointName: string | null;
+  status: DeliveryStatus;
+  /** Attempts recorded for the delivery in all. */
+  attempts: number;
+  /** Sends this run made (more than 1 only with --duplicate). */
+  sends: number;
+  /** Sends skipped because another hookctl process held the delivery (e.g. a running replay). */
+  skipped: number;
+  nextAttemptAt: number | null;
+  /** Which retry `nextAttemptAt` is (1 = the first retry). */
+  nextRetry: number | null;
+  deadReason: "gone" | "exhausted" | null;
+  lastAttempt: AttemptSummary | null;
+}
+
+/** What an outcome keeps of its latest attempt; the full record is in the log. */
+export type AttemptSummary = Pick<
+  AttemptRecord,
+  "number" | "startedAt" | "durationMs" | "statusCode" | "errorClass" | "errorMessage"
+>;
+
+/** A delivery before its first send this run. */
+export function initialOutcome(
+  deliveryId: string,
+  event: EventRow,
+  target: { url: string; endpointName: string | null },
+): DeliveryOutcome {
+  return {
+    deliveryId,
+    event: { id: event.id, type: event.type },
+    url: target.url,
+    endpointName: target.endpointName,
+    status: "pending",
+    attempts: 0,
+    sends: 0,
+    skipped: 0,
+    nextAttemptAt: null,
+    nextRetry: null,
+    deadReason: null,
+    lastAttempt: null,
+  };
+}
+
+/** Fold one attempt into the outcome (re-reading the log when our lease was lost). */
+export function applyReport(outcome: DeliveryOutcome, report: DeliveryReport, db: Db): void {
+  const { decision, attempt } = report;
+  outcome.sends++;
+  // A load run holds thousands of outcomes: keep the summary, not headers and bodies.
+  outcome.lastAttempt = {
+    number: attempt.number,
+    startedAt: attempt.startedAt,
+    durationMs: attempt.durationMs,
+    statusCode: attempt.statusCode,
+    errorClass: attempt.errorClass,
+    errorMessage: attempt.errorMessage,
+  };
+  if (report.stale) {
+    // Our lease ran out and another process took over: show what the log says now.
+    const row = getDelivery(db, outcome.deliveryId);
+    outcome.status = row?.status ?? "pending";
+    outcome.attempts = row?.attemptCount ?? attempt.number;
+    outcome.nextAttemptAt = row?.nextAttemptAt ?? null;
+    outcome.nextRetry = null;
+    outcome.deadReason = null;
+    return;
+  }
+  outcome.status = decision.status;
+  outcome.attempts = attempt.number;
+  outcome.nextAttemptAt = decision.status === "pending" ? decision.nextAttemptAt : null;
+  outcome.nextRetry = decision.status === "pending" ? decision.retry : null;
+  outcome.deadReason = decision.status === "dead" ? decision.reason : null;
+}

@@ -1,0 +1,245 @@
+import { createEventsWithDeliveries, reopenDelivery } from "../store/deliveries.js";
+import { activeSecrets } from "../store/endpoints.js";
+import type { IdFactory } from "../store/ids.js";
+import type { Db } from "../store/open.js";
+import type { EventRow } from "../store/types.js";
+import { type DeliveryReport, deliverClaimed } from "./deliver.js";
+import { GroupCommit, GroupedLeases } from "./group-commit.js";
+import { Histogram, type LatencySummary, outcomeKey, summarizeLatency } from "./latency.js";
+import type { RetryPolicy } from "./policy.js";
+import { acquire, type Sleep, TokenBucket } from "./rate-limit.js";
+import { applyReport, type DeliveryOutcome, initialOutcome } from "./send-outcome.js";
+import type { AttemptFn } from "./types.js";
+
+export type { AttemptSummary, DeliveryOutcome } from "./send-outcome.js";
+
+/** Where and how to deliver: a named endpoint or a bare URL, already validated. */
+export interface SendTarget {
+  url: string;
+  endpointId: string | null;
+  endpointName: string | null;
+  scheme: string;
+  /** Stored with each delivery so retries sign the same; null reads the endpoint's secrets per attempt. */
+  secrets: string[] | null;
+  extraHeaders: Record<string, string>;
+  timeoutMs: number;
+  policy: RetryPolicy;
+}
+
+export interface SendPlan {
+  target: SendTarget;
+  event: { type: string; body: Buffer; contentType: string };
+  /** Distinct events to create, each with one delivery. */
+  count: number;
+  /** Sends per delivery, all with the same delivery id (receivers' dedupe is under test). */
+  duplicate: number;
+  /** Mix the order of all sends instead of sending each delivery's copies back to back. */
+  shuffle: boolean;
+  concurrency: number;
+  ratePerSecond: number | null;
+}
+
+/** Side effects, injected: tests pass a fixed clock, seeded randomness and a loopback attempt. */
+export interface SendDeps {
+  db: Db;
+  attempt: AttemptFn;
+  now: () => number;
+  random: () => number;
+  newId: IdFactory;
+  newToken: () => string;
+  randomHex: (bytes: number) => string;
+  userAgent: string;
+  sleep: Sleep;
+  /** A lease lasts the timeout plus this (default 5 s), renewed while the attempt runs. */
+  leaseMarginMs?: number;
+}
+
+export type SendEvent =
+  | { type: "persisted"; at: number; events: number; sends: number }
+  | { type: "attempt"; at: number; report: DeliveryReport; copy: number; done: number; total: number }
+  | { type: "skipped"; at: number; deliveryId: string; copy: number; done: number; total: number }
+  | { type: "delivery"; at: number; outcome: DeliveryOutcome };
+
+export interface SendResult {
+  /** One per delivery, in creation order. */
+  outcomes: DeliveryOutcome[];
+  attempts: number;
+  latency: LatencySummary | undefined;
+  /** Attempts by status code or error class. */
+  histogram: Record<string, number>;
+  /** From the first send to the last answer, ms. */
+  elapsedMs: number;
+  interrupted: boolean;
+  /** Sends never started because the run was interrupted; their deliveries stay pending. */
+  notStarted: number;
+}
+
+interface Slot {
+  event: EventRow;
+  outcome: DeliveryOutcome;
+  finished: number;
+  tail: Promise<void>;
+}
+
+/**
+ * Persist every event and delivery first (pending, due now), then claim each by id under a
+ * lease and run it through `deliverClaimed`, the attempt path the replay scheduler shares.
+ * A failed attempt leaves its delivery pending with the retry the policy scheduled; `hookctl
+ * replay` runs it. On abort no new send starts; running ones finish and are recorded.
+ */
+export async function sendEvents(
+  plan: SendPlan,
+  deps: SendDeps,
+  options: { signal?: AbortSignal; onEvent?: (event: SendEvent) => void } = {},
+): Promise<SendResult> {
+  const signal = options.signal ?? new AbortController().signal;
+  const emit = options.onEvent ?? (() => {});
+  const { target } = plan;
+  const created = deps.now();
+  const slots: Slot[] = [];
+  for (let i = 0; i < plan.count; i++) {
+    const event: EventRow = {
+      id: deps.newId("evt"),
+      type: plan.event.type,
+      body: plan.event.body,
+      contentType: plan.event.contentType,
+      createdAt: created,
+    };
+    const deliveryId = deps.newId("dlv");
+    slots.push({
+      event,
+      finished: 0,
+      tail: Promise.resolve(),
+      outcome: initialOutcome(deliveryId, event, target),
+    });
+  }
+  const policyJson = JSON.stringify(target.policy);
+  createEventsWithDeliveries(
+    deps.db,
+    slots.map(({ event, outcome }) => ({
+      event,
+      deliveries: [
+        {
+          id: outcome.deliveryId,
+          endpointId: target.endpointId,
+          url: target.url,
+          scheme: target.scheme,
+          extraHeaders: target.extraHeaders,
+          secrets: target.secrets,
+          policy: policyJson,
+          timeoutMs: target.timeoutMs,
+        },
+      ],
+    })),
+    created,
+  );
+  const work = workOrder(plan, deps.random);
+  emit({ type: "persisted", at: deps.now(), events: plan.count, sends: work.length });
+
+  // Claims and results of attempts that finish in the same turn share one commit.
+  const group = new GroupCommit(deps.db);
+  const leases = new GroupedLeases(deps.db, group);
+  const leaseMs = target.timeoutMs + (deps.leaseMarginMs ?? 5000);
+  const bucket = plan.ratePerSecond
+    ? new TokenBucket({ ratePerSecond: plan.ratePerSecond, now: deps.now })
+    : null;
+  const durations: number[] = [];
+  const histogram = new Histogram();
+  let done = 0;
+  let notStarted = 0;
+  const t0 = deps.now();
+
+  const finishCopy = (slot: Slot) => {
+    slot.finished++;
+    if (slot.finished === plan.duplicate && slot.outcome.sends + slot.outcome.skipped > 0) {
+      emit({ type: "delivery", at: deps.now(), outcome: slot.outcome });
+    }
+  };
+
+  const sendCopy = async (slot: Slot, copy: number): Promise<void> => {
+    if ((bucket && !(await acquire(bucket, deps.sleep, signal))) || signal.aborted) {
+      notStarted++;
+      finishCopy(slot);
+      return;
+    }
+    const id = slot.outcome.deliveryId;
+    const now = deps.now();
+    const token = deps.newToken();
+    const reopened = copy === 1 || group.run(() => reopenDelivery(deps.db, id, now));
+    const row = reopened ? leases.claimById(id, { now, leaseMs, token }) : undefined;
+    if (!row) {
+      slot.outcome.skipped++;
+      emit({ type: "skipped", at: now, deliveryId: id, copy, done: ++done, total: work.length });
+      finishCopy(slot);
+      return;
+    }
+    const secrets = row.secrets ?? (row.endpointId ? activeSecrets(deps.db, row.endpointId, now) : []);
+    let report: DeliveryReport;
+    try {
+      report = await deliverClaimed(
+        // The policy recorded with the delivery is the plan's: no need to parse it back per attempt.
+        { delivery: row, event: slot.event, secrets, leaseToken: token, policy: target.policy },
+        { ...deps, leases, leaseMs },
+      );
+    } catch (error) {
+      leases.release(id, token, deps.now());
+      throw error;
+    }
+    durations.push(report.attempt.durationMs);
+    histogram.add(outcomeKey(report.attempt));
+    applyReport(slot.outcome, report, deps.db);
+    emit({ type: "attempt", at: deps.now(), report, copy, done: ++done, total: work.length });
+    finishCopy(slot);
+  };
+
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const item = work[next++];
+      if (!item) return;
+      const slot = slots[item.index] as Slot;
+      // Copies of one delivery never overlap: each waits for the previous one's lease to end.
+      const run = slot.tail.then(() => sendCopy(slot, item.copy));
+      slot.tail = run;
+      await run;
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(plan.concurrency, work.length)) }, worker);
+  try {
+    await Promise.all(workers);
+  } finally {
+    group.flush();
+  }
+
+  return {
+    outcomes: slots.map((slot) => slot.outcome),
+    attempts: durations.length,
+    latency: summarizeLatency(durations),
+    histogram: histogram.toJSON(),
+    elapsedMs: deps.now() - t0,
+    interrupted: signal.aborted,
+    notStarted,
+  };
+}
+
+/** Every send as (delivery index, copy number): copies back to back, or shuffled. */
+function workOrder(plan: SendPlan, random: () => number): { index: number; copy: number }[] {
+  const work: { index: number; copy: number }[] = [];
+  for (let index = 0; index < plan.count; index++) {
+    for (let copy = 1; copy <= plan.duplicate; copy++) work.push({ index, copy });
+  }
+  if (plan.shuffle) {
+    for (let i = work.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [work[i], work[j]] = [work[j] as (typeof work)[number], work[i] as (typeof work)[number]];
+    }
+    // Shuffling mixes deliveries, but each delivery's copies keep their numbering in order.
+    const seen = new Map<number, number>();
+    for (const item of work) {
+      const copy = (seen.get(item.index) ?? 0) + 1;
+      seen.set(item.index, copy);
+      item.copy = copy;
+    }
+  }
+  return work;
+}

@@ -1,0 +1,220 @@
+import type { Db } from "./open.js";
+import { toDelivery } from "./rows.js";
+import { type DeliveryRow, type DeliveryStatus, deliveryStatuses } from "./types.js";
+
+/**
+ * The one implementation of choosing, requeueing and purging stored deliveries: `replay <ids>`,
+ * `replay --status …`, `dlq requeue`, `dlq purge` and the `inspect` TUI all come through here.
+ */
+
+export type RequeueResult =
+  | {
+      /** The id that was asked for. */
+      id: string;
+      outcome: "requeued";
+      /** The delivery that will run: `id` itself, or the fresh one when `newId` was given. */
+      deliveryId: string;
+      previousStatus: DeliveryStatus;
+      url: string;
+    }
+  | { id: string; outcome: "skipped"; reason: "not-found" | "leased" };
+
+export interface RequeueOptions {
+  now: number;
+  /** Redirect the requeued deliveries to this URL. */
+  to?: string;
+  /** Mint a new delivery (new id, same event) instead of resetting the old one. */
+  newId?: () => string;
+}
+
+const ids = "SELECT value FROM json_each(@ids)";
+
+/**
+ * Put deliveries back to pending, due now, with their retry schedule reset and the next attempt
+ * marked manual. A delivery that is in flight under a live lease is skipped, never disturbed.
+ * One write transaction for the whole list.
+ */
+export function requeueDeliveries(
+  db: Db,
+  idList: readonly string[],
+  options: RequeueOptions,
+): RequeueResult[] {
+  const find = db.prepare("SELECT id, status, url, lease_expires_at FROM deliveries WHERE id = ?");
+  const reset = db.prepare(`
+    UPDATE deliveries SET status = 'pending', schedule_attempts = 0, next_attempt_at = @now,
+      next_trigger = 'manual', lease_token = NULL, lease_expires_at = NULL, url = @url,
+      updated_at = @now, completed_at = NULL
+    WHERE id = @id AND NOT (status = 'in_flight' AND lease_expires_at > @now)`);
+  const copy = db.prepare(`
+    INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
+      status, next_attempt_at, next_trigger, created_at, updated_at)
+    SELECT @newId, event_id, endpoint_id, @url, scheme, extra_headers, secrets, policy, timeout_ms,
+      'pending', @now, 'manual', @now, @now
+    FROM deliveries WHERE id = @id`);
+  return db
+    .transaction(() =>
+      idList.map((id): RequeueResult => {
+        const row = find.get(id) as
+          | { id: string; status: DeliveryStatus; url: string; lease_expires_at: number | null }
+          | undefined;
+        if (!row) return { id, outcome: "skipped", reason: "not-found" };
+        if (row.status === "in_flight" && (row.lease_expires_at ?? 0) > options.now) {
+          return { id, outcome: "skipped", reason: "leased" };
+        }
+        const url = options.to ?? row.url;
+        if (options.newId) {
+          const deliveryId = options.newId();
+          copy.run({ newId: deliveryId, id, url, now: options.now });
+          return { id, outcome: "requeued", deliveryId, previousStatus: row.status, url };
+        }
+        reset.run({ id, url, now: options.now });
+        return { id, outcome: "requeued", deliveryId: id, previousStatus: row.status, url };
+      }),
+    )
+    .immediate();
+}
+
+/**
+ * Delete deliveries with their attempts, then the events no remaining delivery references.
+ * Deliveries in flight are left alone (a scheduler holds or held them; reclaim settles them).
+ * Returns how many deliveries were deleted.
+ */
+export function purgeDeliveries(db: Db, idList: readonly string[]): number {
+  const params = { ids: JSON.stringify(idList) };
+  return db
+    .transaction(() => {
+      const eventIds = db
+        .prepare(`SELECT DISTINCT event_id FROM deliveries WHERE id IN (${ids}) AND status != 'in_flight'`)
+        .pluck()
+        .all(params) as string[];
+      db.prepare(
+        `DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE id IN (${ids}) AND status != 'in_flight')`,
+      ).run(params);
+      const deleted = db
+        .prepare(`DELETE FROM deliveries WHERE id IN (${ids}) AND status != 'in_flight'`)
+        .run(params).changes;
+      db.prepare(`
+        DELETE FROM events WHERE id IN (SELECT value FROM json_each(@events))
+          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id)`).run({
+        events: JSON.stringify(eventIds),
+      });
+      return deleted;
+    })
+    .immediate();
+}
+
+export interface DeliverySelector {
+  /** One status or several; omitted means any. */
+  status?: DeliveryStatus | readonly DeliveryStatus[];
+  /** Created at or after this instant (ms since the epoch). */
+  since?: number;
+  /** Event type glob: `*` any run of characters, `?` one, case-sensitive (`order.*`). */
+  eventGlob?: string;
+  /** Only deliveries to this named endpoint. */
+  endpointName?: string;
+  /** Finished (or last changed) before this instant (ms since the epoch): `dlq purge --older-than`. */
+  olderThan?: number;
+  limit?: number;
+}
+
+function selectorSql(selector: DeliverySelector): { where: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (selector.status !== undefined) {
+    const wanted = typeof selector.status === "string" ? [selector.status] : selector.status;
+    // Literal, known values (not json_each) so the planner can use the (status, id) index.
+    const statuses = deliveryStatuses.filter((status) => wanted.includes(status));
+    clauses.push(`d.status IN (${statuses.map((status) => `'${status}'`).join(", ") || "NULL"})`);
+  }
+  if (selector.since !== undefined) {
+    clauses.push("d.created_at >= @since");
+    params.since = selector.since;
+  }
+  if (selector.olderThan !== undefined) {
+    clauses.push("COALESCE(d.completed_at, d.updated_at) < @olderThan");
+    params.olderThan = selector.olderThan;
+  }
+  if (selector.eventGlob !== undefined) {
+    clauses.push("e.type GLOB @glob");
+    params.glob = selector.eventGlob;
+  }
+  if (selector.endpointName !== undefined) {
+    clauses.push("d.endpoint_id = (SELECT id FROM endpoints WHERE name = @endpoint)");
+    params.endpoint = selector.endpointName;
+  }
+  return { where: clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "", params };
+}
+
+/** Ids of the deliveries a selector picks, oldest first. */
+export function selectDeliveryIds(db: Db, selector: DeliverySelector): string[] {
+  const { where, params } = selectorSql(selector);
+  const limit = selector.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(selector.limit))}` : "";
+  return db
+    .prepare(
+      `SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id ${where} ORDER BY d.id ${limit}`,
+    )
+    .pluck()
+    .all(params) as string[];
+}
+
+export type StatusCounts = Record<DeliveryStatus, number>;
+
+/** How many deliveries are in each state (an index-only scan). */
+export function countByStatus(db: Db): StatusCounts {
+  const counts: StatusCounts = { pending: 0, in_flight: 0, succeeded: 0, dead: 0 };
+  const rows = db.prepare("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status").all() as {
+    status: DeliveryStatus;
+    n: number;
+  }[];
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
+}
+
+/** A delivery with what a listing shows beside it. */
+export interface QueuedDelivery {
+  delivery: DeliveryRow;
+  eventType: string;
+  /** The endpoint's name, or null for a delivery to a bare URL (or a removed endpoint). */
+  endpointName: string | null;
+}
+
+/** A dead delivery, as `dlq list` and the TUI show it. */
+export type DeadLetter = QueuedDelivery;
+
+const listingColumns = `SELECT d.*, e.type AS event_type, ep.name AS endpoint_name
+  FROM deliveries d JOIN events e ON e.id = d.event_id LEFT JOIN endpoints ep ON ep.id = d.endpoint_id`;
+
+function toQueued(raw: Record<string, unknown>): QueuedDelivery {
+  return {
+    delivery: toDelivery(raw),
+    eventType: raw.event_type as string,
+    endpointName: (raw.endpoint_name as string | null) ?? null,
+  };
+}
+
+/** The given deliveries with their event type and endpoint name, in the order asked; unknown ids are left out. */
+export function describeDeliveries(db: Db, idList: readonly string[]): QueuedDelivery[] {
+  const rows = db
+    .prepare(`${listingColumns} WHERE d.id IN (${ids})`)
+    .all({ ids: JSON.stringify(idList) }) as Record<string, unknown>[];
+  const byId = new Map(rows.map((raw) => [raw.id as string, toQueued(raw)]));
+  return idList.flatMap((id) => byId.get(id) ?? []);
+}
+
+export interface DeadLetterQuery {
+  endpointName?: string;
+  eventGlob?: string;
+  olderThan?: number;
+  limit?: number;
+}
+
+/** Dead letters, newest first. */
+export function listDeadLetters(db: Db, query: DeadLetterQuery = {}): DeadLetter[] {
+  const { where, params } = selectorSql({ ...query, status: "dead" });
+  const limit = query.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(query.limit))}` : "";
+  const rows = db.prepare(`${listingColumns} ${where} ORDER BY d.id DESC ${limit}`).all(params) as Record<
+    string,
+    unknown
+  >[];
+  return rows.map(toQueued);
+}

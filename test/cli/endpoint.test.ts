@@ -1,0 +1,279 @@
+import { describe, expect, it } from "vitest";
+import { activeSecrets, getEndpointByName } from "../../src/store/endpoints.js";
+import { openDb } from "../../src/store/open.js";
+import { runCli } from "../helpers/context.js";
+import { tempDb } from "../helpers/tmp.js";
+
+const secret = "whsec_c2VjcmV0LXZhbHVlLWZvci10ZXN0cy0xMjM0NTY=";
+
+function secretsOf(db: string, name: string, now = Date.now()): string[] {
+  const handle = openDb(db);
+  try {
+    const endpoint = getEndpointByName(handle, name);
+    return endpoint ? activeSecrets(handle, endpoint.id, now) : [];
+  } finally {
+    handle.close();
+  }
+}
+
+describe("hookctl endpoint add", () => {
+  it("stores URL, scheme, limits and policy, and masks a given secret", async () => {
+    const db = tempDb();
+    const result = await runCli([
+      "--db",
+      db,
+      "endpoint",
+      "add",
+      "orders",
+      "--url",
+      "http://127.0.0.1:3000/hooks",
+      "--scheme",
+      "standard",
+      "--secret",
+      secret,
+      "--rate",
+      "5/s",
+      "--concurrency",
+      "2",
+      "--timeout",
+      "3s",
+      "--retries",
+      "4",
+      "--max-delay",
+      "10m",
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "✓ added endpoint orders → http://127.0.0.1:3000/hooks (standard, secret whsec_c2Vj…)\n",
+    );
+    const json = await runCli(["--db", db, "--json", "endpoint", "show", "orders"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      name: "orders",
+      scheme: "standard",
+      ratePerSecond: 5,
+      concurrency: 2,
+      timeoutMs: 3000,
+      policy: { retries: 4, maxDelayMs: 600_000 },
+      secrets: [{ secret: "whsec_c2Vj…", expiresAt: null }],
+      deliveries: { pending: 0, succeeded: 0 },
+    });
+    expect(json.stdout).not.toContain(secret);
+    expect(secretsOf(db, "orders")).toEqual([secret]);
+  });
+
+  it("--generate-secret prints the new secret in full exactly once", async () => {
+    const db = tempDb();
+    const result = await runCli([
+      "--db",
+      db,
+      "endpoint",
+      "add",
+      "orders",
+      "--url",
+      "http://127.0.0.1:3000/",
+      "--generate-secret",
+    ]);
+    expect(result.code).toBe(0);
+    const [stored] = secretsOf(db, "orders");
+    expect(stored).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(result.stdout.split(stored as string)).toHaveLength(2);
+    expect(result.stderr).toContain("shown once");
+    for (const args of [
+      ["endpoint", "list"],
+      ["--json", "endpoint", "list"],
+      ["endpoint", "show", "orders"],
+    ]) {
+      const shown = await runCli(["--db", db, ...args]);
+      expect(shown.stdout).not.toContain(stored);
+      expect(shown.stdout).toContain((stored as string).slice(0, 10));
+    }
+  });
+
+  it("refuses bad input with one line and exit 2", async () => {
+    const db = tempDb();
+    await runCli(["--db", db, "endpoint", "add", "orders", "--url", "http://127.0.0.1:3000/"]);
+    const cases: [string[], RegExp][] = [
+      [
+        ["endpoint", "add", "orders", "--url", "http://x/"],
+        /endpoint orders already exists — remove it first/,
+      ],
+      [["endpoint", "add", "bad name", "--url", "http://x/"], /bad endpoint name/],
+      [["endpoint", "add", "a", "--url", "ftp://x/"], /cannot send to ftp: URLs/],
+      [["endpoint", "add", "a", "--url", "http://x/", "--secret", "s", "--generate-secret"], /not both/],
+      [
+        ["endpoint", "add", "a", "--url", "http://x/", "--scheme", "svix", "--secret", "plain"],
+        /scheme svix/,
+      ],
+      [
+        ["endpoint", "add", "a", "--url", "http://x/", "--initial", "10m", "--max-delay", "1m"],
+        /bad retry policy/,
+      ],
+      [["endpoint", "add", "a"], /required option '--url <url>'/],
+      [["endpoint", "show", "nope"], /unknown endpoint "nope" — known endpoints: orders/],
+      [["endpoint", "rm", "nope"], /unknown endpoint "nope"/],
+      [["endpoint", "rotate-secret", "orders", "--grace", "forever"], /--grace.*invalid/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(["--db", db, ...args]);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+});
+
+describe("hookctl endpoint list and rm", () => {
+  it("lists endpoints as lines or JSON, and says how to add one when there are none", async () => {
+    const db = tempDb();
+    const empty = await runCli(["--db", db, "endpoint", "list"]);
+    expect(empty).toMatchObject({ code: 0, stdout: "" });
+    expect(empty.stderr).toContain("hookctl endpoint add");
+    await runCli([
+      "--db",
+      db,
+      "endpoint",
+      "add",
+      "orders",
+      "--url",
+      "http://127.0.0.1:3000/",
+      "--secret",
+      "plain-secret-abcdef",
+    ]);
+    await runCli([
+      "--db",
+      db,
+      "endpoint",
+      "add",
+      "billing",
+      "--url",
+      "http://127.0.0.1:4000/",
+      "--rate",
+      "2/s",
+    ]);
+    const list = await runCli(["--db", db, "endpoint", "list"]);
+    expect(list.stdout.split("\n")[0]).toMatch(
+      /^billing +http:\/\/127\.0\.0\.1:4000\/ +hookctl +unsigned +2\/s$/,
+    );
+    expect(list.stdout.split("\n")[1]).toMatch(/^orders +http:\/\/127\.0\.0\.1:3000\/ +hookctl +plai…$/);
+    const json = (await runCli(["--db", db, "--json", "endpoint", "list"])).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(json.map((e) => e.name)).toEqual(["billing", "orders"]);
+  });
+
+  it("rm refuses while deliveries wait; --force gives them up", async () => {
+    const db = tempDb();
+    await runCli(["--db", db, "endpoint", "add", "orders", "--url", "http://127.0.0.1:9/"]);
+    await runCli(["--db", db, "send", "orders", "--timeout", "1s"]);
+    const refused = await runCli(["--db", db, "endpoint", "rm", "orders"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /has 1 deliveries still waiting — run hookctl replay first, or pass --force/,
+    );
+    const forced = await runCli(["--db", db, "endpoint", "rm", "orders", "--force"]);
+    expect(forced).toMatchObject({
+      code: 0,
+      stdout: "✓ removed endpoint orders (1 waiting deliveries marked dead)\n",
+    });
+    const log = await runCli(["--db", db, "--json", "log"]);
+    expect(JSON.parse(log.stdout)).toMatchObject({
+      status: "dead",
+      endpoint: null,
+      deadReason: "endpoint removed",
+    });
+  });
+});
+
+describe("hookctl endpoint rotate-secret", () => {
+  it("prints the new secret once; the old one stays valid until the grace ends", async () => {
+    const db = tempDb();
+    const now = Date.UTC(2026, 0, 15, 9, 0);
+    await runCli(
+      [
+        "--db",
+        db,
+        "endpoint",
+        "add",
+        "orders",
+        "--url",
+        "http://127.0.0.1:9/",
+        "--scheme",
+        "standard",
+        "--secret",
+        secret,
+      ],
+      {
+        now: () => now - 1000,
+      },
+    );
+    const result = await runCli(["--db", db, "endpoint", "rotate-secret", "orders", "--grace", "2h"], {
+      now: () => now,
+    });
+    expect(result.code).toBe(0);
+    const fresh = /^secret: (whsec_\S+)$/m.exec(result.stdout)?.[1] as string;
+    expect(fresh).toMatch(/^whsec_/);
+    expect(result.stderr).toContain("stays valid until");
+    expect(secretsOf(db, "orders", now)).toEqual([fresh, secret]);
+    expect(secretsOf(db, "orders", now + 2 * 3_600_000)).toEqual([fresh]);
+    const show = await runCli(["--db", db, "endpoint", "show", "orders"], { now: () => now });
+    expect(show.stdout).toMatch(/whsec_c2Vj… +retiring, added .*valid until/);
+    expect(show.stdout).not.toContain(fresh);
+  });
+
+  it("signs with both secrets during the grace period (standard scheme)", async () => {
+    const { okReceiver } = await import("../helpers/receivers.js");
+    const receiver = await okReceiver();
+    try {
+      const db = tempDb();
+      await runCli([
+        "--db",
+        db,
+        "endpoint",
+        "add",
+        "orders",
+        "--url",
+        receiver.url,
+        "--scheme",
+        "standard",
+        "--secret",
+        secret,
+      ]);
+      await runCli(["--db", db, "endpoint", "rotate-secret", "orders"]);
+      await runCli(["--db", db, "send", "orders"]);
+      expect(String(receiver.requests[0]?.headers["webhook-signature"]).split(" ")).toHaveLength(2);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("a given secret is masked in the output and JSON", async () => {
+    const db = tempDb();
+    await runCli([
+      "--db",
+      db,
+      "endpoint",
+      "add",
+      "orders",
+      "--url",
+      "http://127.0.0.1:9/",
+      "--secret",
+      "first-secret-abcdef",
+    ]);
+    const result = await runCli([
+      "--db",
+      db,
+      "--json",
+      "endpoint",
+      "rotate-secret",
+      "orders",
+      "--secret",
+      "second-secret-abcdef",
+      "--grace",
+      "0s",
+    ]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ name: "orders", secret: "seco…", retiring: 1 });
+    expect(secretsOf(db, "orders")).toEqual(["second-secret-abcdef"]);
+  });
+});
