@@ -121,6 +121,7 @@ export async function createProgram(
   argv: readonly string[],
   options: ProgramOptions = {},
 ): Promise<Command> {
+  const wanted = requestedCommand(argv);
   const program = new Command("hookctl")
     .description("Sign, verify, send, replay, receive and inspect webhooks.")
     .version(packageVersion(), "-V, --version", "print the version")
@@ -135,7 +136,8 @@ export async function createProgram(
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
-      outputError: (text, write) => write(formatCommanderError(text)),
+      outputError: (text, write) =>
+        write(formatCommanderError(text, commandNames.includes(wanted ?? "") ? wanted : undefined)),
     });
   program.addHelpText(
     "after",
@@ -147,7 +149,6 @@ export async function createProgram(
       result.exitCode = code;
     },
   };
-  const wanted = requestedCommand(argv);
   for (const entry of commandIndex) {
     if (options.full || entry.name === wanted) {
       (await entry.load())(program, host);
@@ -167,7 +168,7 @@ export async function createProgram(
 }
 
 /** Commander says "error: unknown option '--x'\n(Did you mean --y?)"; we say it in one line. */
-export function formatCommanderError(text: string): string {
+export function formatCommanderError(text: string, command?: string): string {
   const lines = text
     .trim()
     .split("\n")
@@ -176,6 +177,8 @@ export function formatCommanderError(text: string): string {
   const [first = "invalid usage", ...rest] = lines;
   const message = first.replace(/^error:\s*/, "");
   const suggestion = rest.find((line) => /did you mean/i.test(line));
-  const hint = suggestion ? suggestion.replace(/^\(|\)$/g, "").replace(/^Did/, "did") : "see hookctl --help";
+  const hint = suggestion
+    ? suggestion.replace(/^\(|\)$/g, "").replace(/^Did/, "did")
+    : `see hookctl ${command ? `${command} ` : ""}--help`;
   return `hookctl: ${message} — ${hint}\n`;
 }
