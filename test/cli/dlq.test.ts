@@ -45,7 +45,7 @@ function seededLog() {
   finishDelivery(db, billing, "dead", now - 50_000);
   finishDelivery(db, ok, "succeeded", now);
   db.close();
-  return { path, old, billing, ok, waiting };
+  return { path, old, billing, ok, waiting, now };
 }
 
 function statusOf(path: string, id: string) {
@@ -58,7 +58,8 @@ function statusOf(path: string, id: string) {
 describe("hookctl dlq", () => {
   it("list shows dead letters newest first; --json one object per line; filters narrow", async () => {
     const log = seededLog();
-    const table = await runCli(["--db", log.path, "dlq", "list"]);
+    // The log's own clock: "50s ago" must not become "51s ago" on a slow machine.
+    const table = await runCli(["--db", log.path, "dlq", "list"], { now: () => log.now });
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^id\s+event\s+endpoint\/url\s+attempts\s+last\s+dead since$/);
