@@ -20,7 +20,20 @@ export class GroupCommit {
       this.open = true;
       setImmediate(() => this.flush());
     }
-    return write();
+    if (!this.open) return write();
+    try {
+      return write();
+    } catch (error) {
+      // A failed write undoes the whole turn, as a crash would: nothing half-written is kept.
+      this.open = false;
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** This group's transaction is open: a write that throws rolls all of it back. */
+  get owns(): boolean {
+    return this.open && this.db.inTransaction;
   }
 
   /** Commit now (also called before anyone else reads the results, e.g. at the end of a run). */
@@ -44,6 +57,10 @@ export class GroupedLeases extends Leases {
     return this.group.run(() => super.claimById(...args));
   }
 
+  override claimKnown(...args: Parameters<Leases["claimKnown"]>) {
+    return this.group.run(() => super.claimKnown(...args));
+  }
+
   override renew(id: string, token: string, expiresAt: number): boolean {
     return this.group.run(() => super.renew(id, token, expiresAt));
   }
@@ -53,6 +70,7 @@ export class GroupedLeases extends Leases {
   }
 
   override complete(...args: [string, AttemptRecord, Parameters<Leases["complete"]>[2], number]): boolean {
-    return this.group.run(() => super.complete(...args));
+    // No savepoint per record: inside the group's own transaction a failure rolls back the turn.
+    return this.group.run(() => (this.group.owns ? this.completeWithin(...args) : super.complete(...args)));
   }
 }

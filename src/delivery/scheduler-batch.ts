@@ -58,7 +58,10 @@ export class BatchedLeases extends Leases {
     let outcomes: boolean[];
     try {
       outcomes = this.database
-        .transaction(() => items.map((item) => super.complete(item.token, item.attempt, item.next, item.now)))
+        // One savepoint for the whole batch, not one per record: if any write fails, all roll back.
+        .transaction(() =>
+          items.map((item) => this.completeWithin(item.token, item.attempt, item.next, item.now)),
+        )
         .immediate();
     } catch (error) {
       outcomes = items.map(() => false);

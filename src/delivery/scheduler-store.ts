@@ -56,7 +56,7 @@ export class SchedulerStore {
       .prepare(`SELECT 1 FROM deliveries WHERE status = 'pending' ${this.inScope} LIMIT 1`)
       .pluck();
     this.leasedStmt =
-      db.prepare(`SELECT id, lease_expires_at FROM deliveries ${scope ? "" : "INDEXED BY deliveries_leased"}
+      db.prepare(`SELECT id, lease_expires_at FROM deliveries ${scope ? "" : "INDEXED BY deliveries_by_status"}
       WHERE status = 'in_flight'
       ${this.inScope} ORDER BY lease_expires_at LIMIT @limit`);
     this.pendingCountStmt = db

@@ -1,4 +1,9 @@
-import { createEventsWithDeliveries, reopenDelivery } from "../store/deliveries.js";
+import {
+  createdRow,
+  createEventsWithDeliveries,
+  type NewDelivery,
+  reopenDelivery,
+} from "../store/deliveries.js";
 import { activeSecrets } from "../store/endpoints.js";
 import type { IdFactory } from "../store/ids.js";
 import type { Db } from "../store/open.js";
@@ -114,23 +119,19 @@ export async function sendEvents(
     });
   }
   const policyJson = JSON.stringify(target.policy);
+  const newDelivery = (slot: Slot): NewDelivery => ({
+    id: slot.outcome.deliveryId,
+    endpointId: target.endpointId,
+    url: target.url,
+    scheme: target.scheme,
+    extraHeaders: target.extraHeaders,
+    secrets: target.secrets,
+    policy: policyJson,
+    timeoutMs: target.timeoutMs,
+  });
   createEventsWithDeliveries(
     deps.db,
-    slots.map(({ event, outcome }) => ({
-      event,
-      deliveries: [
-        {
-          id: outcome.deliveryId,
-          endpointId: target.endpointId,
-          url: target.url,
-          scheme: target.scheme,
-          extraHeaders: target.extraHeaders,
-          secrets: target.secrets,
-          policy: policyJson,
-          timeoutMs: target.timeoutMs,
-        },
-      ],
-    })),
+    slots.map((slot) => ({ event: slot.event, deliveries: [newDelivery(slot)] })),
     created,
   );
   const work = workOrder(plan, deps.random);
@@ -165,8 +166,13 @@ export async function sendEvents(
     const id = slot.outcome.deliveryId;
     const now = deps.now();
     const token = deps.newToken();
-    const reopened = copy === 1 || group.run(() => reopenDelivery(deps.db, id, now));
-    const row = reopened ? leases.claimById(id, { now, leaseMs, token }) : undefined;
+    // The first copy claims the row as this run wrote it; a re-send re-reads what reopening did.
+    const row =
+      copy === 1
+        ? leases.claimKnown(createdRow(newDelivery(slot), slot.event.id, created), { now, leaseMs, token })
+        : group.run(() => reopenDelivery(deps.db, id, now))
+          ? leases.claimById(id, { now, leaseMs, token })
+          : undefined;
     if (!row) {
       slot.outcome.skipped++;
       emit({ type: "skipped", at: now, deliveryId: id, copy, done: ++done, total: work.length });

@@ -99,6 +99,36 @@ export function createEventsWithDeliveries(
   }
 }
 
+/** A delivery row exactly as `createEventsWithDeliveries` writes it (see `Leases.claimKnown`). */
+export function createdRow(delivery: NewDelivery, eventId: string, now: number): DeliveryRow {
+  // Spelled out in toDelivery's field order (no spread): one object shape for every row keeps
+  // the attempt path's property reads fast.
+  return {
+    id: delivery.id,
+    eventId,
+    endpointId: delivery.endpointId,
+    url: delivery.url,
+    scheme: delivery.scheme,
+    extraHeaders: delivery.extraHeaders,
+    secrets: delivery.secrets,
+    policy: delivery.policy,
+    timeoutMs: delivery.timeoutMs,
+    status: "pending",
+    attemptCount: 0,
+    scheduleAttempts: 0,
+    nextAttemptAt: now,
+    nextTrigger: "initial",
+    leaseToken: null,
+    leaseExpiresAt: null,
+    lastStatusCode: null,
+    lastErrorClass: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+  };
+}
+
 /**
  * Make a finished or waiting delivery pending again, due now, for a deliberate re-send with the
  * same delivery id (`send --duplicate`). The retry schedule starts over; in-flight rows are

@@ -22,8 +22,10 @@ export interface ClaimOptions {
  */
 export class Leases {
   private readonly dueStmt;
+  private readonly dueAnyStmt;
   private readonly claimRowStmt;
   private readonly claimByIdStmt;
+  private readonly claimKnownStmt;
   private readonly renewStmt;
   private readonly releaseStmt;
   private readonly reclaimStmt;
@@ -40,6 +42,11 @@ export class Leases {
       WHERE status = 'pending' AND next_attempt_at <= @now
         AND (endpoint_id IS NULL OR endpoint_id NOT IN (SELECT value FROM json_each(@exclude)))
       ORDER BY next_attempt_at LIMIT @limit`);
+    // Most claims exclude no endpoint: skip the json_each subquery for them.
+    this.dueAnyStmt = db.prepare(`
+      SELECT * FROM deliveries INDEXED BY deliveries_due
+      WHERE status = 'pending' AND next_attempt_at <= @now
+      ORDER BY next_attempt_at LIMIT @limit`);
     this.claimRowStmt = db.prepare(`
       UPDATE deliveries SET status = 'in_flight', lease_token = @token, lease_expires_at = @expires, updated_at = @now
       WHERE id = @id AND status = 'pending'`);
@@ -47,6 +54,12 @@ export class Leases {
       UPDATE deliveries SET status = 'in_flight', lease_token = @token, lease_expires_at = @expires, updated_at = @now
       WHERE id = @id AND status = 'pending'
       RETURNING *`);
+    // Claims a row only if it still has the attempt counters and trigger the caller read: then
+    // the caller's copy is current in everything an attempt uses, and no RETURNING is needed.
+    this.claimKnownStmt = db.prepare(`
+      UPDATE deliveries SET status = 'in_flight', lease_token = @token, lease_expires_at = @expires, updated_at = @now
+      WHERE id = @id AND status = 'pending' AND attempt_count = @attemptCount
+        AND schedule_attempts = @scheduleAttempts AND next_trigger = @nextTrigger`);
     this.renewStmt = db.prepare(`
       UPDATE deliveries SET lease_expires_at = @expires
       WHERE id = @id AND status = 'in_flight' AND lease_token = @token`);
@@ -82,11 +95,12 @@ export class Leases {
     const { now, token } = options;
     return this.db
       .transaction(() => {
-        const due = this.dueStmt.all({
-          now,
-          limit: options.limit,
-          exclude: JSON.stringify(options.excludeEndpoints ?? []),
-        }) as Record<string, unknown>[];
+        const exclude = options.excludeEndpoints ?? [];
+        const due = (
+          exclude.length === 0
+            ? this.dueAnyStmt.all({ now, limit: options.limit })
+            : this.dueStmt.all({ now, limit: options.limit, exclude: JSON.stringify(exclude) })
+        ) as Record<string, unknown>[];
         return due.map((raw) => {
           const ownMs = options.marginMs === undefined ? 0 : (raw.timeout_ms as number) + options.marginMs;
           const expires = now + Math.max(options.leaseMs, ownMs);
@@ -114,6 +128,32 @@ export class Leases {
     return row ? toDelivery(row as Record<string, unknown>) : undefined;
   }
 
+  /**
+   * `claimById` for a caller that already holds the row as it was written (send's first attempt
+   * of a delivery it just created): a plain update instead of reading the row back. If the row
+   * moved on meanwhile (e.g. a replay attempted it), falls back to `claimById`.
+   */
+  claimKnown(row: DeliveryRow, options: ClaimOptions): DeliveryRow | undefined {
+    const expires = options.now + options.leaseMs;
+    const claimed = this.claimKnownStmt.run({
+      id: row.id,
+      token: options.token,
+      expires,
+      now: options.now,
+      attemptCount: row.attemptCount,
+      scheduleAttempts: row.scheduleAttempts,
+      nextTrigger: row.nextTrigger,
+    });
+    if (claimed.changes !== 1) return this.claimById(row.id, options);
+    return {
+      ...row,
+      status: "in_flight",
+      leaseToken: options.token,
+      leaseExpiresAt: expires,
+      updatedAt: options.now,
+    };
+  }
+
   renew(id: string, token: string, expiresAt: number): boolean {
     return this.renewStmt.run({ id, token, expires: expiresAt }).changes === 1;
   }
@@ -136,29 +176,34 @@ export class Leases {
    * lease. Returns false for a stale holder: nothing is written.
    */
   complete(token: string, attempt: AttemptRecord, next: NextState, now: number): boolean {
-    return this.db
-      .transaction(() => {
-        const updated = this.completeStmt.run({
-          id: attempt.deliveryId,
-          token,
-          status: next.status,
-          nextAttemptAt: next.status === "pending" ? next.nextAttemptAt : null,
-          statusCode: attempt.statusCode,
-          errorClass: attempt.errorClass,
-          errorMessage: attempt.errorMessage,
-          now,
-          completedAt: next.status === "pending" ? null : now,
-        });
-        if (updated.changes !== 1) return false;
-        this.insertAttemptStmt.run({
-          ...attempt,
-          requestHeaders: JSON.stringify(attempt.requestHeaders),
-          responseHeaders: attempt.responseHeaders ? JSON.stringify(attempt.responseHeaders) : null,
-          responseBody: attempt.responseBody ? Buffer.from(attempt.responseBody) : null,
-          responseTruncated: attempt.responseTruncated ? 1 : 0,
-        });
-        return true;
-      })
-      .immediate();
+    return this.db.transaction(() => this.completeWithin(token, attempt, next, now)).immediate();
+  }
+
+  /**
+   * `complete` without its own transaction (or savepoint): only for a caller that already holds
+   * a transaction and rolls all of it back if this throws, so an update is never kept without
+   * its attempt.
+   */
+  protected completeWithin(token: string, attempt: AttemptRecord, next: NextState, now: number): boolean {
+    const updated = this.completeStmt.run({
+      id: attempt.deliveryId,
+      token,
+      status: next.status,
+      nextAttemptAt: next.status === "pending" ? next.nextAttemptAt : null,
+      statusCode: attempt.statusCode,
+      errorClass: attempt.errorClass,
+      errorMessage: attempt.errorMessage,
+      now,
+      completedAt: next.status === "pending" ? null : now,
+    });
+    if (updated.changes !== 1) return false;
+    this.insertAttemptStmt.run({
+      ...attempt,
+      requestHeaders: JSON.stringify(attempt.requestHeaders),
+      responseHeaders: attempt.responseHeaders ? JSON.stringify(attempt.responseHeaders) : null,
+      responseBody: attempt.responseBody ? Buffer.from(attempt.responseBody) : null,
+      responseTruncated: attempt.responseTruncated ? 1 : 0,
+    });
+    return true;
   }
 }
