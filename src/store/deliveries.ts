@@ -1,4 +1,4 @@
-import { getEvent, insertEvent } from "./events.js";
+import { getEvent } from "./events.js";
 import { newId } from "./ids.js";
 import type { Db } from "./open.js";
 import { toAttempt, toDelivery } from "./rows.js";
@@ -26,23 +26,7 @@ export function createEventWithDeliveries(
   deliveries: readonly NewDelivery[],
   now: number,
 ): void {
-  const insert = db.prepare(`
-    INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
-      status, next_attempt_at, next_trigger, created_at, updated_at)
-    VALUES (@id, @eventId, @endpointId, @url, @scheme, @extraHeaders, @secrets, @policy, @timeoutMs,
-      'pending', @now, 'initial', @now, @now)`);
-  db.transaction(() => {
-    insertEvent(db, event);
-    for (const delivery of deliveries) {
-      insert.run({
-        ...delivery,
-        eventId: event.id,
-        extraHeaders: JSON.stringify(delivery.extraHeaders),
-        secrets: delivery.secrets ? JSON.stringify(delivery.secrets) : null,
-        now,
-      });
-    }
-  }).immediate();
+  createEventsWithDeliveries(db, [{ event, deliveries }], now);
 }
 
 export function getDelivery(db: Db, id: string): DeliveryRow | undefined {
