@@ -2,7 +2,20 @@
  * Errors that carry their own exit code. The CLI entry is the only place that turns them into
  * output and an exit status; everything else throws them or returns data.
  */
+const brand = Symbol.for("hookctl.error");
+
 export class HookctlError extends Error {
+  /**
+   * `inspect`'s UI is a separate ES-module bundle with its own copy of this class: recognise
+   * errors from either copy by a registered symbol, not by prototype identity.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested (UsageError…), which keeps prototype checks.
+    if (this !== HookctlError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && brand in value;
+  }
+
+  readonly [brand] = true;
   readonly exitCode: number;
   /** What the user can do next, printed after an em dash. */
   readonly hint: string | undefined;

@@ -47,7 +47,10 @@ function reportError(error: unknown, ctx: CliContext): number {
  */
 function processContext(signal: AbortSignal, watched: { signal: boolean }): CliContext {
   return {
-    stdin: process.stdin,
+    // process.stdin builds a stream (tty, net, fs streams) on first access: only for commands that read it.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { UsageError } from "../errors.js";
 import type { CliContext } from "./context.js";
 import { packageVersion } from "./version.js";
@@ -124,7 +124,8 @@ export async function createProgram(
   const wanted = requestedCommand(argv);
   const program = new Command("hookctl")
     .description("Sign, verify, send, replay, receive and inspect webhooks.")
-    .version(packageVersion(), "-V, --version", "print the version")
+    // Not .version(): that reads package.json on every start, and only --version needs it.
+    .option("-V, --version", "print the version")
     .helpOption("-h, --help", "show help for a command")
     .option("--db <path>", "delivery log (SQLite) path; env HOOKCTL_DB")
     .option("--json", "print machine-readable JSON")
@@ -139,6 +140,11 @@ export async function createProgram(
       outputError: (text, write) =>
         write(formatCommanderError(text, commandNames.includes(wanted ?? "") ? wanted : undefined)),
     });
+  program.on("option:version", () => {
+    const version = packageVersion();
+    ctx.stdout.write(`${version}\n`);
+    throw new CommanderError(0, "commander.version", version);
+  });
   program.addHelpText(
     "after",
     "\nExit codes: 0 success, 1 check or delivery failed, 2 usage or bad input, 130 interrupted.\nRun `hookctl <command> --help` for a command's flags and examples.",

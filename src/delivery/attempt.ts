@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { type Dispatcher, request } from "undici";
 import type { ErrorClass } from "../store/types.js";
+import { Deadlines } from "./deadlines.js";
 import type { AttemptFn, AttemptOutcome, AttemptRequest } from "./types.js";
 
 /** Response bodies are kept for debugging, not archived: 64 KiB is plenty to read an error page. */
@@ -17,20 +18,19 @@ export interface AttemptDeps {
 /** An AttemptFn over undici: one POST, bounded by the request's timeout end to end. */
 export function createAttempt(deps: AttemptDeps): AttemptFn {
   const monotonic = deps.monotonic ?? (() => performance.now());
+  const deadlines = new Deadlines(() => performance.now());
   return async (req: AttemptRequest, signal?: AbortSignal): Promise<AttemptOutcome> => {
     const startedAt = deps.now();
     const t0 = monotonic();
-    const timeout = AbortSignal.timeout(req.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const deadline = deadlines.start(req.timeoutMs, signal);
     try {
       const response = await request(req.url, {
         method: "POST",
         headers: req.headers,
         body: req.body,
         dispatcher: deps.dispatcher,
-        signal: combined,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
+        // undici only calls add/removeEventListener and reads `aborted`/`reason` (DeadlineSignal).
+        signal: deadline as unknown as AbortSignal,
       });
       const { bytes, truncated } = await readLimited(response.body, maxStoredResponseBytes);
       const ok = response.statusCode >= 200 && response.statusCode < 300;
@@ -45,7 +45,7 @@ export function createAttempt(deps: AttemptDeps): AttemptFn {
         errorMessage: ok ? null : `HTTP ${response.statusCode}`,
       };
     } catch (error) {
-      const timedOut = timeout.aborted && !signal?.aborted;
+      const timedOut = deadline.expired;
       return {
         startedAt,
         durationMs: monotonic() - t0,
@@ -56,6 +56,8 @@ export function createAttempt(deps: AttemptDeps): AttemptFn {
         errorClass: timedOut ? "timeout" : classifyError(error),
         errorMessage: timedOut ? `no complete response within ${req.timeoutMs} ms` : describeError(error),
       };
+    } finally {
+      deadline.clear();
     }
   };
 }

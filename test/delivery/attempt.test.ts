@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Agent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { classifyError, createAttempt, maxStoredResponseBytes } from "../../src/delivery/attempt.js";
@@ -66,6 +68,42 @@ describe("createAttempt over real loopback HTTP", () => {
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(outcome).toMatchObject({ statusCode: null, errorClass: "timeout" });
     expect(outcome.errorMessage).toContain("150 ms");
+  });
+
+  it("a body that trickles forever is cut at the timeout: the bound is end to end, not per chunk", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      // A byte every 20 ms never trips an idle-time body timeout; only a whole-exchange deadline stops it.
+      const drip = setInterval(() => res.write("."), 20);
+      res.on("close", () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const t0 = performance.now();
+      const outcome = await createAttempt({ now: fixedNow })(
+        request(`http://127.0.0.1:${port}/`, { timeoutMs: 300 }),
+      );
+      expect(performance.now() - t0).toBeLessThan(3000);
+      expect(outcome).toMatchObject({
+        errorClass: "timeout",
+        errorMessage: "no complete response within 300 ms",
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("a short timeout started after a long one still fires on time (one shared timer)", async () => {
+    receiver = await slowReceiver(5000);
+    const attempt = createAttempt({ now: fixedNow });
+    const long = attempt(request(receiver.url, { timeoutMs: 1200 }));
+    const t0 = performance.now();
+    const short = await attempt(request(receiver.url, { timeoutMs: 100 }));
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(short.errorMessage).toBe("no complete response within 100 ms");
+    expect((await long).errorMessage).toBe("no complete response within 1200 ms");
   });
 
   it("a connection reset is classified as reset", async () => {

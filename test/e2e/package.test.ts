@@ -20,7 +20,9 @@ describe("the npm package", () => {
     ) as { filename: string; files: { path: string }[] }[];
     const files = packed[0]?.files.map((file) => file.path) ?? [];
     expect(files).toContain("bin/hookctl.js");
-    expect(files).toContain("dist/app/main.js");
+    expect(files).toContain("bin/package.json");
+    expect(files).toContain("dist/app/main.cjs");
+    expect(files).toContain("dist/app/ui/inspect.mjs");
     expect(files).toContain("fixtures/events/order.created.json");
     expect(files.filter((path) => path.startsWith("test/") || path.startsWith("src/"))).toEqual([]);
 
@@ -55,5 +57,17 @@ describe("the npm package", () => {
     );
     const fixtures = execFileSync(bin, ["completion", "--list", "fixtures"], { encoding: "utf8" });
     expect(fixtures).toContain("order.created");
+    // The terminal UI is a separate ES-module bundle: it must resolve Ink and React from the install.
+    const ui = join(app, "node_modules", "hookctl", "dist", "app", "ui", "inspect.mjs");
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const m = await import(${JSON.stringify(ui)}); console.log(typeof m.runInspect);`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(loaded.trim()).toBe("function");
   }, 180_000);
 });

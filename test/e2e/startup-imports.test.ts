@@ -55,6 +55,15 @@ describe("start-up imports", () => {
     expect(heavyIn(readFileSync(file, "utf8").split("\n"))).not.toEqual([]);
   });
 
+  it("the tracer sees heavy packages loaded with require() too (control: the CLI bundle is CommonJS)", () => {
+    const file = join(tempDir(), "imports.txt");
+    const run = spawnSync(process.execPath, ["--import", hook, "-e", "require('undici');"], {
+      env: { ...process.env, HOOKCTL_TRACE_IMPORTS: file },
+    });
+    expect(run.status).toBe(0);
+    expect(heavyIn(readFileSync(file, "utf8").split("\n"))).not.toEqual([]);
+  });
+
   const cases: [string, string[], string | undefined, number][] = [
     ["sign", ["sign", "--data", body, "--secret", "whsec_AAAA", "--scheme", "standard"], undefined, 0],
     ["verify", ["verify", "--secret", "whsec_AAAA", "--tolerance", "0", ...headerFlags], body, 0],
@@ -76,14 +85,16 @@ describe("start-up imports", () => {
       expect(result.stderr).toBe("");
       expect(result.code).toBe(code);
       // The trace really ran: the bundle's entry and the command's own chunk were resolved.
-      expect(urls.some((url) => url.endsWith("/dist/app/main.js"))).toBe(true);
+      expect(urls.some((url) => url.endsWith("/dist/app/main.cjs"))).toBe(true);
       expect(
-        urls.some((url) => /\/dist\/app\/(sign|verify|secret)-[\w-]+\.js$/.test(url)) ||
+        urls.some((url) => /\/dist\/app\/(sign|verify|secret)-[\w-]+\.cjs$/.test(url)) ||
           name.includes("help"),
       ).toBe(true);
       expect(heavyIn(urls)).toEqual([]);
       // Chunks are named after their first module: store/open.ts and the Ink app stay unloaded.
-      expect(urls.filter((url) => /\/dist\/app\/(open|inspect|App)-/.test(url))).toEqual([]);
+      expect(urls.filter((url) => /\/dist\/app\/(open|inspect|App)-|\/dist\/app\/ui\//.test(url))).toEqual(
+        [],
+      );
     });
   }
 });

@@ -2,11 +2,11 @@ import { render } from "ink";
 import type { BrowseStatus } from "../../store/browse.js";
 import { App } from "../../tui/App.js";
 import { createInspectStore } from "../../tui/inspect-store.js";
-import { requireTerminal } from "../commands/inspect.js";
 import type { CliContext } from "../context.js";
 import { colorEnabled, type GlobalOptions } from "../output.js";
 import { maskHeaderValue } from "../render/mask.js";
 import { openStoreFor } from "../store.js";
+import { requireTerminal } from "../terminal.js";
 
 export interface InspectOptions {
   status: string;

@@ -1,0 +1,65 @@
+// Bundles the tsc output in dist/ into what the package ships in dist/app/.
+//
+// The CLI is CommonJS (*.cjs): Node 20 loads a CommonJS file several times faster than an ES
+// module, and start-up is most of a `hookctl verify` in a CI loop (about 45 ms of 160). Each
+// command's code stays in its own chunk, loaded with require() only when that command runs.
+//
+// The terminal UI is the exception: Ink is ESM-only (with top-level await), so it cannot be
+// require()d on Node 20. `inspect`'s action is bundled separately as ES modules in dist/app/ui/
+// and the CLI bundle loads it with import().
+const heavy = ["better-sqlite3", "undici", "ink", "react", "react/jsx-runtime"];
+
+/**
+ * commander requires node:child_process at load for executable subcommands, which hookctl does
+ * not use; loading it (with net and streams) is a tenth of start-up. Hand commander a stand-in
+ * that requires the real module on first use.
+ */
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  resolveId(source, importer) {
+    if (source === "node:child_process" && importer?.includes("/node_modules/commander/")) {
+      return "\0lazy-child-process";
+    }
+    return null;
+  },
+  load(id) {
+    if (id !== "\0lazy-child-process") return null;
+    return `let real;
+module.exports = new Proxy({}, { get: (_, name) => (real ??= require("node:child_process"))[name] });`;
+  },
+};
+const isInspectAction = (id) => /(^|\/)actions\/inspect\.js$/.test(id);
+
+export default [
+  {
+    input: { main: "dist/cli/main.js" },
+    platform: "node",
+    external: (id) => heavy.includes(id) || isInspectAction(id),
+    plugins: [lazyChildProcess],
+    logLevel: "warn",
+    output: {
+      dir: "dist/app",
+      // Chunk names carry content hashes: without this, stale chunks of earlier builds pile up.
+      cleanDir: true,
+      format: "cjs",
+      entryFileNames: "[name].cjs",
+      chunkFileNames: "[name]-[hash].cjs",
+      minify: { mangle: false, compress: false },
+      // Kept as import(): the only way to load an ES module from CommonJS.
+      dynamicImportInCjs: true,
+      paths: (id) => (isInspectAction(id) ? "./ui/inspect.mjs" : id),
+    },
+  },
+  {
+    input: { inspect: "dist/cli/actions/inspect.js" },
+    platform: "node",
+    external: heavy,
+    logLevel: "warn",
+    output: {
+      dir: "dist/app/ui",
+      format: "esm",
+      entryFileNames: "[name].mjs",
+      chunkFileNames: "[name]-[hash].mjs",
+    },
+  },
+];
