@@ -16,6 +16,8 @@ function open() {
   const db = new Database(workerData.path, { fileMustExist: true });
   db.pragma("busy_timeout = " + workerData.busyTimeoutMs);
   db.pragma("synchronous = NORMAL");
+  // 32 MiB of pages: inserts into the delivery-id index of a large log stay off the disk.
+  db.pragma("cache_size = -32768");
   const statement = db.prepare(workerData.sql);
   return { db, insertAll: db.transaction((rows) => { for (const row of rows) statement.run(row); }) };
 }

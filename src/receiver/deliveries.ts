@@ -6,11 +6,17 @@ interface DeliveryState {
 
 /**
  * Attempts and acceptance per delivery id, for dedupe and `--fail-first`. A repeat of an id that
- * was already answered 2xx is a duplicate; a retry after a failure is not. Memory is bounded: past
- * `capacity` ids the least recently seen are forgotten (Map keeps insertion order).
+ * was already answered 2xx is a duplicate; a retry after a failure is not.
+ *
+ * Memory is bounded by two generations of at most `capacity` ids each: the ids seen within the
+ * last `capacity` distinct ids are always remembered, older ones are forgotten a generation at a
+ * time. (Evicting the oldest entry of one Map on every insert looked O(1) but is not: V8 skips
+ * the deleted slots at the front on each `keys().next()`, and a receiver past 100,000 ids slowed
+ * to a crawl.)
  */
 export class DeliveryTracker {
-  readonly #states = new Map<string, DeliveryState>();
+  #recent = new Map<string, DeliveryState>();
+  #older = new Map<string, DeliveryState>();
   readonly #capacity: number;
   #accepted = 0;
 
@@ -20,21 +26,28 @@ export class DeliveryTracker {
 
   /** Record an attempt of `id`; returns its number (1-based) and whether it is a duplicate. */
   attempt(id: string): { attempt: number; duplicate: boolean } {
-    const state = this.#states.get(id) ?? { attempts: 0, accepted: false };
-    state.attempts += 1;
-    // Re-insert so eviction drops the least recently seen id, not the oldest first seen.
-    this.#states.delete(id);
-    this.#states.set(id, state);
-    if (this.#states.size > this.#capacity) {
-      const oldest = this.#states.keys().next().value as string;
-      this.#states.delete(oldest);
+    let state = this.#recent.get(id);
+    if (!state) {
+      state = this.#older.get(id) ?? { attempts: 0, accepted: false };
+      // Seen again: it moves to the recent generation, so it outlives the ids not seen since.
+      this.#older.delete(id);
+      this.#remember(id, state);
     }
+    state.attempts += 1;
     return { attempt: state.attempts, duplicate: state.accepted };
+  }
+
+  #remember(id: string, state: DeliveryState): void {
+    this.#recent.set(id, state);
+    if (this.#recent.size >= this.#capacity) {
+      this.#older = this.#recent;
+      this.#recent = new Map();
+    }
   }
 
   /** The id was answered 2xx: later attempts are duplicates. */
   accept(id: string): void {
-    const state = this.#states.get(id);
+    const state = this.#recent.get(id) ?? this.#older.get(id);
     if (state && !state.accepted) {
       state.accepted = true;
       this.#accepted += 1;

@@ -3,10 +3,13 @@ import { schemes } from "./registry.js";
 import type { SchemeName, UnverifiableCode } from "./types.js";
 
 const order = Object.keys(schemes) as SchemeName[];
+const signatureHeaders = order.map((name) => [name, schemes[name].signatureHeader.toLowerCase()] as const);
 
 /** The schemes whose signature header is present, in scheme order. */
 export function detectIn(headers: HeaderMap): SchemeName[] {
-  return order.filter((name) => headers.has(schemes[name].signatureHeader.toLowerCase()));
+  const found: SchemeName[] = [];
+  for (const [name, header] of signatureHeaders) if (headers.has(header)) found.push(name);
+  return found;
 }
 
 /**

@@ -6,12 +6,17 @@
  */
 export class HeaderMap {
   private lowered: Map<string, string> | undefined;
+  private onlyLowerCase: boolean | undefined;
 
   constructor(private readonly headers: Record<string, string>) {}
 
   get(name: string): string | undefined {
     const exact = Object.hasOwn(this.headers, name) ? this.headers[name] : undefined;
-    return typeof exact === "string" ? exact : this.all().get(name);
+    if (typeof exact === "string") return exact;
+    // Node's request headers are all lower-case already: a miss there is a miss (detecting a
+    // scheme misses six times per request).
+    this.onlyLowerCase ??= Object.keys(this.headers).every((key) => key === key.toLowerCase());
+    return this.onlyLowerCase ? undefined : this.all().get(name);
   }
 
   has(name: string): boolean {

@@ -73,4 +73,16 @@ describe("DeliveryTracker", () => {
     expect(tracker.attempt("b")).toEqual({ attempt: 1, duplicate: false });
     expect(tracker.acceptedCount).toBe(1);
   });
+
+  it("always remembers the last `capacity` distinct ids and forgets those long gone", () => {
+    const capacity = 1000;
+    const tracker = new DeliveryTracker(capacity);
+    for (let i = 0; i < 10 * capacity; i++) tracker.attempt(`dlv_${i}`);
+    for (let i = 9 * capacity; i < 10 * capacity; i++) {
+      expect(tracker.attempt(`dlv_${i}`).attempt).toBe(2);
+    }
+    // Two generations at most: an id 2 × capacity distinct ids ago is gone.
+    expect(tracker.attempt("dlv_0")).toEqual({ attempt: 1, duplicate: false });
+    expect(tracker.attempt(`dlv_${7 * capacity}`).attempt).toBe(1);
+  });
 });
