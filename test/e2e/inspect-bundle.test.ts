@@ -1,0 +1,42 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { CliContext, InStream } from "../../src/cli/context.js";
+import type { GlobalOptions } from "../../src/cli/output.js";
+import { openDb } from "../../src/store/open.js";
+import { waitFor } from "../helpers/bin.js";
+import { testContext } from "../helpers/context.js";
+import { tempDb } from "../helpers/tmp.js";
+import { seedDead } from "../tui/seed.js";
+
+type RunInspect = (options: { status: string }, globals: GlobalOptions, ctx: CliContext) => Promise<number>;
+
+// The shipped UI is its own ES-module bundle with Ink and React inside (the CLI bundle is
+// CommonJS and loads it with import()). The source is tested in test/cli and test/tui; this runs
+// the built bundle itself, as `hookctl inspect` does, in a fake 100×30 terminal.
+describe("the built inspect bundle", () => {
+  it("draws the dead letters from a real log and quits on q", async () => {
+    const bundle = new URL("../../dist/app/ui/inspect.mjs", import.meta.url).href;
+    const { runInspect } = (await import(bundle)) as { runInspect: RunInspect };
+    const path = tempDb();
+    const db = openDb(path);
+    seedDead(db, 3);
+    db.close();
+
+    const { ctx, stdout } = testContext({ tty: true, env: { NO_COLOR: "1" } });
+    const stdin = new PassThrough() as PassThrough & InStream & { ref(): void; unref(): void };
+    stdin.isTTY = true;
+    stdin.setRawMode = () => stdin;
+    stdin.ref = () => {};
+    stdin.unref = () => {};
+    ctx.stdin = stdin;
+    ctx.stdout.columns = 100;
+    ctx.stdout.rows = 30;
+
+    const running = runInspect({ status: "dead" }, { db: path }, ctx);
+    await waitFor(() => (stdout().includes("q quit") ? true : undefined), 10_000, "the first frame");
+    expect(stdout()).toContain("[Dead 3]");
+    expect(stdout()).toContain("order.created.2");
+    stdin.write("q");
+    expect(await running).toBe(0);
+  });
+});
