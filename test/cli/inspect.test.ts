@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { InStream } from "../../src/cli/context.js";
 import { run } from "../../src/cli/main.js";
 import { openDb } from "../../src/store/open.js";
 import { waitFor } from "../helpers/bin.js";
 import { runCli, testContext } from "../helpers/context.js";
+import { fakeTerminal } from "../helpers/terminal.js";
 import { tempDb } from "../helpers/tmp.js";
 import { seedDead } from "../tui/seed.js";
 
@@ -47,19 +46,7 @@ describe("hookctl inspect", () => {
 });
 
 describe("hookctl inspect in a terminal", () => {
-  /** A context whose stdin and stdout claim to be a 100×30 terminal. */
-  function terminal() {
-    const { ctx, stdout } = testContext({ tty: true, env: { NO_COLOR: "1" } });
-    const stdin = new PassThrough() as PassThrough & InStream & { ref(): void; unref(): void };
-    stdin.isTTY = true;
-    stdin.setRawMode = () => stdin;
-    stdin.ref = () => {};
-    stdin.unref = () => {};
-    ctx.stdin = stdin;
-    ctx.stdout.columns = 100;
-    ctx.stdout.rows = 30;
-    return { ctx, stdin, stdout };
-  }
+  const terminal = () => fakeTerminal(100, 30);
 
   async function untilShown(stdout: () => string, text: string) {
     await waitFor(() => (stdout().includes(text) ? true : undefined), 10_000, text);

@@ -1,10 +1,9 @@
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { CliContext, InStream } from "../../src/cli/context.js";
+import type { CliContext } from "../../src/cli/context.js";
 import type { GlobalOptions } from "../../src/cli/output.js";
 import { openDb } from "../../src/store/open.js";
 import { waitFor } from "../helpers/bin.js";
-import { testContext } from "../helpers/context.js";
+import { fakeTerminal } from "../helpers/terminal.js";
 import { tempDb } from "../helpers/tmp.js";
 import { seedDead } from "../tui/seed.js";
 
@@ -22,16 +21,7 @@ describe("the built inspect bundle", () => {
     seedDead(db, 3);
     db.close();
 
-    const { ctx, stdout } = testContext({ tty: true, env: { NO_COLOR: "1" } });
-    const stdin = new PassThrough() as PassThrough & InStream & { ref(): void; unref(): void };
-    stdin.isTTY = true;
-    stdin.setRawMode = () => stdin;
-    stdin.ref = () => {};
-    stdin.unref = () => {};
-    ctx.stdin = stdin;
-    ctx.stdout.columns = 100;
-    ctx.stdout.rows = 30;
-
+    const { ctx, stdin, stdout } = fakeTerminal(100, 30);
     const running = runInspect({ status: "dead" }, { db: path }, ctx);
     await waitFor(() => (stdout().includes("q quit") ? true : undefined), 10_000, "the first frame");
     expect(stdout()).toContain("[Dead 3]");
