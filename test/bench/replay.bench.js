@@ -154,8 +154,8 @@ const wireHeaders = {
   "X-Signature": `sha256=${"0".repeat(64)}`,
 };
 
-async function rawUndici(url, count, concurrency) {
-  const dispatcher = new Agent();
+/** `count` requests, `concurrency` at a time, each sent by `post(headers, body)`; requests per second. */
+async function closedLoop(count, concurrency, post) {
   const body = Buffer.from('{"bench":true}');
   let next = 0;
   const started = performance.now();
@@ -163,44 +163,31 @@ async function rawUndici(url, count, concurrency) {
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
         next++;
-        const response = await request(url, {
-          method: "POST",
-          body,
-          dispatcher,
-          headers: {
-            ...wireHeaders,
-            "X-Webhook-Delivery-ID": `dlv_pending_${String(next).padStart(9, "0")}`,
-          },
-        });
-        await response.body.dump();
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  await dispatcher.close();
-  return count / seconds;
-}
-
-/** replay's HTTP attempt alone (createAttempt: deadline, body capture, outcome), no log, no signing. */
-async function attemptLoop(url, count, concurrency) {
-  const attempt = createAttempt({ now: Date.now });
-  const body = Buffer.from('{"bench":true}');
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        next++;
-        const headers = {
-          ...wireHeaders,
-          "X-Webhook-Delivery-ID": `dlv_pending_${String(next).padStart(9, "0")}`,
-        };
-        const outcome = await attempt({ url, headers, body, timeoutMs: 5000 });
-        if (outcome.statusCode !== 204) throw new Error(`attempt failed: ${outcome.errorMessage}`);
+        const id = `dlv_pending_${String(next).padStart(9, "0")}`;
+        await post({ ...wireHeaders, "X-Webhook-Delivery-ID": id }, body);
       }
     }),
   );
   return count / ((performance.now() - started) / 1000);
+}
+
+async function rawUndici(url, count, concurrency) {
+  const dispatcher = new Agent();
+  const rate = await closedLoop(count, concurrency, async (headers, body) => {
+    const response = await request(url, { method: "POST", body, dispatcher, headers });
+    await response.body.dump();
+  });
+  await dispatcher.close();
+  return rate;
+}
+
+/** replay's HTTP attempt alone (createAttempt: deadline, body capture, outcome), no log, no signing. */
+function attemptLoop(url, count, concurrency) {
+  const attempt = createAttempt({ now: Date.now });
+  return closedLoop(count, concurrency, async (headers, body) => {
+    const outcome = await attempt({ url, headers, body, timeoutMs: 5000 });
+    if (outcome.statusCode !== 204) throw new Error(`attempt failed: ${outcome.errorMessage}`);
+  });
 }
 
 /** The scheduler with an instant attempt at the same concurrency: what the log and bookkeeping cost. */
