@@ -62,24 +62,35 @@ export function createAttempt(deps: AttemptDeps): AttemptFn {
   };
 }
 
-async function readLimited(body: Dispatcher.ResponseData["body"], limit: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    if (size + buffer.length > limit) {
+/**
+ * The response body, at most `limit` bytes. Events rather than `for await`: an async iterator
+ * costs a promise per chunk, which showed at thousands of attempts a second.
+ */
+function readLimited(body: Dispatcher.ResponseData["body"], limit: number) {
+  return new Promise<{ bytes: Uint8Array; truncated: boolean }>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (truncated: boolean) => {
+      body.off("data", onData);
+      resolve({ bytes: new Uint8Array(Buffer.concat(chunks, size)), truncated });
+    };
+    const onData = (buffer: Buffer) => {
+      if (size + buffer.length <= limit) {
+        chunks.push(buffer);
+        size += buffer.length;
+        return;
+      }
       chunks.push(buffer.subarray(0, limit - size));
       size = limit;
-      truncated = true;
-      break;
-    }
-    chunks.push(buffer);
-    size += buffer.length;
-  }
-  // Breaking out of the iterator destroys the stream; the connection is not reused then, which
-  // is the right trade for a receiver that answers with megabytes.
-  return { bytes: new Uint8Array(Buffer.concat(chunks, size)), truncated };
+      // The connection is not reused then, which is the right trade for a receiver that answers
+      // with megabytes.
+      body.destroy();
+      done(true);
+    };
+    body.on("data", onData);
+    body.once("end", () => done(false));
+    body.once("error", reject);
+  });
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

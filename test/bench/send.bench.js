@@ -227,8 +227,8 @@ export default async function bench({ quick }) {
           `under a lease, sign, build headers, record the attempt, one group commit per event-loop turn), against ` +
           `~${Math.round(median(rawCpuUs))} µs CPU per request for the whole raw process; process start + loading ` +
           `send is ${Math.round(startup.ms)} ms once; the send loop took ${Math.round(loopMs / rounds)} ms per round. ` +
-          "The HTTP attempt itself runs at raw undici's speed (see replay's attempt row); the gap is the log: " +
-          "every event, delivery, claim and attempt is written to SQLite on the same thread as the HTTP.",
+          "How close the HTTP attempt alone comes to raw undici is replay's attempt row; the rest of the gap is " +
+          "the log: every event, delivery, claim and attempt is written to SQLite on the same thread as the HTTP.",
       },
     ];
   } finally {
