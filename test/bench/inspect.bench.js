@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb } from "../../dist/store/open.js";
+import { median } from "./stats.js";
 
 // As `hookctl inspect` does: React's production build (loaded below, after this is set).
 process.env.NODE_ENV ??= "production";
@@ -64,11 +65,6 @@ const keys = [
   "g",
   KEY.pageDown,
 ];
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 
 async function measure(count, rounds) {
   const dir = mkdtempSync(join(tmpdir(), "hookctl-bench-inspect-"));

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import autocannon from "autocannon";
+import { fmt, median } from "./stats.js";
 
 const secret = "bench-secret";
 // Same for both servers; BENCH_CONNECTIONS overrides it to see how the ratio moves with load.
@@ -119,10 +120,15 @@ export default async function bench({ quick }) {
         problems += measured.non2xx;
         return measured.rate;
       };
-      const [bareRate, receiverRate] =
-        round % 2 === 0
-          ? [await runBare(), await runReceiver()]
-          : [...[await runReceiver(), await runBare()].reverse()];
+      let bareRate;
+      let receiverRate;
+      if (round % 2 === 0) {
+        bareRate = await runBare();
+        receiverRate = await runReceiver();
+      } else {
+        receiverRate = await runReceiver();
+        bareRate = await runBare();
+      }
       bareRates.push(bareRate);
       receiverRates.push(receiverRate);
       ratios.push(receiverRate / bareRate);
@@ -134,8 +140,8 @@ export default async function bench({ quick }) {
     return [
       {
         name: `requests/s, listen (verify + dedupe + capture) vs bare node:http, ${connections} connections`,
-        value: `${format(value)} req/s`,
-        baseline: `${format(baseline)} req/s`,
+        value: `${fmt(value)} req/s`,
+        baseline: `${fmt(baseline)} req/s`,
         ratio,
         target: ">= 0.6",
         met: ratio >= 0.6 && problems === 0,
@@ -149,13 +155,4 @@ export default async function bench({ quick }) {
     await receiver.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function format(value) {
-  return Math.round(value).toLocaleString("en-US");
 }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { fmt, median } from "./stats.js";
 
 const concurrency = 32;
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -215,8 +216,8 @@ export default async function bench({ quick }) {
     return [
       {
         name: `send --count ${count} --concurrency ${concurrency} vs raw undici loop, sends/s (process start to exit)`,
-        value: `${format((count * 1000) / ms)} sends/s`,
-        baseline: `${format((count * 1000) / rawMs)} req/s`,
+        value: `${fmt((count * 1000) / ms)} sends/s`,
+        baseline: `${fmt((count * 1000) / rawMs)} req/s`,
         ratio,
         target: ">= 0.7",
         met: ratio >= 0.7,
@@ -254,13 +255,4 @@ async function verify(dbPath, count) {
   } finally {
     db.close();
   }
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function format(value) {
-  return Math.round(value).toLocaleString("en-US");
 }

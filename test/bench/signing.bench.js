@@ -8,15 +8,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Webhook } from "standardwebhooks";
 import { sign, verify } from "../../dist/signing/index.js";
+import { median } from "./stats.js";
 
 const bin = fileURLToPath(new URL("../../bin/hookctl.js", import.meta.url));
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const env = { ...process.env, NO_COLOR: "1", HOOKCTL_SECRET: undefined };
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 const ms = (value) => `${value.toFixed(1)} ms`;
 
 /** A JSON body of exactly `size` bytes (the library parses what it verifies, so it must be JSON). */
