@@ -2,20 +2,13 @@ import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
 import { UsageError } from "../../errors.js";
 import { loadDeliveryDetail } from "../../store/deliveries.js";
-import { newId } from "../../store/ids.js";
 import type { Db } from "../../store/open.js";
-import {
-  type DeadLetter,
-  describeDeliveries,
-  listDeadLetters,
-  requeueDeliveries,
-} from "../../store/queue.js";
+import { type DeadLetter, describeDeliveries, listDeadLetters } from "../../store/queue.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { deliveryJson, renderDeliveryDetail } from "../render/delivery.js";
-import { renderRequeued, renderWouldRequeue } from "../render/requeue.js";
 import { openStoreFor } from "../store.js";
-import { parseTargetUrl, requireEndpoint, requireKnownIds } from "./replay.js";
+import { parseTargetUrl, requeueChosen, requireEndpoint, requireKnownIds } from "./replay.js";
 
 interface ListFlags extends GlobalOptions {
   endpoint?: string;
@@ -170,20 +163,14 @@ export function runDlqRequeue(ids: string[], command: Command, ctx: CliContext):
   const { db } = openStoreFor(flags, ctx);
   try {
     const chosen = chooseDeadLetters(db, ids, flags, "requeue");
-    if (flags.dryRun) {
-      renderWouldRequeue(out, describeDeliveries(db, chosen), to);
-      return 0;
-    }
-    if (chosen.length === 0) {
-      out.note("no dead letters match; nothing to requeue");
-      return 0;
-    }
-    const results = requeueDeliveries(db, chosen, {
-      now: ctx.now(),
+    const results = requeueChosen(out, db, chosen, {
       to,
-      newId: flags.newId ? () => newId("dlv", ctx.now(), ctx.randomBytes) : undefined,
+      dryRun: flags.dryRun,
+      newId: flags.newId,
+      nothing: "no dead letters match; nothing to requeue",
+      ctx,
     });
-    renderRequeued(out, results);
+    if (!results) return 0;
     if (!out.json) out.note(out.style.dim("run hookctl replay to deliver them"));
     return 0;
   } finally {

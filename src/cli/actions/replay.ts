@@ -4,10 +4,15 @@ import { UsageError } from "../../errors.js";
 import { getEndpointByName } from "../../store/endpoints.js";
 import { newId } from "../../store/ids.js";
 import type { Db } from "../../store/open.js";
-import { describeDeliveries, requeueDeliveries, selectDeliveryIds } from "../../store/queue.js";
+import {
+  describeDeliveries,
+  type RequeueResult,
+  requeueDeliveries,
+  selectDeliveryIds,
+} from "../../store/queue.js";
 import type { DeliveryStatus } from "../../store/types.js";
 import type { CliContext } from "../context.js";
-import { createOutput, type GlobalOptions } from "../output.js";
+import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
 import { renderRequeued, renderWouldRequeue } from "../render/requeue.js";
 import { openStoreFor } from "../store.js";
@@ -66,6 +71,35 @@ export function requireKnownIds(db: Db, ids: readonly string[]): void {
   }
 }
 
+/**
+ * What `dlq requeue` and `replay <ids|selectors>` do with the deliveries they chose: list them
+ * (--dry-run), say there are none (`nothing`), or requeue and report them. Returns the results
+ * only when something was requeued or refused, undefined otherwise.
+ */
+export function requeueChosen(
+  out: Output,
+  db: Db,
+  chosen: readonly string[],
+  options: { to: string | undefined; dryRun?: boolean; newId?: boolean; nothing: string; ctx: CliContext },
+): RequeueResult[] | undefined {
+  if (options.dryRun) {
+    renderWouldRequeue(out, describeDeliveries(db, chosen), options.to);
+    return undefined;
+  }
+  if (chosen.length === 0) {
+    out.note(options.nothing);
+    return undefined;
+  }
+  const { ctx } = options;
+  const results = requeueDeliveries(db, chosen, {
+    now: ctx.now(),
+    to: options.to,
+    newId: options.newId ? () => newId("dlv", ctx.now(), ctx.randomBytes) : undefined,
+  });
+  renderRequeued(out, results);
+  return results;
+}
+
 export function requireEndpoint(db: Db, name: string | undefined): void {
   if (name !== undefined && !getEndpointByName(db, name)) {
     throw new UsageError(`no endpoint named ${JSON.stringify(name)}`, "see hookctl endpoint list");
@@ -105,20 +139,14 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
               eventGlob: flags.event,
               endpointName: flags.endpoint,
             });
-      if (flags.dryRun) {
-        renderWouldRequeue(out, describeDeliveries(db, chosen), to);
-        return 0;
-      }
-      if (chosen.length === 0) {
-        out.note("no deliveries match; nothing to requeue");
-        return 0;
-      }
-      const results = requeueDeliveries(db, chosen, {
-        now,
+      const results = requeueChosen(out, db, chosen, {
         to,
-        newId: flags.newId ? () => newId("dlv", ctx.now(), ctx.randomBytes) : undefined,
+        dryRun: flags.dryRun,
+        newId: flags.newId,
+        nothing: "no deliveries match; nothing to requeue",
+        ctx,
       });
-      renderRequeued(out, results);
+      if (!results) return 0;
       scope = results.flatMap((r) => (r.outcome === "requeued" ? [r.deliveryId] : []));
       if (scope.length === 0 && !flags.watch) return 0;
     }
