@@ -7,7 +7,10 @@
 // The terminal UI is the exception: Ink is ESM-only (with top-level await), so it cannot be
 // require()d on Node 20. `inspect`'s action is bundled separately as ES modules in dist/app/ui/
 // and the CLI bundle loads it with import().
-const heavy = ["better-sqlite3", "undici", "ink", "react", "react/jsx-runtime"];
+
+// Loaded from node_modules at run time by both bundles: native code, and undici (heavy to import,
+// so only the commands that send load it). Everything else is bundled.
+const external = ["better-sqlite3", "undici"];
 
 /**
  * commander requires node:child_process at load for executable subcommands, which hookctl does
@@ -34,7 +37,7 @@ export default [
   {
     input: { main: "dist/cli/main.js" },
     platform: "node",
-    external: (id) => heavy.includes(id) || isInspectAction(id),
+    external: (id) => external.includes(id) || isInspectAction(id),
     plugins: [lazyChildProcess],
     logLevel: "warn",
     output: {
@@ -55,7 +58,7 @@ export default [
     platform: "node",
     // Ink, React and their few dozen small modules are bundled in: resolving and linking each
     // as its own ES module was a fifth of inspect's start.
-    external: ["better-sqlite3", "undici"],
+    external,
     transform: { define: { "process.env.NODE_ENV": '"production"' } },
     logLevel: "warn",
     output: {
