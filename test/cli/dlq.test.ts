@@ -2,9 +2,9 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import { getDelivery } from "../../src/store/deliveries.js";
-import { insertEndpoint } from "../../src/store/endpoints.js";
 import { openDb } from "../../src/store/open.js";
 import { runCli, testContext } from "../helpers/context.js";
+import { seedEndpoint } from "../helpers/endpoints.js";
 import { finishDelivery, seedDeliveries } from "../helpers/scheduler-kit.js";
 import { tempDb } from "../helpers/tmp.js";
 
@@ -15,21 +15,7 @@ function seededLog() {
   const path = tempDb();
   const db = openDb(path);
   const now = Date.now();
-  insertEndpoint(
-    db,
-    {
-      id: "ep_b",
-      name: "billing",
-      url,
-      scheme: "hookctl",
-      ratePerSecond: null,
-      concurrency: null,
-      timeoutMs: null,
-      policy: null,
-      createdAt: now,
-    },
-    [],
-  );
+  seedEndpoint(db, { id: "ep_b", name: "billing", url, createdAt: now });
   const [old] = seedDeliveries(db, { url, now: now - 10 * 86_400_000, eventType: "order.created" }) as [
     string,
   ];

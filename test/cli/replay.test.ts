@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
-import { insertEndpoint } from "../../src/store/endpoints.js";
 import { openDb } from "../../src/store/open.js";
 import { runCli } from "../helpers/context.js";
+import { seedEndpoint } from "../helpers/endpoints.js";
 import { finishDelivery, seedDeliveries } from "../helpers/scheduler-kit.js";
 import { type ScriptedReceiver, startScriptedReceiver } from "../helpers/scripted-receiver.js";
 import { tempDb } from "../helpers/tmp.js";
@@ -207,21 +207,7 @@ describe("hookctl replay against a rate-limited endpoint", () => {
     receiver = await startScriptedReceiver(() => ({ status: 200 }));
     const url = receiver.url;
     const { path, seeded } = logWith((db) => {
-      insertEndpoint(
-        db,
-        {
-          id: "ep_r",
-          name: "rated",
-          url,
-          scheme: "hookctl",
-          ratePerSecond: 20,
-          concurrency: null,
-          timeoutMs: null,
-          policy: null,
-          createdAt: Date.now(),
-        },
-        [],
-      );
+      seedEndpoint(db, { id: "ep_r", name: "rated", url, ratePerSecond: 20, createdAt: Date.now() });
       return seedDeliveries(db, {
         url,
         now: Date.now(),

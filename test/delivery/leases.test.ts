@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { deliverClaimed } from "../../src/delivery/deliver.js";
 import { runScheduler, type SchedulerEvent } from "../../src/delivery/scheduler.js";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
-import { insertEndpoint } from "../../src/store/endpoints.js";
 import { getEvent } from "../../src/store/events.js";
 import { Leases } from "../../src/store/leases.js";
 import { openDb } from "../../src/store/open.js";
+import { seedEndpoint } from "../helpers/endpoints.js";
 import { realSleep, schedulerDeps, seedDeliveries, virtualClock } from "../helpers/scheduler-kit.js";
 import { type ScriptedReceiver, startScriptedReceiver } from "../helpers/scripted-receiver.js";
 import { tempDb } from "../helpers/tmp.js";
@@ -107,21 +107,7 @@ describe("leases", () => {
     const now = 1_000_000;
     const [short] = seedDeliveries(db, { url: "http://127.0.0.1:9/", now, timeoutMs: 1000 });
     const [long] = seedDeliveries(db, { url: "http://127.0.0.1:9/", now, timeoutMs: 30_000 });
-    insertEndpoint(
-      db,
-      {
-        id: "ep_x",
-        name: "x",
-        url: "http://127.0.0.1:9/",
-        scheme: "hookctl",
-        ratePerSecond: 1,
-        concurrency: null,
-        timeoutMs: null,
-        policy: null,
-        createdAt: now,
-      },
-      [],
-    );
+    seedEndpoint(db, { id: "ep_x", name: "x", url: "http://127.0.0.1:9/", ratePerSecond: 1, createdAt: now });
     const [skipped] = seedDeliveries(db, { url: "http://127.0.0.1:9/", now: now - 1, endpointId: "ep_x" });
     const leases = new Leases(db);
     const rows = leases.claimDue({

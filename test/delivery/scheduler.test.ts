@@ -3,9 +3,9 @@ import { baseDelay, defaultPolicy } from "../../src/delivery/policy.js";
 import { TokenBucket } from "../../src/delivery/rate-limit.js";
 import { runScheduler, type SchedulerEvent } from "../../src/delivery/scheduler.js";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
-import { insertEndpoint } from "../../src/store/endpoints.js";
 import { openDb } from "../../src/store/open.js";
 import { waitFor } from "../helpers/bin.js";
+import { seedEndpoint } from "../helpers/endpoints.js";
 import { realSleep, schedulerDeps, seedDeliveries, virtualClock } from "../helpers/scheduler-kit.js";
 import { type ScriptedReceiver, startScriptedReceiver } from "../helpers/scripted-receiver.js";
 import { tempDb } from "../helpers/tmp.js";
@@ -111,21 +111,7 @@ describe("runScheduler with an injected clock", () => {
     const db = openDb(tempDb());
     const clock = virtualClock();
     const t0 = clock.now();
-    insertEndpoint(
-      db,
-      {
-        id: "ep_slow",
-        name: "slow",
-        url: receiver.url,
-        scheme: "hookctl",
-        ratePerSecond: 2,
-        concurrency: null,
-        timeoutMs: null,
-        policy: null,
-        createdAt: t0,
-      },
-      [],
-    );
+    seedEndpoint(db, { id: "ep_slow", name: "slow", url: receiver.url, ratePerSecond: 2, createdAt: t0 });
     // No retries at all: had waiting for a token counted as an attempt, these would be dead.
     const ids = seedDeliveries(db, {
       url: receiver.url,
@@ -156,18 +142,7 @@ describe("runScheduler with an injected clock", () => {
     const db = openDb(tempDb());
     const clock = virtualClock();
     const t0 = clock.now();
-    const endpoint = {
-      id: "ep_one",
-      name: "one",
-      url: receiver.url,
-      scheme: "hookctl",
-      ratePerSecond: null,
-      concurrency: 1,
-      timeoutMs: null,
-      policy: null,
-      createdAt: t0,
-    };
-    insertEndpoint(db, endpoint, []);
+    seedEndpoint(db, { id: "ep_one", name: "one", url: receiver.url, concurrency: 1, createdAt: t0 });
     seedDeliveries(db, { url: receiver.url, now: t0, count: 5, endpointId: "ep_one" });
     const result = await runScheduler(schedulerDeps(db, clock), { concurrency: 8 });
     expect(result).toMatchObject({ succeeded: 5, attempts: 5 });

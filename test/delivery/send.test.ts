@@ -6,11 +6,11 @@ import { timerSleep } from "../../src/delivery/rate-limit.js";
 import { type SendDeps, type SendEvent, type SendPlan, sendEvents } from "../../src/delivery/send.js";
 import { verify } from "../../src/signing/index.js";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
-import { insertEndpoint } from "../../src/store/endpoints.js";
 import { getEvent } from "../../src/store/events.js";
 import { idFactory } from "../../src/store/ids.js";
 import { Leases } from "../../src/store/leases.js";
 import { type Db, openDb } from "../../src/store/open.js";
+import { seedEndpoint } from "../helpers/endpoints.js";
 import {
   okReceiver,
   type Receiver,
@@ -249,21 +249,9 @@ describe("sendEvents", () => {
   it("endpoint deliveries store no secrets and sign with the endpoint's secrets at attempt time", async () => {
     const db = open();
     receiver = await okReceiver();
-    insertEndpoint(
-      db,
-      {
-        id: "ep_1",
-        name: "orders",
-        url: receiver.url,
-        scheme: "github",
-        ratePerSecond: null,
-        concurrency: null,
-        timeoutMs: null,
-        policy: null,
-        createdAt: 0,
-      },
-      ["endpoint-secret"],
-    );
+    seedEndpoint(db, { id: "ep_1", name: "orders", url: receiver.url, scheme: "github", createdAt: 0 }, [
+      "endpoint-secret",
+    ]);
     const result = await sendEvents(
       plan(receiver.url, {}, { endpointId: "ep_1", endpointName: "orders", scheme: "github", secrets: null }),
       deps(db),

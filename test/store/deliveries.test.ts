@@ -9,11 +9,11 @@ import {
   type NewDelivery,
   reopenDelivery,
 } from "../../src/store/deliveries.js";
-import { insertEndpoint } from "../../src/store/endpoints.js";
 import { newId } from "../../src/store/ids.js";
 import { Leases } from "../../src/store/leases.js";
 import { type Db, openDb } from "../../src/store/open.js";
 import type { DeliveryStatus } from "../../src/store/types.js";
+import { seedEndpoint } from "../helpers/endpoints.js";
 import { tempDb } from "../helpers/tmp.js";
 
 let db: Db | undefined;
@@ -143,21 +143,7 @@ describe("listDeliveries", () => {
 
   it("filters by status, event glob, endpoint, since and limit, and combines them", () => {
     db = openDb(tempDb());
-    insertEndpoint(
-      db,
-      {
-        id: "ep_1",
-        name: "orders",
-        url: "http://127.0.0.1:9/",
-        scheme: "hookctl",
-        ratePerSecond: null,
-        concurrency: null,
-        timeoutMs: null,
-        policy: null,
-        createdAt: t0,
-      },
-      [],
-    );
+    seedEndpoint(db, { id: "ep_1", name: "orders", url: "http://127.0.0.1:9/", createdAt: t0 });
     const plain = seed(db, ["order.created", "order.paid", "user.signup", "order.refunded"]);
     setStatus(db, plain[1] as string, "dead");
     const viaEndpoint = seed(db, ["order.created"], { endpointId: "ep_1" }, t0 + 10 * 60_000);
@@ -189,21 +175,9 @@ describe("listDeliveries", () => {
 describe("deliveryIdsWithPrefix and loadDeliveryDetail", () => {
   it("finds ids by prefix and loads a delivery with its attempts and every secret to mask", () => {
     db = openDb(tempDb());
-    insertEndpoint(
-      db,
-      {
-        id: "ep_1",
-        name: "orders",
-        url: "http://127.0.0.1:9/",
-        scheme: "hookctl",
-        ratePerSecond: null,
-        concurrency: null,
-        timeoutMs: null,
-        policy: null,
-        createdAt: t0,
-      },
-      ["endpoint-secret-1"],
-    );
+    seedEndpoint(db, { id: "ep_1", name: "orders", url: "http://127.0.0.1:9/", createdAt: t0 }, [
+      "endpoint-secret-1",
+    ]);
     db.prepare(
       "INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES ('ep_1', 'old-expired-secret', 0, 1)",
     ).run();

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
-import { insertEndpoint } from "../../src/store/endpoints.js";
 import { getEvent } from "../../src/store/events.js";
 import { Leases } from "../../src/store/leases.js";
 import { type Db, openDb } from "../../src/store/open.js";
@@ -12,6 +11,7 @@ import {
   requeueDeliveries,
   selectDeliveryIds,
 } from "../../src/store/queue.js";
+import { seedEndpoint } from "../helpers/endpoints.js";
 import { finishDelivery, seedDeliveries } from "../helpers/scheduler-kit.js";
 import { tempDb } from "../helpers/tmp.js";
 
@@ -120,21 +120,7 @@ describe("purgeDeliveries", () => {
 
 describe("selectors and listings", () => {
   function seedMix(db: Db) {
-    insertEndpoint(
-      db,
-      {
-        id: "ep_b",
-        name: "billing",
-        url,
-        scheme: "hookctl",
-        ratePerSecond: null,
-        concurrency: null,
-        timeoutMs: null,
-        policy: null,
-        createdAt: t0,
-      },
-      [],
-    );
+    seedEndpoint(db, { id: "ep_b", name: "billing", url, createdAt: t0 });
     const [oldDead] = seedDeliveries(db, { url, now: t0, eventType: "order.created" }) as [string];
     const [billingDead] = seedDeliveries(db, {
       url,

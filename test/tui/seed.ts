@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { createEventWithDeliveries } from "../../src/store/deliveries.js";
-import { insertEndpoint } from "../../src/store/endpoints.js";
 import { newId } from "../../src/store/ids.js";
 import { Leases } from "../../src/store/leases.js";
 import type { Db } from "../../src/store/open.js";
 import type { DeliveryStatus } from "../../src/store/types.js";
+import { seedEndpoint } from "../helpers/endpoints.js";
 
 /** The clock every seeded row is measured against: ages read "1m", "2m", … */
 export const seedNow = Date.UTC(2025, 2, 1, 12, 0, 0);
@@ -34,17 +34,12 @@ export function seedDelivery(db: Db, options: SeedOne = {}): string {
     const existing = db.prepare("SELECT id FROM endpoints WHERE name = ?").pluck().get(options.endpoint);
     endpointId = (existing as string | undefined) ?? newId("ep", created, randomBytes);
     if (!existing) {
-      insertEndpoint(
+      seedEndpoint(
         db,
         {
           id: endpointId,
           name: options.endpoint,
           url: options.url ?? "http://127.0.0.1:9/hooks",
-          scheme: "hookctl",
-          ratePerSecond: null,
-          concurrency: null,
-          timeoutMs: null,
-          policy: null,
           createdAt: created,
         },
         ["whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="],
