@@ -18,6 +18,7 @@ export interface AttemptDeps {
 /** An AttemptFn over undici: one POST, bounded by the request's timeout end to end. */
 export function createAttempt(deps: AttemptDeps): AttemptFn {
   const monotonic = deps.monotonic ?? (() => performance.now());
+  // Deadlines run on real time even when a test injects `monotonic` for durations.
   const deadlines = new Deadlines(() => performance.now());
   return async (req: AttemptRequest, signal?: AbortSignal): Promise<AttemptOutcome> => {
     const startedAt = deps.now();

@@ -3,7 +3,7 @@ import { setTimeout as nativeSetTimeout } from "node:timers";
 /**
  * What undici accepts as a request `signal`: anything with add/removeEventListener and
  * `aborted`. A real AbortSignal.timeout per attempt costs a timer, a weak reference and an
- * EventTarget listener; at thousands of attempts a second that was a fifth of replay's time.
+ * EventTarget listener; in a loop of loopback requests it cut throughput by about a fifth.
  * One shared timer over all open deadlines does the same job.
  */
 export interface DeadlineSignal {
