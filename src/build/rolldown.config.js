@@ -31,6 +31,23 @@ const lazyChildProcess = {
 module.exports = new Proxy({}, { get: (_, name) => (real ??= require("node:child_process"))[name] });`;
   },
 };
+/**
+ * Ink turns itself off when it sees a CI variable: it draws nothing until the app exits. inspect
+ * refuses to start without a terminal anyway, so a shell that exports CI (many container images
+ * do, and CI runners running our e2e test) would get a blank screen. Ink in this bundle always
+ * draws. react-devtools-core is imported by Ink only in development mode, which the bundle is not.
+ */
+const inkAlwaysDraws = {
+  name: "ink-always-draws",
+  resolveId(source) {
+    if (source === "is-in-ci") return "\0not-in-ci";
+    if (source === "react-devtools-core") return { id: source, external: true };
+    return null;
+  },
+  load(id) {
+    return id === "\0not-in-ci" ? "export default false;" : null;
+  },
+};
 const isInspectAction = (id) => /(^|\/)actions\/inspect\.js$/.test(id);
 
 export default [
@@ -59,6 +76,7 @@ export default [
     // Ink, React and their few dozen small modules are bundled in: resolving and linking each
     // as its own ES module was a fifth of inspect's start.
     external,
+    plugins: [inkAlwaysDraws],
     transform: { define: { "process.env.NODE_ENV": '"production"' } },
     logLevel: "warn",
     output: {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CliContext } from "../../src/cli/context.js";
 import type { GlobalOptions } from "../../src/cli/output.js";
 import { openDb } from "../../src/store/open.js";
@@ -13,7 +13,9 @@ type RunInspect = (options: { status: string }, globals: GlobalOptions, ctx: Cli
 // CommonJS and loads it with import()). The source is tested in test/cli and test/tui; this runs
 // the built bundle itself, as `hookctl inspect` does, in a fake 100×30 terminal.
 describe("the built inspect bundle", () => {
-  it("draws the dead letters from a real log and quits on q", async () => {
+  it("draws the dead letters from a real log and quits on q, even where CI is set", async () => {
+    // Ink reads CI when it loads and then draws nothing until exit; the bundle must not.
+    vi.stubEnv("CI", "true");
     const bundle = new URL("../../dist/app/ui/inspect.mjs", import.meta.url).href;
     const { runInspect } = (await import(bundle)) as { runInspect: RunInspect };
     const path = tempDb();
