@@ -7,12 +7,13 @@ import {
 import { activeSecrets } from "../store/endpoints.js";
 import type { IdFactory } from "../store/ids.js";
 import type { Db } from "../store/open.js";
-import type { EventRow } from "../store/types.js";
+import type { DeliveryRow, EventRow } from "../store/types.js";
 import { type DeliveryReport, deliverClaimed } from "./deliver.js";
-import { GroupCommit, GroupedLeases } from "./group-commit.js";
 import { Histogram, type LatencySummary, outcomeKey, summarizeLatency } from "./latency.js";
 import type { RetryPolicy } from "./policy.js";
 import { acquire, type Sleep, TokenBucket } from "./rate-limit.js";
+import { BatchedLeases } from "./scheduler-batch.js";
+import { ClaimAhead } from "./send-claims.js";
 import { applyReport, type DeliveryOutcome, initialOutcome } from "./send-outcome.js";
 import type { AttemptFn } from "./types.js";
 
@@ -84,6 +85,21 @@ interface Slot {
   outcome: DeliveryOutcome;
   finished: number;
   tail: Promise<void>;
+  /** Settles once the slot's latest attempt is in the log and reported. */
+  reported: Promise<void>;
+}
+
+/** Attempt records wait at most this long for the next claim batch before being written. */
+const recordWindowMs = 25;
+const maxQueuedRecords = 512;
+
+/**
+ * Deliveries claimed per transaction: enough to keep every worker busy between commits, but no
+ * more than about a second of a rate-limited run, so an interrupted run leaves little claimed.
+ */
+function claimBatch(plan: SendPlan): number {
+  const batch = Math.max(8, plan.concurrency * 2);
+  return plan.ratePerSecond ? Math.max(1, Math.min(batch, Math.ceil(plan.ratePerSecond))) : batch;
 }
 
 /**
@@ -115,6 +131,7 @@ export async function sendEvents(
       event,
       finished: 0,
       tail: Promise.resolve(),
+      reported: Promise.resolve(),
       outcome: initialOutcome(deliveryId, event, target),
     });
   }
@@ -137,10 +154,48 @@ export async function sendEvents(
   const work = workOrder(plan, deps.random);
   emit({ type: "persisted", at: deps.now(), events: plan.count, sends: work.length });
 
-  // Claims and results of attempts that finish in the same turn share one commit.
-  const group = new GroupCommit(deps.db);
-  const leases = new GroupedLeases(deps.db, group);
+  // One lease token for the whole run. Attempt records are queued and written together with the
+  // next batch of claims, or after `recordWindowMs` at the latest: a crash loses at most that
+  // window's records, whose deliveries stay leased, lapse and are sent again (same delivery id).
+  const token = deps.newToken();
+  let failure: unknown;
+  const leases = new BatchedLeases(deps.db, (error) => {
+    failure ??= error;
+  });
   const leaseMs = target.timeoutMs + (deps.leaseMarginMs ?? 5000);
+  const inTransaction = (work: () => void) =>
+    deps.db
+      .transaction(() => {
+        leases.flush();
+        work();
+      })
+      .immediate();
+  const firstCopies = work.filter((item) => item.copy === 1).map((item) => item.index);
+  const claims = new ClaimAhead(firstCopies, claimBatch(plan), inTransaction, (index) => {
+    const slot = slots[index] as Slot;
+    return leases.claimKnown(createdRow(newDelivery(slot), slot.event.id, created), {
+      now: deps.now(),
+      leaseMs,
+      token,
+    });
+  });
+  let recordTimer: NodeJS.Timeout | undefined;
+  const writeRecords = () => {
+    clearTimeout(recordTimer);
+    recordTimer = undefined;
+    leases.flush();
+  };
+  const queueRecord = () => {
+    if (leases.queued >= maxQueuedRecords) writeRecords();
+    else recordTimer ??= setTimeout(writeRecords, recordWindowMs);
+  };
+  // Claimed rows waiting for a worker (or a rate-limited turn) are covered by one renewal.
+  const renewal = setInterval(
+    () => leases.renewAll(token, deps.now() + leaseMs),
+    Math.max(1000, leaseMs / 3),
+  );
+  renewal.unref();
+
   const bucket = plan.ratePerSecond
     ? new TokenBucket({ ratePerSecond: plan.ratePerSecond, now: deps.now })
     : null;
@@ -157,29 +212,34 @@ export async function sendEvents(
     }
   };
 
-  const sendCopy = async (slot: Slot, copy: number): Promise<void> => {
-    if ((bucket && !(await acquire(bucket, deps.sleep, signal))) || signal.aborted) {
+  // A re-send waits for the previous copy's record, then reopens and claims the row again.
+  const claimAgain = (id: string): DeliveryRow | undefined => {
+    let row: DeliveryRow | undefined;
+    inTransaction(() => {
+      const now = deps.now();
+      row = reopenDelivery(deps.db, id, now) ? leases.claimById(id, { now, leaseMs, token }) : undefined;
+    });
+    return row;
+  };
+
+  const sendCopy = async (index: number, copy: number): Promise<void> => {
+    const slot = slots[index] as Slot;
+    const go = failure === undefined && (!bucket || (await acquire(bucket, deps.sleep, signal)));
+    // A failed log write stops new sends: the run ends and reports it.
+    if (!go || signal.aborted || failure !== undefined) {
       notStarted++;
       finishCopy(slot);
       return;
     }
     const id = slot.outcome.deliveryId;
-    const now = deps.now();
-    const token = deps.newToken();
-    // The first copy claims the row as this run wrote it; a re-send re-reads what reopening did.
-    const row =
-      copy === 1
-        ? leases.claimKnown(createdRow(newDelivery(slot), slot.event.id, created), { now, leaseMs, token })
-        : group.run(() => reopenDelivery(deps.db, id, now))
-          ? leases.claimById(id, { now, leaseMs, token })
-          : undefined;
+    const row = copy === 1 ? claims.take(index) : claimAgain(id);
     if (!row) {
       slot.outcome.skipped++;
-      emit({ type: "skipped", at: now, deliveryId: id, copy, done: ++done, total: work.length });
+      emit({ type: "skipped", at: deps.now(), deliveryId: id, copy, done: ++done, total: work.length });
       finishCopy(slot);
       return;
     }
-    const secrets = row.secrets ?? (row.endpointId ? activeSecrets(deps.db, row.endpointId, now) : []);
+    const secrets = row.secrets ?? (row.endpointId ? activeSecrets(deps.db, row.endpointId, deps.now()) : []);
     let report: DeliveryReport;
     try {
       report = await deliverClaimed(
@@ -193,9 +253,14 @@ export async function sendEvents(
     }
     durations.push(report.attempt.durationMs);
     histogram.add(outcomeKey(report.attempt));
-    applyReport(slot.outcome, report, deps.db);
-    emit({ type: "attempt", at: deps.now(), report, copy, done: ++done, total: work.length });
-    finishCopy(slot);
+    const recorded = leases.recorded(id);
+    queueRecord();
+    // Reported once it is in the log; the worker goes on to its next send meanwhile.
+    slot.reported = recorded.then((ok) => {
+      applyReport(slot.outcome, { ...report, stale: !ok }, deps.db);
+      emit({ type: "attempt", at: deps.now(), report, copy, done: ++done, total: work.length });
+      finishCopy(slot);
+    });
   };
 
   let next = 0;
@@ -205,7 +270,7 @@ export async function sendEvents(
       if (!item) return;
       const slot = slots[item.index] as Slot;
       // Copies of one delivery never overlap: each waits for the previous one's lease to end.
-      const run = slot.tail.then(() => sendCopy(slot, item.copy));
+      const run = slot.tail.then(() => sendCopy(item.index, item.copy));
       slot.tail = run;
       await run;
     }
@@ -214,8 +279,15 @@ export async function sendEvents(
   try {
     await Promise.all(workers);
   } finally {
-    group.flush();
+    clearInterval(renewal);
+    clearTimeout(recordTimer);
+    // Hands back what was claimed and never sent; their sends already counted as not started.
+    inTransaction(() => {
+      for (const row of claims.unsent()) leases.release(row.id, token, deps.now());
+    });
   }
+  await Promise.all(slots.map((slot) => slot.reported));
+  if (failure !== undefined) throw failure;
 
   return {
     outcomes: slots.map((slot) => slot.outcome),

@@ -27,6 +27,7 @@ export class Leases {
   private readonly claimByIdStmt;
   private readonly claimKnownStmt;
   private readonly renewStmt;
+  private readonly renewAllStmt;
   private readonly releaseStmt;
   private readonly reclaimStmt;
   private readonly insertAttemptStmt;
@@ -63,6 +64,8 @@ export class Leases {
     this.renewStmt = db.prepare(`
       UPDATE deliveries SET lease_expires_at = @expires
       WHERE id = @id AND status = 'in_flight' AND lease_token = @token`);
+    this.renewAllStmt = db.prepare(`
+      UPDATE deliveries SET lease_expires_at = @expires WHERE status = 'in_flight' AND lease_token = @token`);
     this.releaseStmt = db.prepare(`
       UPDATE deliveries SET status = 'pending', lease_token = NULL, lease_expires_at = NULL, updated_at = @now
       WHERE id = @id AND status = 'in_flight' AND lease_token = @token`);
@@ -156,6 +159,11 @@ export class Leases {
 
   renew(id: string, token: string, expiresAt: number): boolean {
     return this.renewStmt.run({ id, token, expires: expiresAt }).changes === 1;
+  }
+
+  /** Extend every lease held under `token` (a send run's claimed rows share one). */
+  renewAll(token: string, expiresAt: number): number {
+    return this.renewAllStmt.run({ token, expires: expiresAt }).changes;
   }
 
   /** Give back a claimed delivery that was never attempted (shutdown before it started). */

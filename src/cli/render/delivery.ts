@@ -4,6 +4,7 @@ import type { DeliveryDetail } from "../../store/deliveries.js";
 import type { AttemptRow } from "../../store/types.js";
 import type { Styles } from "../output.js";
 import { bodyLines, bodyText } from "./body.js";
+import { count } from "./count.js";
 import { deadReasonOf, resultLabel, round1, statusMarks } from "./delivery-view.js";
 import { maskHeaders, maskSecretsIn, maskValue } from "./mask.js";
 import { clockTime, dateTime, iso, latency, when } from "./time.js";
@@ -136,10 +137,7 @@ export function renderDeliveryDetail(
   if (Object.keys(headers).length === 0) lines.push(style.dim("  (none besides what hookctl adds)"));
   for (const [name, value] of Object.entries(headers)) lines.push(`  ${name}: ${value}`);
 
-  lines.push(
-    "",
-    style.bold(`Body (${event.body.length.toLocaleString("en-US")} bytes, ${event.contentType})`),
-  );
+  lines.push("", style.bold(`Body (${count(event.body.length)} bytes, ${event.contentType})`));
   for (const line of bodyLines(event.body, style)) lines.push(`  ${line}`);
 
   lines.push("", style.bold("Attempts"));

@@ -1,8 +1,7 @@
 import type { SendResult } from "../../delivery/send.js";
 import type { Output, Styles } from "../output.js";
+import { count } from "./count.js";
 import { latency, when } from "./time.js";
-
-const count = (n: number) => n.toLocaleString("en-US");
 
 /** The end-of-run summary for runs of more than one send: totals, throughput, latency, statuses. */
 export function summaryLines(result: SendResult, style: Styles, now: number): string[] {
