@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CommanderError } from "commander";
 import { HookctlError } from "../errors.js";
+import { storeFault } from "../store/write-errors.js";
 import type { CliContext } from "./context.js";
 import { createProgram } from "./program.js";
 
@@ -19,7 +20,8 @@ export async function run(argv: readonly string[], ctx: CliContext): Promise<num
   }
 }
 
-function reportError(error: unknown, ctx: CliContext): number {
+function reportError(thrown: unknown, ctx: CliContext): number {
+  const error = storeFault(thrown) ?? thrown;
   const debug = ctx.env.HOOKCTL_DEBUG === "1";
   if (error instanceof CommanderError) {
     // Help and --version arrive here as "errors" with exit code 0; commander already printed them.

@@ -50,6 +50,13 @@ export class BatchedLeases extends Leases {
     return this.queue.length;
   }
 
+  /** Give up on every queued record (the transaction meant to write them failed). */
+  abandon(): void {
+    const items = this.queue;
+    this.queue = [];
+    for (const item of items) item.resolve(false);
+  }
+
   /** Write every queued record (inside the caller's transaction, if there is one). */
   flush(): void {
     const items = this.queue;

@@ -89,24 +89,28 @@ interface Slot {
   reported: Promise<void>;
 }
 
-/** Attempt records wait at most this long for the next claim batch before being written. */
-const recordWindowMs = 25;
-const maxQueuedRecords = 512;
+/**
+ * Attempt records wait at most this long for the next claim batch before being written: the
+ * most a crash can lose (those deliveries are sent again once their lease lapses).
+ */
+const recordWindowMs = 100;
+const maxQueuedRecords = 1024;
 
 /**
  * Deliveries claimed per transaction: enough to keep every worker busy between commits, but no
  * more than about a second of a rate-limited run, so an interrupted run leaves little claimed.
  */
 function claimBatch(plan: SendPlan): number {
-  const batch = Math.max(8, plan.concurrency * 2);
+  const batch = Math.max(8, plan.concurrency * 8);
   return plan.ratePerSecond ? Math.max(1, Math.min(batch, Math.ceil(plan.ratePerSecond))) : batch;
 }
 
 /**
- * Persist every event and delivery first (pending, due now), then claim each by id under a
- * lease and run it through `deliverClaimed`, the attempt path the replay scheduler shares.
- * A failed attempt leaves its delivery pending with the retry the policy scheduled; `hookctl
- * replay` runs it. On abort no new send starts; running ones finish and are recorded.
+ * Persist every event and delivery first (pending, due now), then lease them a batch ahead of
+ * the workers and run each through `deliverClaimed`, the attempt path the replay scheduler
+ * shares. A failed attempt leaves its delivery pending with the retry the policy scheduled;
+ * `hookctl replay` runs it. On abort no new send starts; running ones finish and are recorded,
+ * and deliveries leased but never sent go back to pending.
  */
 export async function sendEvents(
   plan: SendPlan,
@@ -159,17 +163,25 @@ export async function sendEvents(
   // window's records, whose deliveries stay leased, lapse and are sent again (same delivery id).
   const token = deps.newToken();
   let failure: unknown;
-  const leases = new BatchedLeases(deps.db, (error) => {
+  const fail = (error: unknown) => {
     failure ??= error;
-  });
+  };
+  const leases = new BatchedLeases(deps.db, fail);
   const leaseMs = target.timeoutMs + (deps.leaseMarginMs ?? 5000);
-  const inTransaction = (work: () => void) =>
-    deps.db
-      .transaction(() => {
-        leases.flush();
-        work();
-      })
-      .immediate();
+  const inTransaction = (work: () => void) => {
+    try {
+      deps.db
+        .transaction(() => {
+          leases.flush();
+          work();
+        })
+        .immediate();
+    } catch (error) {
+      // Not written, so reported as not recorded; their leases lapse and replay sends them again.
+      leases.abandon();
+      throw error;
+    }
+  };
   const firstCopies = work.filter((item) => item.copy === 1).map((item) => item.index);
   const claims = new ClaimAhead(firstCopies, claimBatch(plan), inTransaction, (index) => {
     const slot = slots[index] as Slot;
@@ -255,12 +267,15 @@ export async function sendEvents(
     histogram.add(outcomeKey(report.attempt));
     const recorded = leases.recorded(id);
     queueRecord();
-    // Reported once it is in the log; the worker goes on to its next send meanwhile.
-    slot.reported = recorded.then((ok) => {
-      applyReport(slot.outcome, { ...report, stale: !ok }, deps.db);
-      emit({ type: "attempt", at: deps.now(), report, copy, done: ++done, total: work.length });
-      finishCopy(slot);
-    });
+    // Reported once it is in the log (after the previous copy's report); the worker goes on to
+    // its next send meanwhile.
+    slot.reported = Promise.all([slot.reported, recorded])
+      .then(([, ok]) => {
+        applyReport(slot.outcome, { ...report, stale: !ok }, deps.db);
+        emit({ type: "attempt", at: deps.now(), report, copy, done: ++done, total: work.length });
+        finishCopy(slot);
+      })
+      .catch(fail);
   };
 
   let next = 0;
@@ -270,21 +285,23 @@ export async function sendEvents(
       if (!item) return;
       const slot = slots[item.index] as Slot;
       // Copies of one delivery never overlap: each waits for the previous one's lease to end.
-      const run = slot.tail.then(() => sendCopy(item.index, item.copy));
+      // A failure stops new sends; the ones running finish and are recorded.
+      const run = slot.tail.then(() => sendCopy(item.index, item.copy)).catch(fail);
       slot.tail = run;
       await run;
     }
   };
-  const workers = Array.from({ length: Math.max(1, Math.min(plan.concurrency, work.length)) }, worker);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, work.length)) }, worker));
+  clearInterval(renewal);
+  clearTimeout(recordTimer);
   try {
-    await Promise.all(workers);
-  } finally {
-    clearInterval(renewal);
-    clearTimeout(recordTimer);
-    // Hands back what was claimed and never sent; their sends already counted as not started.
+    // Writes the queued records and hands back what was claimed and never sent (those sends
+    // already counted as not started).
     inTransaction(() => {
       for (const row of claims.unsent()) leases.release(row.id, token, deps.now());
     });
+  } catch (error) {
+    fail(error);
   }
   await Promise.all(slots.map((slot) => slot.reported));
   if (failure !== undefined) throw failure;

@@ -289,6 +289,26 @@ describe("sendEvents", () => {
     expect(result.outcomes[0]).toMatchObject({ sends: 0, skipped: 1, status: "pending", attempts: 0 });
   });
 
+  it("a log that stays locked ends the run with the error; every event and delivery is still there", async () => {
+    const path = tempDb();
+    const db = openDb(path, { busyTimeoutMs: 50 });
+    opened.push(db);
+    const holder = open(path);
+    receiver = await startReceiver(() => {
+      // Another process takes the write lock and keeps it: the next batch cannot be written.
+      if (!holder.inTransaction) holder.exec("BEGIN IMMEDIATE");
+      return { status: 200 };
+    });
+    const run = sendEvents(plan(receiver.url, { count: 40, concurrency: 2 }), deps(db));
+    await expect(run).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+    holder.exec("ROLLBACK");
+    const count = (sql: string) => db.prepare(sql).pluck().get();
+    expect(count("SELECT COUNT(*) FROM events")).toBe(40);
+    expect(count("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'in_flight')")).toBe(40);
+    // Sent but not recorded: leased, so once the lease lapses replay sends them again.
+    expect(count("SELECT COUNT(*) FROM deliveries WHERE status = 'in_flight'")).toBeLessThanOrEqual(16);
+  });
+
   it("5xx answers count in the histogram by status code", async () => {
     const db = open();
     receiver = await statusReceiver(503);

@@ -1,0 +1,29 @@
+import { HookctlError } from "../errors.js";
+
+const causes: Record<string, { message: string; hint: string }> = {
+  SQLITE_BUSY: {
+    message: "the delivery log stayed locked by another process",
+    hint: "wait for it to finish (or stop it) and run the command again; nothing stored was lost",
+  },
+  SQLITE_FULL: {
+    message: "the disk holding the delivery log is full",
+    hint: "free some space and run the command again; nothing stored was lost",
+  },
+  SQLITE_READONLY: {
+    message: "the delivery log cannot be written",
+    hint: "check the file's permissions, or pass --db <path> to use another log",
+  },
+};
+
+/**
+ * A SQLite failure the user can act on (a lock held too long, a full disk, a read-only file) as
+ * one line and exit 2; anything else stays an unexpected error. Codes are matched by family:
+ * SQLITE_BUSY_SNAPSHOT is a lock, SQLITE_READONLY_DBMOVED read-only.
+ */
+export function storeFault(error: unknown): HookctlError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return undefined;
+  const family = Object.keys(causes).find((name) => code === name || code.startsWith(`${name}_`));
+  const cause = family ? causes[family] : undefined;
+  return cause ? new HookctlError(cause.message, { exitCode: 2, hint: cause.hint, cause: error }) : undefined;
+}
