@@ -24,7 +24,9 @@ const receiverSource = `
   parentPort.on("message", () => server.close(() => process.exit(0)));
 `;
 
-// The same request hookctl makes (body, content type, a signature header and ids), minus the log.
+// The same requests hookctl makes (body, the same headers: content type, user agent, delivery id,
+// event type, timestamp, a fresh traceparent and the body's HMAC computed per request), minus
+// the log. A loop with fewer headers would measure header handling, not the log.
 const rawSource = `
   import { createHmac, randomUUID } from "node:crypto";
   import { readFileSync } from "node:fs";
@@ -37,13 +39,19 @@ const rawSource = `
   async function worker() {
     while (next < Number(count)) {
       next++;
+      const timestamp = String(Math.floor(Date.now() / 1000));
       const response = await request(url, {
         method: "POST",
         body,
         dispatcher: agent,
         headers: {
           "Content-Type": "application/json",
+          "User-Agent": "hookctl/0.1.0",
           "X-Webhook-Delivery-ID": randomUUID(),
+          "X-Webhook-Event": "order.created",
+          "X-Webhook-Timestamp": timestamp,
+          // randomUUID draws from a cached pool (one randomBytes call per request would cost more).
+          traceparent: "00-" + randomUUID().replaceAll("-", "") + "-" + randomUUID().slice(0, 8) + randomUUID().slice(0, 8) + "-01",
           "X-Signature": createHmac("sha256", secret).update(body).digest("hex"),
         },
       });
