@@ -24,6 +24,8 @@ export interface DeliverDeps {
   userAgent: string;
   /** Lease length; renewed every third of it while the attempt runs. */
   leaseMs: number;
+  /** False when the caller renews its leases itself (send renews a whole run's at once). */
+  renewEachAttempt?: boolean;
   randomHex: (bytes: number) => string;
 }
 
@@ -76,13 +78,16 @@ export async function deliverClaimed(
 ): Promise<DeliveryReport> {
   const { delivery } = claimed;
   const requestHeaders = buildRequestHeaders(claimed, deps);
-  const renewal = setInterval(
-    () => {
-      deps.leases.renew(delivery.id, claimed.leaseToken, deps.now() + deps.leaseMs);
-    },
-    Math.max(1000, deps.leaseMs / 3),
-  );
-  renewal.unref();
+  const renewal =
+    deps.renewEachAttempt === false
+      ? undefined
+      : setInterval(
+          () => {
+            deps.leases.renew(delivery.id, claimed.leaseToken, deps.now() + deps.leaseMs);
+          },
+          Math.max(1000, deps.leaseMs / 3),
+        );
+  renewal?.unref();
   let outcome: Awaited<ReturnType<AttemptFn>>;
   try {
     outcome = await deps.attempt(

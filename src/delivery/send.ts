@@ -208,6 +208,7 @@ export async function sendEvents(
   );
   renewal.unref();
 
+  const deliverDeps = { ...deps, leases, leaseMs, renewEachAttempt: false };
   const bucket = plan.ratePerSecond
     ? new TokenBucket({ ratePerSecond: plan.ratePerSecond, now: deps.now })
     : null;
@@ -257,7 +258,7 @@ export async function sendEvents(
       report = await deliverClaimed(
         // The policy recorded with the delivery is the plan's: no need to parse it back per attempt.
         { delivery: row, event: slot.event, secrets, leaseToken: token, policy: target.policy },
-        { ...deps, leases, leaseMs },
+        deliverDeps,
       );
     } catch (error) {
       leases.release(id, token, deps.now());
