@@ -270,9 +270,11 @@ export async function sendEvents(
     queueRecord();
     // Reported once it is in the log (after the previous copy's report); the worker goes on to
     // its next send meanwhile.
-    slot.reported = Promise.all([slot.reported, recorded])
-      .then(([, ok]) => {
-        applyReport(slot.outcome, { ...report, stale: !ok }, deps.db);
+    const written = copy === 1 ? recorded : slot.reported.then(() => recorded);
+    slot.reported = written
+      .then((ok) => {
+        report.stale = !ok;
+        applyReport(slot.outcome, report, deps.db);
         emit({ type: "attempt", at: deps.now(), report, copy, done: ++done, total: work.length });
         finishCopy(slot);
       })
