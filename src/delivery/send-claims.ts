@@ -35,14 +35,23 @@ export class ClaimAhead {
   }
 
   private refill(index: number): void {
-    this.transaction(() => {
-      // Workers may start slightly out of order (rate limiting): claim on until `index` is in.
-      let claimed = 0;
-      while (this.cursor < this.order.length && (claimed < this.batch || !this.held.has(index))) {
-        const next = this.order[this.cursor++] as number;
-        this.held.set(next, this.claim(next));
-        claimed++;
-      }
-    });
+    const start = this.cursor;
+    try {
+      this.transaction(() => {
+        // Workers may start slightly out of order (rate limiting): claim on until `index` is in.
+        while (
+          this.cursor < this.order.length &&
+          (this.cursor - start < this.batch || !this.held.has(index))
+        ) {
+          const next = this.order[this.cursor++] as number;
+          this.held.set(next, this.claim(next));
+        }
+      });
+    } catch (error) {
+      // Rolled back: none of this batch is ours.
+      for (let i = start; i < this.cursor; i++) this.held.delete(this.order[i] as number);
+      this.cursor = start;
+      throw error;
+    }
   }
 }
