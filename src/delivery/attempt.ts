@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { type Dispatcher, getGlobalDispatcher } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import type { ErrorClass } from "../store/types.js";
 import { type Deadline, Deadlines } from "./deadlines.js";
 import type { AttemptFn, AttemptOutcome, AttemptRequest } from "./types.js";
@@ -8,7 +8,11 @@ import type { AttemptFn, AttemptOutcome, AttemptRequest } from "./types.js";
 export const maxStoredResponseBytes = 64 * 1024;
 
 export interface AttemptDeps {
-  /** undici dispatcher (Agent, Pool, MockAgent); undefined uses undici's global one. */
+  /**
+   * undici dispatcher (Agent, Pool, MockAgent); undefined: one Agent of this attempt function's
+   * own. Not undici's global one: Node's built-in fetch installs its own (older) undici's agent
+   * there, and that one does not speak the handler API used here.
+   */
   dispatcher?: Dispatcher;
   now: () => number;
   /** Monotonic milliseconds for durations; defaults to performance.now. */
@@ -26,6 +30,12 @@ export function createAttempt(deps: AttemptDeps): AttemptFn {
   // Deadlines run on real time even when a test injects `monotonic` for durations.
   const deadlines = new Deadlines(() => performance.now());
   const targets = new TargetCache();
+  let ownAgent: Agent | undefined;
+  const dispatcher = (): Dispatcher => {
+    if (deps.dispatcher) return deps.dispatcher;
+    ownAgent ??= new Agent();
+    return ownAgent;
+  };
   return (req: AttemptRequest, signal?: AbortSignal): Promise<AttemptOutcome> =>
     new Promise((resolve) => {
       const startedAt = deps.now();
@@ -36,9 +46,11 @@ export function createAttempt(deps: AttemptDeps): AttemptFn {
         const took = { startedAt, durationMs: monotonic() - t0, deadline, timeoutMs: req.timeoutMs };
         resolve(outcomeOf(result, took));
       });
+      // Aborted before it began (the caller's signal): nothing is sent.
+      if (exchange.over) return;
       try {
         const { origin, path } = targets.get(req.url);
-        (deps.dispatcher ?? getGlobalDispatcher()).dispatch(
+        dispatcher().dispatch(
           { origin, path, method: "POST", headers: req.headers, body: req.body },
           exchange,
         );
@@ -104,11 +116,14 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly deadline: Deadline,
     private readonly settle: (result: ExchangeResult) => void,
   ) {
-    deadline.addEventListener("abort", () => {
+    const onAbort = () => {
       // Settled at once, even if undici has not started the request yet (still connecting).
       this.controller?.abort(toError(deadline.reason));
       this.fail(deadline.reason);
-    });
+    };
+    // The caller's signal may have aborted before the exchange began.
+    if (deadline.aborted) onAbort();
+    else deadline.addEventListener("abort", onAbort);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -148,6 +163,10 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.fail(error);
+  }
+
+  get over(): boolean {
+    return this.done;
   }
 
   fail(error: unknown): void {

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Agent } from "undici";
+import { Agent, getGlobalDispatcher, setGlobalDispatcher } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { classifyError, createAttempt, maxStoredResponseBytes } from "../../src/delivery/attempt.js";
 import type { AttemptRequest } from "../../src/delivery/types.js";
@@ -136,6 +136,34 @@ describe("createAttempt over real loopback HTTP", () => {
     const outcome = await pending;
     expect(outcome.statusCode).toBeNull();
     expect(outcome.errorClass).not.toBe("timeout");
+  });
+
+  it("a caller's signal that aborted before the attempt began sends nothing", async () => {
+    receiver = await okReceiver();
+    const outcome = await createAttempt({ now: fixedNow })(request(receiver.url), AbortSignal.abort());
+    expect(outcome).toMatchObject({ statusCode: null, errorClass: "reset" });
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it("never uses the process-wide dispatcher, which Node's own fetch may fill with an older undici", async () => {
+    receiver = await okReceiver();
+    const previous = getGlobalDispatcher();
+    let used = 0;
+    const legacyOnly = Object.assign(new Agent(), {
+      dispatch: () => {
+        used++;
+        throw new Error("the global dispatcher was used");
+      },
+    });
+    setGlobalDispatcher(legacyOnly);
+    try {
+      const outcome = await createAttempt({ now: fixedNow })(request(receiver.url));
+      expect(outcome.statusCode).toBe(200);
+      expect(used).toBe(0);
+    } finally {
+      setGlobalDispatcher(previous);
+      await legacyOnly.close();
+    }
   });
 
   it("uses an injected dispatcher (a keep-alive pool reuses one connection)", async () => {
