@@ -35,7 +35,7 @@ module.exports = new Proxy({}, { get: (_, name) => (real ??= require("node:child
  * Ink turns itself off when it sees a CI variable: it draws nothing until the app exits. inspect
  * refuses to start without a terminal anyway, so a shell that exports CI (many container images
  * do, and CI runners running our e2e test) would get a blank screen. Ink in this bundle always
- * draws. react-devtools-core is imported by Ink only in development mode, which the bundle is not.
+ * draws. react-devtools-core is imported by Ink only when DEV=true (its devtools mode); left out.
  */
 const inkAlwaysDraws = {
   name: "ink-always-draws",

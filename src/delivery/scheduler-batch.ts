@@ -11,13 +11,12 @@ interface Pending {
 }
 
 /**
- * Group commit for finished attempts. deliverClaimed records through `complete`; here that only
- * queues the write, and the scheduler's next step (which runs as soon as an attempt finishes)
- * writes every queued record together with its next claims in one short transaction, each
- * record still guarded by its lease token. That transaction opens and commits in one
- * synchronous call, so no lock is ever held while HTTP (or another connection in this process)
- * waits. A crash before the flush loses only the record: the lease lapses and the delivery is
- * sent again (at-least-once, same delivery id).
+ * Group commit for finished attempts (replay's scheduler and send). deliverClaimed records
+ * through `complete`; here that only queues the write, and the caller's next write transaction
+ * (its next claims) writes every queued record with it, each record still guarded by its lease
+ * token. That transaction opens and commits in one synchronous call, so no lock is ever held
+ * while HTTP (or another connection in this process) waits. A crash before the write loses only
+ * the record: the lease lapses and the delivery is sent again (at-least-once, same delivery id).
  */
 export class BatchedLeases extends Leases {
   private queue: Pending[] = [];
@@ -50,14 +49,39 @@ export class BatchedLeases extends Leases {
     return this.queue.length;
   }
 
-  /** Give up on every queued record (the transaction meant to write them failed). */
+  /** Give up on every queued record: the run is over and they could not be written. */
   abandon(): void {
     const items = this.queue;
     this.queue = [];
     for (const item of items) item.resolve(false);
   }
 
-  /** Write every queued record (inside the caller's transaction, if there is one). */
+  /**
+   * Write every queued record inside the caller's open transaction. Returns what to call once
+   * that transaction has ended: `settle(true)` after it committed (each record's result is then
+   * final), `settle(false)` after it rolled back (the records go back on the queue, for the next
+   * write). Resolving before the commit would report records that a failed commit then undid.
+   */
+  writeWithin(): (committed: boolean) => void {
+    const items = this.queue;
+    this.queue = [];
+    let outcomes: boolean[];
+    try {
+      outcomes = items.map((item) => this.completeWithin(item.token, item.attempt, item.next, item.now));
+    } catch (error) {
+      this.queue = items.concat(this.queue);
+      throw error;
+    }
+    return (committed) => {
+      if (!committed) {
+        this.queue = items.concat(this.queue);
+        return;
+      }
+      for (const [i, item] of items.entries()) item.resolve(outcomes[i] === true);
+    };
+  }
+
+  /** Write every queued record in a transaction of its own (see `writeWithin` inside one). */
   flush(): void {
     const items = this.queue;
     this.queue = [];

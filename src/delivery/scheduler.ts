@@ -123,15 +123,19 @@ class Scheduler {
     const queued = this.leases.queued;
     const flush = queued >= this.concurrency || (queued > 0 && (stillFree > 0 || this.running.size === 0));
     if (!flush && stillFree <= 0) return launches;
+    let settle: ((committed: boolean) => void) | undefined;
     try {
-      return this.deps.db
+      const started = this.deps.db
         .transaction(() => {
-          this.leases.flush();
+          settle = this.leases.writeWithin();
           const more = stillFree > 0 && !this.signal.aborted;
           return more ? [...launches, ...this.intake.take(now, stillFree, this.concurrency)] : launches;
         })
         .immediate();
+      settle?.(true);
+      return started;
     } catch (error) {
+      settle?.(false);
       this.fail(error);
       return launches;
     }

@@ -65,7 +65,8 @@ export function applyReport(outcome: DeliveryOutcome, report: DeliveryReport, db
     errorMessage: attempt.errorMessage,
   };
   if (report.stale) {
-    // Our lease ran out and another process took over: show what the log says now.
+    // Not recorded (our lease ran out and another process took over, or the log could not be
+    // written): show what the log says now.
     const row = getDelivery(db, outcome.deliveryId);
     outcome.status = row?.status ?? "pending";
     outcome.attempts = row?.attemptCount ?? attempt.number;

@@ -56,7 +56,7 @@ export interface SendDeps {
   randomHex: (bytes: number) => string;
   userAgent: string;
   sleep: Sleep;
-  /** A lease lasts the timeout plus this (default 5 s), renewed while the attempt runs. */
+  /** A lease lasts the timeout plus this (default 5 s), renewed while the run lasts. */
   leaseMarginMs?: number;
 }
 
@@ -169,18 +169,20 @@ export async function sendEvents(
   const leases = new BatchedLeases(deps.db, fail);
   const leaseMs = target.timeoutMs + (deps.leaseMarginMs ?? 5000);
   const inTransaction = (work: () => void) => {
+    let settle: ((committed: boolean) => void) | undefined;
     try {
       deps.db
         .transaction(() => {
-          leases.flush();
+          settle = leases.writeWithin();
           work();
         })
         .immediate();
     } catch (error) {
-      // Not written, so reported as not recorded; their leases lapse and replay sends them again.
-      leases.abandon();
+      // Rolled back: the records wait for the next write.
+      settle?.(false);
       throw error;
     }
+    settle?.(true);
   };
   const firstCopies = work.filter((item) => item.copy === 1).map((item) => item.index);
   const claims = new ClaimAhead(firstCopies, claimBatch(plan), inTransaction, (index) => {
@@ -202,8 +204,17 @@ export async function sendEvents(
     else recordTimer ??= setTimeout(writeRecords, recordWindowMs);
   };
   // Claimed rows waiting for a worker (or a rate-limited turn) are covered by one renewal.
+  let renewedUntil = 0;
   const renewal = setInterval(
-    () => leases.renewAll(token, deps.now() + leaseMs),
+    () => {
+      try {
+        const until = deps.now() + leaseMs;
+        leases.renewAll(token, until);
+        renewedUntil = until;
+      } catch (error) {
+        fail(error);
+      }
+    },
     Math.max(1000, leaseMs / 3),
   );
   renewal.unref();
@@ -235,6 +246,20 @@ export async function sendEvents(
     return row;
   };
 
+  // A row claimed ahead may have waited (a stalled loop, a slow rate): its lease must outlast the
+  // attempt, or a replay may already have reclaimed it. Renewed here when in doubt; a lease lost
+  // means another process has the delivery, and this run skips it.
+  const leaseLastsTheAttempt = (row: DeliveryRow): boolean => {
+    const now = deps.now();
+    if (Math.max(row.leaseExpiresAt ?? 0, renewedUntil) > now + target.timeoutMs) return true;
+    try {
+      return leases.renew(row.id, token, now + leaseMs);
+    } catch (error) {
+      fail(error);
+      return false;
+    }
+  };
+
   const sendCopy = async (index: number, copy: number): Promise<void> => {
     const slot = slots[index] as Slot;
     const go = failure === undefined && (!bucket || (await acquire(bucket, deps.sleep, signal)));
@@ -245,7 +270,8 @@ export async function sendEvents(
       return;
     }
     const id = slot.outcome.deliveryId;
-    const row = copy === 1 ? claims.take(index) : claimAgain(id);
+    let row = copy === 1 ? claims.take(index) : claimAgain(id);
+    if (row && !leaseLastsTheAttempt(row)) row = undefined;
     if (!row) {
       slot.outcome.skipped++;
       emit({ type: "skipped", at: deps.now(), deliveryId: id, copy, done: ++done, total: work.length });
@@ -305,6 +331,8 @@ export async function sendEvents(
     });
   } catch (error) {
     fail(error);
+    // Sent but not recorded: reported so, and their leases lapse so that replay sends them again.
+    leases.abandon();
   }
   await Promise.all(slots.map((slot) => slot.reported));
   if (failure !== undefined) throw failure;

@@ -3,11 +3,11 @@ import { HookctlError } from "../errors.js";
 const causes: Record<string, { message: string; hint: string }> = {
   SQLITE_BUSY: {
     message: "the delivery log stayed locked by another process",
-    hint: "wait for it to finish (or stop it) and run the command again; nothing stored was lost",
+    hint: "wait for it to finish (or stop it), then run hookctl replay to send what is pending; nothing stored was lost",
   },
   SQLITE_FULL: {
     message: "the disk holding the delivery log is full",
-    hint: "free some space and run the command again; nothing stored was lost",
+    hint: "free some space, then run hookctl replay to send what is pending; nothing stored was lost",
   },
   SQLITE_READONLY: {
     message: "the delivery log cannot be written",

@@ -104,7 +104,7 @@ async function startReceiver() {
 
 /**
  * Where the time goes: hookctl's own work per send (persist, claim, sign, build headers, record
- * the attempt, group commit, bookkeeping) with an attempt that returns at once instead of HTTP,
+ * the attempt with the next batch, bookkeeping) with an attempt that returns at once instead of HTTP,
  * measured as CPU time in this process over the same plan the CLI builds.
  */
 async function ownCostPerSend(count, dir) {

@@ -305,8 +305,31 @@ describe("sendEvents", () => {
     const count = (sql: string) => db.prepare(sql).pluck().get();
     expect(count("SELECT COUNT(*) FROM events")).toBe(40);
     expect(count("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'in_flight')")).toBe(40);
-    // Sent but not recorded: leased, so once the lease lapses replay sends them again.
-    expect(count("SELECT COUNT(*) FROM deliveries WHERE status = 'in_flight'")).toBeLessThanOrEqual(16);
+    // The first batch is leased to the run (sent, or claimed and not sent); none is recorded, so
+    // once the lease lapses replay sends them again. The rest were never claimed.
+    expect(count("SELECT COUNT(*) FROM deliveries WHERE status = 'in_flight'")).toBe(16);
+    expect(count("SELECT COUNT(*) FROM attempts")).toBe(0);
+  });
+
+  it("renews the run's leases while an attempt outlasts a third of the lease", async () => {
+    const path = tempDb();
+    const db = open(path);
+    const reader = open(path);
+    let leaseSeen = 0;
+    const started = Date.now();
+    receiver = await startReceiver(async () => {
+      // A slow receiver: two renewal periods (1 s each for a 3 s lease) pass while it works.
+      await new Promise((resolve) => setTimeout(resolve, 2300));
+      leaseSeen = reader.prepare("SELECT lease_expires_at FROM deliveries").pluck().get() as number;
+      return { status: 200 };
+    });
+    const result = await sendEvents(
+      plan(receiver.url, {}, { timeoutMs: 3000 }),
+      deps(db, { leaseMarginMs: 0 }),
+    );
+    expect(result.outcomes[0]?.status).toBe("succeeded");
+    // Claimed with a 3 s lease at the start; without renewal it would end about started + 3000.
+    expect(leaseSeen).toBeGreaterThan(started + 4000);
   });
 
   it("5xx answers count in the histogram by status code", async () => {

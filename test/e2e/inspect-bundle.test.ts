@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CliContext } from "../../src/cli/context.js";
 import type { GlobalOptions } from "../../src/cli/output.js";
 import { openDb } from "../../src/store/open.js";
@@ -12,6 +12,10 @@ type RunInspect = (options: { status: string }, globals: GlobalOptions, ctx: Cli
 // The shipped UI is its own ES-module bundle with Ink and React inside (the CLI bundle is
 // CommonJS and loads it with import()). The source is tested in test/cli and test/tui; this runs
 // the built bundle itself, as `hookctl inspect` does, in a fake 100×30 terminal.
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
 describe("the built inspect bundle", () => {
   it("draws the dead letters from a real log and quits on q, even where CI is set", async () => {
     // Ink reads CI when it loads and then draws nothing until exit; the bundle must not.
