@@ -1,8 +1,9 @@
 import { performance } from "node:perf_hooks";
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import type { ErrorClass } from "../store/types.js";
 import { type Deadline, Deadlines } from "./deadlines.js";
 import type { AttemptFn, AttemptOutcome, AttemptRequest } from "./types.js";
+import { loadAgent } from "./undici-agent.js";
 
 /** Response bodies are kept for debugging, not archived: 64 KiB is plenty to read an error page. */
 export const maxStoredResponseBytes = 64 * 1024;
@@ -33,7 +34,7 @@ export function createAttempt(deps: AttemptDeps): AttemptFn {
   let ownAgent: Agent | undefined;
   const dispatcher = (): Dispatcher => {
     if (deps.dispatcher) return deps.dispatcher;
-    ownAgent ??= new Agent();
+    ownAgent ??= new (loadAgent())();
     return ownAgent;
   };
   return (req: AttemptRequest, signal?: AbortSignal): Promise<AttemptOutcome> =>

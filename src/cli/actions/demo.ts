@@ -2,13 +2,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { Agent } from "undici";
 import { resolveDbPath } from "../../config/paths.js";
 import { createAttempt } from "../../delivery/attempt.js";
 import { loadFixture } from "../../delivery/fixtures.js";
 import { timerSleep } from "../../delivery/rate-limit.js";
 import { runScheduler } from "../../delivery/scheduler.js";
 import { sendEvents } from "../../delivery/send.js";
+import { loadAgent } from "../../delivery/undici-agent.js";
 import { UsageError } from "../../errors.js";
 import { createBatchedCapture, mulberry32, type Receiver, startReceiver } from "../../receiver/index.js";
 import { generateSecret } from "../../signing/index.js";
@@ -52,7 +52,7 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
   const secret = generateSecret(ctx.randomBytes);
   const capture = createBatchedCapture(db);
   const receivers: Receiver[] = [];
-  const agent = new Agent({ connections: 16 });
+  const agent = new (loadAgent())({ connections: 16 });
   const log = (text: string) => {
     if (!out.json) out.line(text);
   };

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
-import { Agent } from "undici";
+import type { Agent } from "undici";
 import { createAttempt } from "../../delivery/attempt.js";
 import { listFixtures } from "../../delivery/fixtures.js";
 import { timerSleep } from "../../delivery/rate-limit.js";
 import { type SendEvent, type SendPlan, sendEvents } from "../../delivery/send.js";
+import { loadAgent } from "../../delivery/undici-agent.js";
 import { UsageError } from "../../errors.js";
 import { idFactory } from "../../store/ids.js";
 import type { CliContext } from "../context.js";
@@ -66,7 +67,7 @@ export async function runSend(
       ratePerSecond: flags.rate ?? endpoint?.ratePerSecond ?? null,
     };
     // One keep-alive pool sized to the concurrency: a load run reuses its connections.
-    agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
+    agent = new (loadAgent())({ connections: concurrency, keepAliveTimeout: 30_000 });
     const random = pooledRandom(ctx.randomBytes);
     const hex = (bytes: number) => Buffer.from(random(bytes)).toString("hex");
     const total = plan.count * plan.duplicate;
