@@ -1,7 +1,9 @@
+import type { Dispatcher } from "undici";
 import { createAttempt } from "../../delivery/attempt.js";
 import type { RetryPolicy } from "../../delivery/policy.js";
 import { TokenBucket, timerSleep } from "../../delivery/rate-limit.js";
 import { runScheduler, type SchedulerDeps } from "../../delivery/scheduler.js";
+import { loadAgent } from "../../delivery/undici-agent.js";
 import type { Db } from "../../store/open.js";
 import type { CliContext } from "../context.js";
 import type { Output } from "../output.js";
@@ -34,11 +36,15 @@ export function pooledHex(randomBytes: (size: number) => Uint8Array): (bytes: nu
 }
 
 /** The scheduler over real time, real HTTP and the context's clock and randomness. */
-export function cliSchedulerDeps(db: Db, ctx: Pick<CliContext, "now" | "randomBytes">): SchedulerDeps {
+export function cliSchedulerDeps(
+  db: Db,
+  ctx: Pick<CliContext, "now" | "randomBytes">,
+  dispatcher?: Dispatcher,
+): SchedulerDeps {
   const hex = pooledHex(ctx.randomBytes);
   return {
     db,
-    attempt: createAttempt({ now: ctx.now }),
+    attempt: createAttempt({ now: ctx.now, dispatcher }),
     now: ctx.now,
     sleep: timerSleep,
     random: Math.random,
@@ -60,8 +66,10 @@ export async function runSchedule(
   out: Output,
 ): Promise<number> {
   const renderer = createReplayRenderer(out, { now: ctx.now, live: ctx.stderr.isTTY === true });
+  // One keep-alive pool for the run, closed with it.
+  const agent = new (loadAgent())();
   try {
-    const result = await runScheduler(cliSchedulerDeps(db, ctx), {
+    const result = await runScheduler(cliSchedulerDeps(db, ctx, agent), {
       concurrency: options.concurrency,
       watch: options.watch,
       policy: options.policy,
@@ -73,5 +81,6 @@ export async function runSchedule(
     return result.dead > 0 ? 1 : 0;
   } finally {
     renderer.close();
+    await agent.close();
   }
 }
