@@ -81,6 +81,29 @@ export class BatchedLeases extends Leases {
     };
   }
 
+  /**
+   * One short write transaction: every queued record, then `work` (the caller's claims). The
+   * records are reported once it committed; if it rolled back they wait for the next write, and
+   * the error is rethrown.
+   */
+  writeWith<T>(work: () => T): T {
+    let settle: ((committed: boolean) => void) | undefined;
+    let result: T;
+    try {
+      result = this.database
+        .transaction(() => {
+          settle = this.writeWithin();
+          return work();
+        })
+        .immediate();
+    } catch (error) {
+      settle?.(false);
+      throw error;
+    }
+    settle?.(true);
+    return result;
+  }
+
   /** Write every queued record in a transaction of its own (see `writeWithin` inside one). */
   flush(): void {
     const items = this.queue;

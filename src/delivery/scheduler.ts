@@ -123,19 +123,12 @@ class Scheduler {
     const queued = this.leases.queued;
     const flush = queued >= this.concurrency || (queued > 0 && (stillFree > 0 || this.running.size === 0));
     if (!flush && stillFree <= 0) return launches;
-    let settle: ((committed: boolean) => void) | undefined;
     try {
-      const started = this.deps.db
-        .transaction(() => {
-          settle = this.leases.writeWithin();
-          const more = stillFree > 0 && !this.signal.aborted;
-          return more ? [...launches, ...this.intake.take(now, stillFree, this.concurrency)] : launches;
-        })
-        .immediate();
-      settle?.(true);
-      return started;
+      return this.leases.writeWith(() => {
+        const more = stillFree > 0 && !this.signal.aborted;
+        return more ? [...launches, ...this.intake.take(now, stillFree, this.concurrency)] : launches;
+      });
     } catch (error) {
-      settle?.(false);
       this.fail(error);
       return launches;
     }

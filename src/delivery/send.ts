@@ -168,31 +168,20 @@ export async function sendEvents(
   };
   const leases = new BatchedLeases(deps.db, fail);
   const leaseMs = target.timeoutMs + (deps.leaseMarginMs ?? 5000);
-  const inTransaction = (work: () => void) => {
-    let settle: ((committed: boolean) => void) | undefined;
-    try {
-      deps.db
-        .transaction(() => {
-          settle = leases.writeWithin();
-          work();
-        })
-        .immediate();
-    } catch (error) {
-      // Rolled back: the records wait for the next write.
-      settle?.(false);
-      throw error;
-    }
-    settle?.(true);
-  };
   const firstCopies = work.filter((item) => item.copy === 1).map((item) => item.index);
-  const claims = new ClaimAhead(firstCopies, claimBatch(plan), inTransaction, (index) => {
-    const slot = slots[index] as Slot;
-    return leases.claimKnown(createdRow(newDelivery(slot), slot.event.id, created), {
-      now: deps.now(),
-      leaseMs,
-      token,
-    });
-  });
+  const claims = new ClaimAhead(
+    firstCopies,
+    claimBatch(plan),
+    (work) => leases.writeWith(work),
+    (index) => {
+      const slot = slots[index] as Slot;
+      return leases.claimKnown(createdRow(newDelivery(slot), slot.event.id, created), {
+        now: deps.now(),
+        leaseMs,
+        token,
+      });
+    },
+  );
   let recordTimer: NodeJS.Timeout | undefined;
   const writeRecords = () => {
     clearTimeout(recordTimer);
@@ -239,7 +228,7 @@ export async function sendEvents(
   // A re-send waits for the previous copy's record, then reopens and claims the row again.
   const claimAgain = (id: string): DeliveryRow | undefined => {
     let row: DeliveryRow | undefined;
-    inTransaction(() => {
+    leases.writeWith(() => {
       const now = deps.now();
       row = reopenDelivery(deps.db, id, now) ? leases.claimById(id, { now, leaseMs, token }) : undefined;
     });
@@ -326,7 +315,7 @@ export async function sendEvents(
   try {
     // Writes the queued records and hands back what was claimed and never sent (those sends
     // already counted as not started).
-    inTransaction(() => {
+    leases.writeWith(() => {
       for (const row of claims.unsent()) leases.release(row.id, token, deps.now());
     });
   } catch (error) {
