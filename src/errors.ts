@@ -42,9 +42,16 @@ export class InterruptedError extends HookctlError {
   }
 }
 
+/**
+ * The exit codes hookctl documents. `internal` is EX_SOFTWARE from sysexits.h: a bug, never
+ * confused with 1 ("not authentic", "not delivered") by a script checking a result.
+ */
 export const ExitCode = {
   ok: 0,
   failed: 1,
   usage: 2,
+  internal: 70,
   interrupted: 130,
 } as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

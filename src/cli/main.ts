@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { CommanderError } from "commander";
-import { HookctlError } from "../errors.js";
+import { ExitCode, HookctlError } from "../errors.js";
 import { storeFault } from "../store/write-errors.js";
 import type { CliContext } from "./context.js";
 import { createProgram } from "./program.js";
@@ -25,9 +25,9 @@ function reportError(thrown: unknown, ctx: CliContext): number {
   const debug = ctx.env.HOOKCTL_DEBUG === "1";
   if (error instanceof CommanderError) {
     // Help and --version arrive here as "errors" with exit code 0; commander already printed them.
-    if (error.exitCode === 0) return 0;
+    if (error.exitCode === 0) return ExitCode.ok;
     // Commander printed its message through outputError (see program.ts).
-    return 2;
+    return ExitCode.usage;
   }
   if (error instanceof HookctlError) {
     const hint = error.hint ? ` — ${error.hint}` : "";
@@ -40,7 +40,7 @@ function reportError(thrown: unknown, ctx: CliContext): number {
     `hookctl: unexpected error: ${message} — this is a bug; rerun with HOOKCTL_DEBUG=1 and report it\n`,
   );
   if (debug && error instanceof Error && error.stack) ctx.stderr.write(`${error.stack}\n`);
-  return 1;
+  return ExitCode.internal;
 }
 
 /**
