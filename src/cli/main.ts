@@ -3,7 +3,8 @@ import { CommanderError } from "commander";
 import { ExitCode, HookctlError } from "../errors.js";
 import { storeFault } from "../store/write-errors.js";
 import type { CliContext } from "./context.js";
-import { createProgram } from "./program.js";
+import { oneLine } from "./one-line.js";
+import { createProgram, errorJsonLine, wantsJson } from "./program.js";
 
 /**
  * Parse argv, run one command, and turn whatever happened into an exit code.
@@ -16,11 +17,11 @@ export async function run(argv: readonly string[], ctx: CliContext): Promise<num
     await program.parseAsync([...argv], { from: "user" });
     return result.exitCode;
   } catch (error) {
-    return reportError(error, ctx);
+    return reportError(error, ctx, wantsJson(argv));
   }
 }
 
-function reportError(thrown: unknown, ctx: CliContext): number {
+function reportError(thrown: unknown, ctx: CliContext, json: boolean): number {
   const error = storeFault(thrown) ?? thrown;
   const debug = ctx.env.HOOKCTL_DEBUG === "1";
   if (error instanceof CommanderError) {
@@ -29,15 +30,21 @@ function reportError(thrown: unknown, ctx: CliContext): number {
     // Commander printed its message through outputError (see program.ts).
     return ExitCode.usage;
   }
+  // Messages quote what the user gave (ids, paths, file contents): one line, whatever was in them.
   if (error instanceof HookctlError) {
-    const hint = error.hint ? ` — ${error.hint}` : "";
-    ctx.stderr.write(`hookctl: ${error.message}${hint}\n`);
+    const hint = error.hint ? oneLine(error.hint, 200) : null;
+    ctx.stderr.write(
+      json
+        ? errorJsonLine(oneLine(error.message), hint, error.exitCode)
+        : `hookctl: ${oneLine(error.message)}${hint ? ` — ${hint}` : ""}\n`,
+    );
     if (debug && error.stack) ctx.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = `unexpected error: ${oneLine(error instanceof Error ? error.message : String(error))}`;
+  const bugHint = "this is a bug; rerun with HOOKCTL_DEBUG=1 and report it";
   ctx.stderr.write(
-    `hookctl: unexpected error: ${message} — this is a bug; rerun with HOOKCTL_DEBUG=1 and report it\n`,
+    json ? errorJsonLine(message, bugHint, ExitCode.internal) : `hookctl: ${message} — ${bugHint}\n`,
   );
   if (debug && error instanceof Error && error.stack) ctx.stderr.write(`${error.stack}\n`);
   return ExitCode.internal;
@@ -66,22 +73,37 @@ function processContext(signal: AbortSignal, watched: { signal: boolean }): CliC
   };
 }
 
+/**
+ * Resolves once everything written to `stream` so far has been handed to the OS. Writes to a pipe
+ * are asynchronous: exiting before they complete cuts the output at the pipe's buffer (64 KiB)
+ * when the reader is slower than hookctl. Write callbacks run in order, so an empty write's
+ * callback runs after every earlier write has completed or failed.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed || stream.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => stream.write("", () => resolve()));
+}
+
 /** The binary's entry: wires process signals and exits with the command's code. */
 export async function main(): Promise<void> {
   const controller = new AbortController();
   const watched = { signal: false };
-  const onSignal = () => {
+  const onSignal = (name: NodeJS.Signals) => {
     // A command that never looked at the signal has nothing to wind down: stop now. A second
     // signal always means "stop now": leases expire and are reclaimed, nothing is lost.
-    if (controller.signal.aborted || !watched.signal) process.exit(130);
-    controller.abort();
+    if (controller.signal.aborted || !watched.signal) process.exit(ExitCode.interrupted);
+    // The reason says which signal: servers stop gracefully on SIGTERM and then exit 0.
+    controller.abort(name);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  // A closed pipe (e.g. `hookctl log | head`) is not an error worth a stack trace.
+  // A closed pipe (e.g. `hookctl log | head`) is not an error worth a stack trace; a closed
+  // stderr has nobody left to tell.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(0);
+    if (error.code === "EPIPE") process.exit(ExitCode.ok);
   });
+  process.stderr.on("error", () => {});
   const code = await run(process.argv.slice(2), processContext(controller.signal, watched));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
 }

@@ -1,10 +1,25 @@
 import { InvalidArgumentError } from "commander";
-import { parseDuration } from "../config/duration.js";
+import { maxDurationMs, maxTimerMs, parseDuration } from "../config/duration.js";
 
-/** Option parsers for commander: they throw InvalidArgumentError so commander names the flag. */
+const durationExample = "expected a duration like 500ms, 5s, 10m, 2h or 7d";
+
+/**
+ * Option parsers for commander: they throw InvalidArgumentError so commander names the flag.
+ * An age, a period or a retry delay: up to 36500d (100 years).
+ */
 export function durationArg(value: string): number {
   const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError("expected a duration like 500ms, 5s, 10m, 2h or 7d");
+  if (ms === undefined) throw new InvalidArgumentError(durationExample);
+  if (ms > maxDurationMs) throw new InvalidArgumentError(`${durationExample}, at most 36500d (100 years)`);
+  return ms;
+}
+
+/** A timeout or delay one timer waits out: up to 24d, the longest a Node.js timer can wait. */
+export function timerArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError(durationExample);
+  if (ms > maxTimerMs)
+    throw new InvalidArgumentError(`${durationExample}, at most 24d (a timer cannot wait longer)`);
   return ms;
 }
 
@@ -28,13 +43,20 @@ export function numberArg(min: number, max: number) {
   };
 }
 
-/** "10/s", "600/m", "5" (per second) into requests per second. */
+/**
+ * "10/s", "600/m", "5" (per second) into requests per second. The gap between two sends is one
+ * timer, so the slowest rate is one per 24 days (0.00174/h).
+ */
 export function rateArg(value: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|m|h))?\s*$/.exec(value);
   const perUnit = match ? Number(match[1]) : Number.NaN;
-  if (!match || !(perUnit > 0)) throw new InvalidArgumentError("expected a rate like 10/s, 600/m or 5");
+  if (!match || !(perUnit > 0) || !Number.isFinite(perUnit))
+    throw new InvalidArgumentError("expected a rate like 10/s, 600/m or 5");
   const seconds = { s: 1, m: 60, h: 3600 }[(match[2] ?? "s") as "s" | "m" | "h"];
-  return perUnit / seconds;
+  const perSecond = perUnit / seconds;
+  if (1000 / perSecond > maxTimerMs)
+    throw new InvalidArgumentError("expected a rate of at least one per 24 days; a timer cannot wait longer");
+  return perSecond;
 }
 
 /** Repeatable flags (-H, --secret) collect into an array. */

@@ -1,6 +1,9 @@
-import { Command, CommanderError } from "commander";
-import { UsageError } from "../errors.js";
+import { type Command, CommanderError } from "commander";
+import type { ErrorReportJson } from "../contract/schema/common.js";
+import { ExitCode, UsageError } from "../errors.js";
 import type { CliContext } from "./context.js";
+import { oneLine } from "./one-line.js";
+import { HookctlCommand, strictSubcommands } from "./strict-commands.js";
 import { packageVersion } from "./version.js";
 
 /** What a command definition needs: the context and a place to leave its exit code. */
@@ -84,6 +87,11 @@ const commandIndex: readonly CommandEntry[] = [
     load: async () => (await import("./commands/demo.js")).registerDemo,
   },
   {
+    name: "schema",
+    summary: "print the JSON Schema of what --json prints",
+    load: async () => (await import("./commands/schema.js")).registerSchema,
+  },
+  {
     name: "completion",
     summary: "print a shell completion script",
     load: async () => (await import("./commands/completion.js")).registerCompletion,
@@ -122,7 +130,7 @@ export async function createProgram(
   options: ProgramOptions = {},
 ): Promise<Command> {
   const wanted = requestedCommand(argv);
-  const program = new Command("hookctl")
+  const program = new HookctlCommand("hookctl")
     .description("Sign, verify, send, replay, receive and inspect webhooks.")
     // Not .version(): that reads package.json on every start, and only --version needs it.
     .option("-V, --version", "print the version")
@@ -138,7 +146,13 @@ export async function createProgram(
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
       outputError: (text, write) =>
-        write(formatCommanderError(text, commandNames.includes(wanted ?? "") ? wanted : undefined)),
+        write(
+          formatCommanderError(
+            text,
+            commandNames.includes(wanted ?? "") ? wanted : undefined,
+            wantsJson(argv),
+          ),
+        ),
     });
   program.on("option:version", () => {
     const version = packageVersion();
@@ -170,11 +184,12 @@ export async function createProgram(
         });
     }
   }
+  strictSubcommands(program);
   return program;
 }
 
 /** Commander says "error: unknown option '--x'\n(Did you mean --y?)"; we say it in one line. */
-export function formatCommanderError(text: string, command?: string): string {
+export function formatCommanderError(text: string, command?: string, json = false): string {
   const lines = text
     .trim()
     .split("\n")
@@ -186,5 +201,19 @@ export function formatCommanderError(text: string, command?: string): string {
   const hint = suggestion
     ? suggestion.replace(/^\(|\)$/g, "").replace(/^Did/, "did")
     : `see hookctl ${command ? `${command} ` : ""}--help`;
-  return `hookctl: ${message} — ${hint}\n`;
+  // Commander quotes the value it refused: a pasted megabyte or binary stays one short line.
+  return json
+    ? errorJsonLine(oneLine(message), oneLine(hint, 200), ExitCode.usage)
+    : `hookctl: ${oneLine(message)} — ${oneLine(hint, 200)}\n`;
+}
+
+/** Whether the invocation asked for JSON, so that even its errors are JSON (on stderr). */
+export function wantsJson(argv: readonly string[]): boolean {
+  return argv.includes("--json");
+}
+
+/** `{"error": {"message", "hint", "exitCode"}}` as one line: the contract's error report. */
+export function errorJsonLine(message: string, hint: string | null, exitCode: number): string {
+  const report: ErrorReportJson = { error: { message, hint, exitCode } };
+  return `${JSON.stringify(report)}\n`;
 }

@@ -1,6 +1,6 @@
 import { UsageError } from "../errors.js";
 import type { CliContext } from "./context.js";
-import { readFileArg } from "./payload.js";
+import { maxSecretFileBytes, readFileArg } from "./payload.js";
 
 export interface SecretFlags {
   secret?: string[];
@@ -11,10 +11,10 @@ export interface SecretFlags {
  * Secrets in priority order: --secret flags, then --secret-file (one per line), then
  * HOOKCTL_SECRET (space-separated). Env and file keep secrets off argv and out of `ps`.
  */
-export function collectSecrets(flags: SecretFlags, ctx: CliContext): string[] {
+export async function collectSecrets(flags: SecretFlags, ctx: CliContext): Promise<string[]> {
   const secrets: string[] = [...(flags.secret ?? [])];
   if (flags.secretFile) {
-    const lines = readFileArg(flags.secretFile, ctx, "secret file")
+    const lines = (await readFileArg(flags.secretFile, ctx, "secret file", maxSecretFileBytes))
       .toString("utf8")
       .split(/\r?\n/)
       .map((line) => line.trim())

@@ -1,10 +1,17 @@
 import { resolveDbPath } from "../config/paths.js";
-import { type Db, openDb } from "../store/open.js";
+import { type Db, type OpenOptions, openDb } from "../store/open.js";
 import type { CliContext } from "./context.js";
 import type { GlobalOptions } from "./output.js";
 
-/** Open the delivery log the global options point at. Only commands that need it import this. */
-export function openStoreFor(options: GlobalOptions, ctx: CliContext): { db: Db; path: string } {
+/**
+ * Open the delivery log the global options point at. Only commands that need it import this.
+ * Commands that only read pass `{ mustExist: true }`: a mistyped --db is an error, not a new log.
+ */
+export function openStoreFor(
+  options: GlobalOptions,
+  ctx: CliContext,
+  open: Pick<OpenOptions, "mustExist"> = {},
+): { db: Db; path: string } {
   const path = resolveDbPath(options.db, ctx.env);
-  return { db: openDb(path), path };
+  return { db: openDb(path, open), path };
 }

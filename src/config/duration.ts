@@ -1,4 +1,18 @@
-const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const day = 86_400_000;
+const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: day };
+
+/**
+ * The longest wait one timer serves: Node's setTimeout holds at most 2^31-1 ms (~24.8 days) and
+ * fires after 1 ms for anything longer. 24 days is a bound a person can remember.
+ */
+export const maxTimerMs = 24 * day;
+
+/**
+ * The longest duration any flag takes: 100 years. Now plus or minus it is still a date, so an
+ * age (`--since`), a period (`--grace`) or a retry delay (waited in steps) never becomes an
+ * invalid time.
+ */
+export const maxDurationMs = 36_500 * day;
 
 /**
  * Parse "250ms", "5s", "1.5m", "2h", "7d" or a bare number of seconds into milliseconds.
@@ -14,14 +28,22 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(value * factor);
 }
 
-/** "1.2s", "95ms", "3.9m", "1h 40m": short and human, for tables and progress lines. */
+/** "1.2s", "95ms", "3.9m", "1h 40m", "3d 2h": short and human, for tables and progress lines. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${trim(ms / 1000)}s`;
-  if (ms < 3_600_000) return `${trim(ms / 60_000)}m`;
-  const hours = Math.floor(ms / 3_600_000);
-  const minutes = Math.round((ms % 3_600_000) / 60_000);
-  return minutes ? `${hours}h ${minutes}m` : `${hours}h`;
+  if (Math.round(ms) < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (Number(trim(ms / 1000)) < 60) return `${trim(ms / 1000)}s`;
+  if (Number(trim(ms / 60_000)) < 60) return `${trim(ms / 60_000)}m`;
+  // Whole minutes first, so 599h 59.7m reads 600h, never "599h 60m".
+  const totalMinutes = Math.round(ms / 60_000);
+  if (totalMinutes < 48 * 60) {
+    const hours = Math.floor(totalMinutes / 60);
+    const minutes = totalMinutes % 60;
+    return minutes ? `${hours}h ${minutes}m` : `${hours}h`;
+  }
+  const totalHours = Math.round(ms / 3_600_000);
+  const days = Math.floor(totalHours / 24);
+  const hours = totalHours % 24;
+  return hours ? `${days}d ${hours}h` : `${days}d`;
 }
 
 function trim(value: number): string {

@@ -12,7 +12,14 @@ function kindOf(value: unknown): string {
 }
 
 /** zod's names for kinds, in JSON's words. */
-const expectedWord = (expected: string) => (expected === "record" ? "object" : expected);
+const expectedWord = (expected: string) =>
+  expected === "record"
+    ? "object"
+    : expected === "int"
+      ? "integer"
+      : expected === "tuple"
+        ? "array"
+        : expected;
 
 function valueAt(root: unknown, path: readonly Key[]): unknown {
   let value = root;

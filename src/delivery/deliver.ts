@@ -106,13 +106,16 @@ export async function deliverClaimed(
     ...outcome,
   };
   const now = deps.now();
-  const decision = decideNext(claimed.policy ?? parsePolicy(delivery.policy), {
-    attemptsMade: delivery.scheduleAttempts + 1,
-    statusCode: outcome.statusCode,
-    retryAfterMs: parseRetryAfter(outcome.responseHeaders?.["retry-after"], now),
-    now,
-    random: deps.random,
-  });
+  const decision = decideNext(
+    claimed.policy ?? parsePolicy(delivery.policy, `deliveries ${delivery.id} policy`),
+    {
+      attemptsMade: delivery.scheduleAttempts + 1,
+      statusCode: outcome.statusCode,
+      retryAfterMs: parseRetryAfter(outcome.responseHeaders?.["retry-after"], now),
+      now,
+      random: deps.random,
+    },
+  );
   const next =
     decision.status === "pending"
       ? { status: "pending" as const, nextAttemptAt: decision.nextAttemptAt }

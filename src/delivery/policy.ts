@@ -1,3 +1,5 @@
+import { storedPolicy } from "../contract/schema/stored.js";
+import { parseStoredJson } from "../store/stored-json.js";
 /**
  * The retry policy: pure functions of a policy, an attempt's result, a time and a random draw.
  * Defaults (DESIGN.md): first attempt immediate, 10 retries, 1 s growing to a 60-minute cap with
@@ -134,7 +136,16 @@ export function mergePolicy(
   return merged;
 }
 
-export function parsePolicy(json: string | null | undefined): RetryPolicy {
+let lastPolicy: { json: string; policy: RetryPolicy } | undefined;
+
+/**
+ * A policy stored with a delivery or endpoint, checked (a damaged row is named, not cast).
+ * Thousands of deliveries of one run share one policy text: the last one is remembered.
+ */
+export function parsePolicy(json: string | null | undefined, where = "a stored retry policy"): RetryPolicy {
   if (!json) return { ...defaultPolicy };
-  return mergePolicy(defaultPolicy, JSON.parse(json) as Partial<RetryPolicy>);
+  if (lastPolicy?.json !== json) {
+    lastPolicy = { json, policy: mergePolicy(defaultPolicy, parseStoredJson(storedPolicy, json, where)) };
+  }
+  return { ...lastPolicy.policy };
 }

@@ -1,4 +1,4 @@
-import type { AttemptTrigger, ErrorClass } from "../store/types.js";
+import type { AttemptRecord, AttemptTrigger, ErrorClass } from "../store/types.js";
 
 /**
  * What the scheduler reports while it runs. It never prints: `replay` renders these as a live
@@ -31,6 +31,8 @@ export type SchedulerEvent =
       /** retry: scheduled again at nextAttemptAt; lost: the lease was taken over, nothing recorded. */
       result: "succeeded" | "retry" | "dead" | "lost";
       nextAttemptAt: number | null;
+      /** The attempt as recorded (or, when lost, as made). */
+      record: AttemptRecord;
     }
   | { type: "delivery-succeeded"; at: number; deliveryId: string; attempts: number }
   | {

@@ -135,7 +135,9 @@ class Scheduler {
   }
 
   private launch({ row, token, event, secrets, done }: Launch, now: number): void {
-    const policy = this.override ? mergePolicy(parsePolicy(row.policy), this.override) : undefined;
+    const policy = this.override
+      ? mergePolicy(parsePolicy(row.policy, `deliveries ${row.id} policy`), this.override)
+      : undefined;
     this.lastIdle = undefined;
     this.emit({
       type: "attempt-started",

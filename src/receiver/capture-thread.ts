@@ -1,12 +1,16 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { UsageError } from "../errors.js";
 import { insertReceivedSql, receivedParams } from "../store/received.js";
+import { CaptureError, captureFailure, describe } from "./capture-failure.js";
+import { type GroupCommitOptions, groupCommit } from "./group-commit.js";
 import type { CaptureSink } from "./types.js";
 
 /**
  * The writer thread. It is evaluated from this string (not loaded from a file) so the same code
  * runs from the TypeScript sources under test and from dist. It knows nothing of hookctl: the
- * SQL and the parameter rows come from store/received.ts.
+ * SQL and the parameter rows come from store/received.ts. Each batch message is answered with
+ * the same batch number once it is committed, or with why it could not be.
  */
 const writerSource = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -26,124 +30,113 @@ try {
   log = open();
 } catch (error) {
   // Errors from the driver do not survive the trip between threads: send the words.
-  parentPort.postMessage({ error: "cannot open the log " + workerData.path + ": " + describe(error) });
+  parentPort.postMessage({ fatal: "cannot open the log " + workerData.path + ": " + describe(error) });
   parentPort.close();
 }
 if (log) {
   parentPort.on("message", (message) => {
     if (message.rows) {
-      try { log.insertAll(message.rows); }
-      catch (error) { parentPort.postMessage({ error: describe(error) }); }
+      // IMMEDIATE takes the write lock up front, so a lock held elsewhere is waited for (busy_timeout).
+      try { log.insertAll.immediate(message.rows); parentPort.postMessage({ batch: message.batch }); }
+      catch (error) { parentPort.postMessage({ batch: message.batch, error: describe(error), code: error && error.code }); }
     }
-    if (message.sync !== undefined) parentPort.postMessage({ synced: message.sync });
     if (message.close) { log.db.close(); parentPort.close(); }
   });
 }
 `;
 
-export interface CaptureThreadOptions {
-  /** Post to the writer at once when this many records are waiting (default 256). */
-  maxBatch?: number;
-  /** Otherwise post this long after the first record queued (default 10 ms). */
-  flushMs?: number;
+/** Test-only: how long listen's writer waits for a lock held by another process (milliseconds). */
+export const busyTimeoutVariable = "HOOKCTL_LISTEN_BUSY_TIMEOUT_MS";
+
+export interface CaptureThreadOptions extends GroupCommitOptions {
   /** How long the writer waits for another hookctl process holding the log's lock (default 10 s). */
   busyTimeoutMs?: number;
 }
 
 export interface CaptureThread extends CaptureSink {
-  /** Write what is queued, wait for the writer to commit it, and stop the thread. Call it: the
-   * thread keeps the process alive until then. */
+  /** Wait for every write to be committed (or to fail), then stop the thread. Call it: the thread
+   * keeps the process alive until then. */
   close(): Promise<void>;
 }
 
+interface WriterMessage {
+  batch?: number;
+  error?: string;
+  code?: string;
+  fatal?: string;
+}
+
 /**
- * Capture on a writer thread with its own SQLite connection: the receiver's event loop only
- * queues rows, and neither inserts nor a lock held by another hookctl process (send, replay
- * writing the same log) ever stall the answers. Rows go over in batches every `flushMs` or
- * `maxBatch` rows; the writer commits each batch in one transaction. A crash (SIGKILL, power
- * loss) can lose the last few milliseconds of captures; close() loses nothing.
+ * Capture on a writer thread with its own SQLite connection, with group commit: each write
+ * resolves once its record is committed, and the writes that arrive while one batch is being
+ * committed go over together as the next batch (one message and one transaction each). The
+ * receiver's event loop never runs an insert nor waits on a lock held by another hookctl
+ * process: while a commit waits, refusals, the 503s of a full receiver and shutdown still go on.
  * @param path the log, already created and migrated (openDb) by the caller.
  */
 export function createCaptureThread(path: string, options: CaptureThreadOptions = {}): CaptureThread {
-  const maxBatch = options.maxBatch ?? 256;
-  const flushMs = options.flushMs ?? 10;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   const worker = new Worker(writerSource, {
     eval: true,
     workerData: {
       path,
       driver: createRequire(import.meta.url).resolve("better-sqlite3"),
       sql: insertReceivedSql,
-      busyTimeoutMs: options.busyTimeoutMs ?? 10_000,
+      busyTimeoutMs,
     },
   });
-  let onError: (error: Error) => void = () => {};
-  const waiting = new Map<number, () => void>();
-  let nextSync = 0;
+  const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let nextBatch = 0;
+  let fatal: string | null = null;
+  let stopped: CaptureError | null = null;
   let closed: Promise<void> | null = null;
-  worker.on("message", (message: { error?: string; synced?: number }) => {
-    if (message.error !== undefined) onError(new Error(message.error));
-    if (message.synced !== undefined) {
-      waiting.get(message.synced)?.();
-      waiting.delete(message.synced);
-    }
+  worker.on("message", (message: WriterMessage) => {
+    if (message.fatal !== undefined) fatal = message.fatal;
+    if (message.batch === undefined) return;
+    const batch = waiting.get(message.batch);
+    waiting.delete(message.batch);
+    if (message.error === undefined) batch?.resolve();
+    else batch?.reject(captureFailure({ message: message.error, code: message.code }, busyTimeoutMs));
   });
   worker.on("error", (error: unknown) => {
-    onError(error instanceof Error && error.message ? error : new Error(describe(error)));
+    fatal ??= `the capture writer failed: ${describe(error)}`;
   });
-  let gone = false;
   const exited = new Promise<void>((resolve) =>
     worker.once("exit", () => {
-      // A writer that died (it could not open the log) answers no more syncs: release the waiters.
-      gone = true;
-      for (const release of waiting.values()) release();
+      // A writer that died (it could not open the log) commits nothing more: fail what waits.
+      stopped = new CaptureError(fatal ?? "the capture writer stopped", null);
+      for (const batch of waiting.values()) batch.reject(stopped);
       waiting.clear();
       resolve();
     }),
   );
-
-  let queue: unknown[][] = [];
-  let timer: NodeJS.Timeout | null = null;
-  const post = () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (queue.length === 0) return;
-    worker.postMessage({ rows: queue });
-    queue = [];
-  };
-  const synced = () =>
-    new Promise<void>((resolve) => {
-      if (gone) return resolve();
-      const id = nextSync++;
-      waiting.set(id, resolve);
-      worker.postMessage({ sync: id });
-    });
+  const batches = groupCommit<unknown[]>(
+    (rows) =>
+      new Promise<void>((resolve, reject) => {
+        if (stopped) return reject(stopped);
+        const batch = nextBatch++;
+        waiting.set(batch, { resolve, reject });
+        worker.postMessage({ batch, rows });
+      }),
+    options,
+  );
 
   return {
     write(record) {
-      if (closed || gone) {
-        onError(new Error(gone ? "the capture writer stopped" : "capture is closed"));
-        return;
-      }
+      if (stopped) return Promise.reject(stopped);
+      if (closed) return Promise.reject(new CaptureError("capture is closed", null));
       const row = receivedParams(record);
       const body = row[5] as Buffer;
       // A body is often a view into the socket's larger read buffer, and postMessage would copy
       // that whole buffer: send an exact-size copy instead.
       if (body.byteLength !== body.buffer.byteLength) row[5] = new Uint8Array(body);
-      queue.push(row);
-      if (queue.length >= maxBatch) post();
-      else if (timer === null) timer = setTimeout(post, flushMs);
+      return batches.add(row);
     },
-    flush() {
-      post();
-      return synced();
-    },
-    setErrorHandler(handler) {
-      onError = handler;
-    },
+    flush: () => batches.drain(),
     close() {
       closed ??= (async () => {
-        post();
-        if (!gone) worker.postMessage({ close: true });
+        await batches.drain();
+        if (!stopped) worker.postMessage({ close: true });
         await exited;
       })();
       return closed;
@@ -151,7 +144,16 @@ export function createCaptureThread(path: string, options: CaptureThreadOptions 
   };
 }
 
-function describe(error: unknown): string {
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === "string" && message !== "" ? message : String(error);
+/** The writer's busy timeout from the environment (unset: the default), for tests of a locked log. */
+export function busyTimeoutFrom(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const text = env[busyTimeoutVariable];
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 600_000) {
+    throw new UsageError(
+      `${busyTimeoutVariable} must be a whole number of milliseconds from 0 to 600000 (got ${JSON.stringify(text.slice(0, 40))})`,
+      `unset it to use the default (10000)`,
+    );
+  }
+  return value;
 }

@@ -2,11 +2,15 @@
 interface DeliveryState {
   attempts: number;
   accepted: boolean;
+  /** Set while an attempt that may be accepted is being answered (delay, forward, capture). */
+  settling: Promise<void> | null;
 }
 
 /**
  * Attempts and acceptance per delivery id, for dedupe and `--fail-first`. A repeat of an id that
- * was already answered 2xx is a duplicate; a retry after a failure is not.
+ * was already answered 2xx is a duplicate; a retry after a failure is not. An id is accepted only
+ * once its 2xx is certain (captured, when capturing); an attempt arriving meanwhile waits for that
+ * outcome (`hold`, `settling`).
  *
  * Memory is bounded by two generations of at most `capacity` ids each: the ids seen within the
  * last `capacity` distinct ids are always remembered, older ones are forgotten a generation at a
@@ -28,7 +32,7 @@ export class DeliveryTracker {
   attempt(id: string): { attempt: number; duplicate: boolean } {
     let state = this.#recent.get(id);
     if (!state) {
-      state = this.#older.get(id) ?? { attempts: 0, accepted: false };
+      state = this.#older.get(id) ?? { attempts: 0, accepted: false, settling: null };
       // Seen again: it moves to the recent generation, so it outlives the ids not seen since.
       this.#older.delete(id);
       this.#remember(id, state);
@@ -48,10 +52,38 @@ export class DeliveryTracker {
   /** The id was answered 2xx: later attempts are duplicates. */
   accept(id: string): void {
     const state = this.#recent.get(id) ?? this.#older.get(id);
-    if (state && !state.accepted) {
+    if (state) this.#accept(state);
+  }
+
+  #accept(state: DeliveryState): void {
+    if (!state.accepted) {
       state.accepted = true;
       this.#accepted += 1;
     }
+  }
+
+  /**
+   * An attempt of `id` (just counted by `attempt`) may be accepted: until the returned function
+   * is called with the outcome, `settling(id)` hands later attempts a promise to wait on.
+   */
+  hold(id: string): (accepted: boolean) => void {
+    const state = this.#recent.get(id) ?? this.#older.get(id);
+    if (!state) return () => {};
+    let release = () => {};
+    const settling = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    state.settling = settling;
+    return (accepted) => {
+      if (accepted) this.#accept(state);
+      if (state.settling === settling) state.settling = null;
+      release();
+    };
+  }
+
+  /** Resolves when the attempt of `id` being answered is settled; null when none is. */
+  settling(id: string): Promise<void> | null {
+    return (this.#recent.get(id) ?? this.#older.get(id))?.settling ?? null;
   }
 
   /** Distinct ids answered 2xx since start. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate } from "./authenticate.js";
 import { readBody } from "./body.js";
+import { captureFailure } from "./capture-failure.js";
 import { decideInjection } from "./inject.js";
 import { deliveryIdOf, eventTypeOf, headerPairs } from "./request-info.js";
 import type { ReceiverState } from "./state.js";
@@ -17,9 +18,18 @@ interface Answer {
   body: Buffer | string;
 }
 
+/** One request in progress: its event, and the outcome its delivery id waits for, if held. */
+interface Work {
+  event: RequestEvent;
+  settle: ((accepted: boolean) => void) | null;
+}
+
+/** Sent with a 503 for a request that could not be captured: long enough for a lock to clear. */
+const notCapturedRetryAfterSeconds = 5;
+
 /**
  * One request, start to finish: limits, path, signature, dedupe, injected failure or forward,
- * capture (queued, see createBatchedCapture), answer, then the `request` event.
+ * capture (a 2xx waits for its commit; see CaptureSink), answer, then the `request` event.
  */
 export async function handleRequest(state: ReceiverState, req: IncomingMessage, res: ServerResponse) {
   const t0 = state.monotonic();
@@ -42,22 +52,28 @@ export async function handleRequest(state: ReceiverState, req: IncomingMessage, 
     forward: null,
     durationMs: 0,
   };
+  const work: Work = { event, settle: null };
   state.enter();
   try {
-    const answer = await decide(state, req, event);
-    event.status = answer.status;
+    const decided = await decide(state, req, work);
+    event.status = decided.status;
     event.durationMs = state.monotonic() - t0;
-    capture(state, event);
+    const answer = await capture(state, event, decided);
+    event.status = answer.status;
+    // Before the answer goes out, so a retry waiting on this one is answered as its duplicate.
+    settle(work, isSuccess(answer.status));
     send(state, req, res, answer);
     count(state, event);
     state.events.emit("request", event);
   } finally {
+    settle(work, false);
     state.leave();
   }
 }
 
-async function decide(state: ReceiverState, req: IncomingMessage, event: RequestEvent): Promise<Answer> {
+async function decide(state: ReceiverState, req: IncomingMessage, work: Work): Promise<Answer> {
   const { options } = state;
+  const event = work.event;
   if (state.active > options.maxConcurrent) {
     return refuse(event, 503, "busy", "too many requests at once; retry shortly", [["retry-after", "1"]]);
   }
@@ -79,21 +95,26 @@ async function decide(state: ReceiverState, req: IncomingMessage, event: Request
     // Not counted as an attempt: dedupe and --fail-first only ever see authentic requests.
     return text(401, `invalid signature: ${event.verification.reason}`);
   }
-  if (event.deliveryId !== null) {
-    const seen = state.tracker.attempt(event.deliveryId);
+  const id = event.deliveryId;
+  if (id !== null) {
+    // An earlier attempt of this id is still being answered: its outcome says whether this is a duplicate.
+    for (let earlier = state.tracker.settling(id); earlier; earlier = state.tracker.settling(id))
+      await earlier;
+    const seen = state.tracker.attempt(id);
     event.attempt = seen.attempt;
     event.duplicate = seen.duplicate;
   }
   if (event.duplicate) {
-    return text(200, `ok (duplicate of accepted delivery ${event.deliveryId})`, [
-      ["x-hookctl-duplicate", "1"],
-    ]);
+    return text(200, `ok (duplicate of accepted delivery ${id})`, [["x-hookctl-duplicate", "1"]]);
   }
   const injection = decideInjection(options.failure, event.attempt, state.random);
   event.injected = injection;
-  const settled = injection === null && options.forwardTo === null;
-  // Accept before any wait, so a retry racing this request is already seen as a duplicate.
-  if (settled && event.deliveryId !== null) state.tracker.accept(event.deliveryId);
+  if (injection === null && id !== null) {
+    // Held before any wait, so a retry racing this request waits for its outcome.
+    work.settle = state.tracker.hold(id);
+    // Nothing to capture or forward: the 2xx is certain now, and a retry racing --delay is a duplicate.
+    if (!state.capture && options.forwardTo === null) settle(work, true);
+  }
   if (options.failure.delayMs) await state.delay(options.failure.delayMs);
   if (injection) return injected(state, injection);
   if (options.forwardTo !== null && state.forward) {
@@ -103,10 +124,16 @@ async function decide(state: ReceiverState, req: IncomingMessage, event: Request
       monotonic: state.monotonic,
     });
     event.forward = outcome.result;
-    if (isSuccess(outcome.status) && event.deliveryId !== null) state.tracker.accept(event.deliveryId);
     return outcome;
   }
   return text(200, "ok");
+}
+
+/** Report the held attempt's outcome to its delivery id, once. */
+function settle(work: Work, accepted: boolean): void {
+  const outcome = work.settle;
+  work.settle = null;
+  outcome?.(accepted);
 }
 
 function injected(state: ReceiverState, injection: Injection): Answer {
@@ -133,10 +160,15 @@ function text(status: number, message: string, extra: [string, string][] = []): 
   return { status, headers: [["content-type", textPlain], ...extra], body: `${message}\n` };
 }
 
-function capture(state: ReceiverState, event: RequestEvent): void {
-  if (!state.capture) return;
+/**
+ * Store the request. A 2xx that is not a duplicate claims the request was captured: it waits for
+ * the commit, and becomes a 503 with Retry-After when the commit fails, so the sender retries.
+ * Other answers (refusals, failures, duplicates, whose original was captured) do not wait.
+ */
+async function capture(state: ReceiverState, event: RequestEvent, answer: Answer): Promise<Answer> {
+  if (!state.capture) return answer;
   const id = state.ids("rcv");
-  state.capture.write({
+  const written = state.capture.write({
     id,
     receivedAt: event.receivedAt,
     method: event.method,
@@ -155,6 +187,22 @@ function capture(state: ReceiverState, event: RequestEvent): void {
     durationMs: event.durationMs,
   });
   event.id = id;
+  if (!isSuccess(answer.status) || event.duplicate) {
+    written.catch((error: unknown) => state.events.emit("capture-error", captureFailure(error)));
+    return answer;
+  }
+  try {
+    await written;
+    return answer;
+  } catch (error) {
+    const failure = captureFailure(error);
+    event.id = null;
+    event.refused = `not captured: ${failure.message}`;
+    state.events.emit("capture-error", failure);
+    return text(503, `not captured: ${failure.message}; retry later`, [
+      ["retry-after", String(notCapturedRetryAfterSeconds)],
+    ]);
+  }
 }
 
 function send(state: ReceiverState, req: IncomingMessage, res: ServerResponse, answer: Answer): void {

@@ -48,8 +48,6 @@ export async function startReceiver(
     options.dedupeCapacity ?? receiverDefaults.dedupeCapacity,
   );
   if (resolved.forwardTo !== null) state.forward = (await import("./forward.js")).forwardRequest;
-  // The sender still gets its answer when the log breaks: failed captures are reported, not fatal.
-  deps.capture?.setErrorHandler((error) => state.events.emit("capture-error", error));
   const server = createServer(
     {
       headersTimeout: resolved.headersTimeoutMs,

@@ -50,14 +50,16 @@ export interface ReceiverOptions {
   dedupeCapacity?: number;
 }
 
-/** Where captured requests go (the store, through a batching writer; see createBatchedCapture). */
+/**
+ * Where captured requests go: the log, with group commit (createCaptureThread for `listen`,
+ * createBatchedCapture on the caller's own connection). A 2xx that claims a capture is sent only
+ * after `write` resolved.
+ */
 export interface CaptureSink {
-  /** Queue a record; it must not block the answer to the sender. */
-  write(record: ReceivedRecord): void;
-  /** Write everything queued; the receiver calls (and awaits) it on close. */
-  flush(): void | Promise<void>;
-  /** Where write failures go; the receiver turns them into `capture-error` events. */
-  setErrorHandler(handler: (error: Error) => void): void;
+  /** Resolves once the record is committed; rejects (a CaptureError, one line) when it cannot be. */
+  write(record: ReceivedRecord): Promise<void>;
+  /** Resolves once every write so far has been committed or has failed; awaited on close. */
+  flush(): Promise<void>;
 }
 
 /** Everything with a side effect the caller (or a test) controls. */
@@ -104,7 +106,10 @@ export interface ForwardResult {
 
 /** What the receiver did with one request, emitted after the answer went out. */
 export interface RequestEvent {
-  /** Capture id, or null when not captured. */
+  /**
+   * Capture id, or null when not captured. A 2xx that is not a duplicate was committed before it
+   * was sent; other answers do not wait for their row, whose write may still fail.
+   */
   id: string | null;
   receivedAt: number;
   method: string;
@@ -123,7 +128,7 @@ export interface RequestEvent {
   injected: Injection | null;
   /** The status sent, or null when the connection was dropped. */
   status: number | null;
-  /** Why the receiver itself refused it (404, 413, busy), if it did. */
+  /** Why the receiver itself refused it (404, 413, busy, not captured), if it did. */
   refused: string | null;
   forward: ForwardResult | null;
   durationMs: number;
@@ -139,7 +144,10 @@ export interface ClientErrorEvent {
 export interface ReceiverEvents {
   request: [RequestEvent];
   "client-error": [ClientErrorEvent];
-  /** The capture store failed; the request was still answered. */
+  /**
+   * A capture could not be committed (log locked past the busy timeout, disk full): a request
+   * that would have been answered 2xx got 503 instead; other answers (401, 404, duplicates) stand.
+   */
   "capture-error": [Error];
 }
 
@@ -155,7 +163,7 @@ export interface ReceiverSummary {
   accepted: number;
   forwarded: number;
   forwardErrors: number;
-  /** 404, 413, over the concurrency cap, malformed or slow requests. */
+  /** 404, 413, over the concurrency cap, not captured (503), malformed or slow requests. */
   refused: number;
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from "./open.js";
+import { containsClause } from "./patterns.js";
 import { countByStatus } from "./queue.js";
 import type { DeliveryStatus, ErrorClass } from "./types.js";
 
@@ -44,8 +45,8 @@ export type Direction = "older" | "newer";
 const summaryColumns = `d.id, d.event_id, e.type AS event_type, ep.name AS endpoint_name, d.url, d.status,
   d.attempt_count, d.last_status_code, d.last_error_class, d.last_error, d.next_attempt_at, d.created_at, d.updated_at`;
 const joins = "JOIN events e ON e.id = d.event_id LEFT JOIN endpoints ep ON ep.id = d.endpoint_id";
-const filterClause = `(e.type LIKE @like ESCAPE '\\' OR d.url LIKE @like ESCAPE '\\' OR d.id LIKE @like ESCAPE '\\'
-  OR d.event_id LIKE @like ESCAPE '\\' OR ep.name LIKE @like ESCAPE '\\')`;
+/** What the filter text is looked for in. */
+const filterColumns = ["e.type", "d.url", "d.id", "d.event_id", "ep.name"] as const;
 
 type Cursor = "<" | "<=" | ">" | undefined;
 
@@ -65,11 +66,6 @@ function toSummary(raw: Record<string, unknown>): DeliverySummary {
     createdAt: raw.created_at as number,
     updatedAt: raw.updated_at as number,
   };
-}
-
-/** `%text%` for LIKE, with the wildcards the user typed taken literally. */
-function likePattern(filter: string): string {
-  return `%${filter.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
 /** Reads for one open log; prepared statements are cached per query shape. */
@@ -165,8 +161,9 @@ export class DeliveryBrowser {
     if (byId) clauses.push("d.id = @id");
     if (cursor) clauses.push(`d.id ${cursor} @cursor`);
     if (filter !== "") {
-      clauses.push(filterClause);
-      params.like = likePattern(filter);
+      const contains = containsClause(filterColumns, filter);
+      clauses.push(contains.sql);
+      params.like = contains.param;
     }
     const from = withJoins || filter !== "" ? `deliveries d ${joins}` : "deliveries d";
     const where = clauses.length > 0 ? ` WHERE ${clauses.join(" AND ")}` : "";

@@ -1,6 +1,11 @@
 import { getEvent } from "./events.js";
 import { newId } from "./ids.js";
+import { type DeliveryListItem, listingSelect, toListItem } from "./listing.js";
 import type { Db } from "./open.js";
+import { eventGlob } from "./patterns.js";
+
+export type { DeliveryListItem } from "./listing.js";
+
 import { toAttempt, toDelivery } from "./rows.js";
 import type { AttemptRow, DeliveryRow, DeliveryStatus, EventRow } from "./types.js";
 
@@ -110,6 +115,7 @@ export function createdRow(delivery: NewDelivery, eventId: string, now: number):
     createdAt: now,
     updatedAt: now,
     completedAt: null,
+    damage: null,
   };
 }
 
@@ -141,32 +147,6 @@ export interface DeliveryFilter {
   limit?: number;
 }
 
-/** A delivery with the names a listing shows beside it. */
-export interface DeliveryListItem {
-  delivery: DeliveryRow;
-  eventType: string;
-  /** Null for a bare-URL delivery or one whose endpoint was removed. */
-  endpointName: string | null;
-  /** The latest attempt's duration and start, null before the first attempt. */
-  lastDurationMs: number | null;
-  lastAttemptAt: number | null;
-}
-
-function toListItem(raw: Record<string, unknown>): DeliveryListItem {
-  return {
-    delivery: toDelivery(raw),
-    eventType: raw.event_type as string,
-    endpointName: (raw.endpoint_name as string | null) ?? null,
-    lastDurationMs: (raw.last_duration_ms as number | null) ?? null,
-    lastAttemptAt: (raw.last_attempt_at as number | null) ?? null,
-  };
-}
-
-// The latest attempt by the (delivery_id, number) unique index: one index probe per row.
-const lastAttemptColumns = `
-  (SELECT duration_ms FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.number DESC LIMIT 1) AS last_duration_ms,
-  (SELECT started_at FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.number DESC LIMIT 1) AS last_attempt_at`;
-
 /**
  * Deliveries matching a filter, newest first. Ids are time-sortable, so `since` also becomes a
  * lower bound on the primary key and the scan stops at the limit either way.
@@ -185,28 +165,18 @@ export function listDeliveries(db: Db, filter: DeliveryFilter = {}): DeliveryLis
   }
   if (filter.eventGlob !== undefined) {
     clauses.push("e.type GLOB @glob");
-    params.glob = filter.eventGlob;
+    params.glob = eventGlob(filter.eventGlob);
   }
   if (filter.endpointName !== undefined) {
     clauses.push("d.endpoint_id = (SELECT id FROM endpoints WHERE name = @endpoint)");
     params.endpoint = filter.endpointName;
   }
   const where = clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "";
-  const rows = db
-    .prepare(`SELECT d.*, e.type AS event_type, ep.name AS endpoint_name, ${lastAttemptColumns}
-      FROM deliveries d JOIN events e ON e.id = d.event_id LEFT JOIN endpoints ep ON ep.id = d.endpoint_id
-      ${where} ORDER BY d.id DESC LIMIT @limit`)
-    .all(params) as Record<string, unknown>[];
+  const rows = db.prepare(`${listingSelect} ${where} ORDER BY d.id DESC LIMIT @limit`).all(params) as Record<
+    string,
+    unknown
+  >[];
   return rows.map(toListItem);
-}
-
-/** Delivery ids starting with `prefix` (at most `limit`), so `log show dlv_01JD3` works. */
-export function deliveryIdsWithPrefix(db: Db, prefix: string, limit = 10): string[] {
-  // A range on the primary key rather than LIKE, which would not use the index for TEXT ids.
-  return db
-    .prepare("SELECT id FROM deliveries WHERE id >= ? AND id < ? ORDER BY id LIMIT ?")
-    .pluck()
-    .all(prefix, `${prefix}\uffff`, limit) as string[];
 }
 
 /** Everything `log show` and `dlq show` render about one delivery. */

@@ -1,5 +1,6 @@
 import type { Db } from "./open.js";
 import { toDelivery } from "./rows.js";
+import { damagedRowError } from "./stored-json.js";
 import type { AttemptRecord, DeliveryRow } from "./types.js";
 
 /** What happens to a delivery once an attempt finished. */
@@ -32,6 +33,7 @@ export class Leases {
   private readonly reclaimStmt;
   private readonly insertAttemptStmt;
   private readonly completeStmt;
+  private readonly shelveStmt;
 
   constructor(private readonly db: Db) {
     // Due rows, earliest first, skipping rate-limited or capped endpoints so their rows do not
@@ -78,6 +80,10 @@ export class Leases {
         status_code, response_headers, response_body, response_truncated, error_class, error_message)
       VALUES (@deliveryId, @number, @trigger, @url, @requestHeaders, @startedAt, @durationMs,
         @statusCode, @responseHeaders, @responseBody, @responseTruncated, @errorClass, @errorMessage)`);
+    this.shelveStmt = db.prepare(`
+      UPDATE deliveries SET status = 'dead', lease_token = NULL, lease_expires_at = NULL,
+        next_attempt_at = NULL, last_error = @error, updated_at = @now, completed_at = @now
+      WHERE id = @id`);
     this.completeStmt = db.prepare(`
       UPDATE deliveries SET
         status = @status, lease_token = NULL, lease_expires_at = NULL,
@@ -104,17 +110,19 @@ export class Leases {
             ? this.dueAnyStmt.all({ now, limit: options.limit })
             : this.dueStmt.all({ now, limit: options.limit, exclude: JSON.stringify(exclude) })
         ) as Record<string, unknown>[];
-        return due.map((raw) => {
+        return due.flatMap((raw) => {
           const ownMs = options.marginMs === undefined ? 0 : (raw.timeout_ms as number) + options.marginMs;
           const expires = now + Math.max(options.leaseMs, ownMs);
-          this.claimRowStmt.run({ id: raw.id, token, expires, now });
-          return toDelivery({
+          const row = toDelivery({
             ...raw,
             status: "in_flight",
             lease_token: token,
             lease_expires_at: expires,
             updated_at: now,
           });
+          if (this.shelveDamaged(row, now)) return [];
+          this.claimRowStmt.run({ id: raw.id, token, expires, now });
+          return [row];
         });
       })
       .immediate();
@@ -128,7 +136,19 @@ export class Leases {
       expires: options.now + options.leaseMs,
       now: options.now,
     });
-    return row ? toDelivery(row as Record<string, unknown>) : undefined;
+    if (!row) return undefined;
+    const delivery = toDelivery(row as Record<string, unknown>);
+    return this.shelveDamaged(delivery, options.now) ? undefined : delivery;
+  }
+
+  /**
+   * A row whose stored JSON is damaged is never sent (its headers, secrets or policy are not
+   * known): it becomes a dead letter saying why, and the rest of the log goes on.
+   */
+  private shelveDamaged(row: DeliveryRow, now: number): boolean {
+    if (row.damage === null) return false;
+    this.shelveStmt.run({ id: row.id, error: `${damagedRowError}${row.damage}`, now });
+    return true;
   }
 
   /**

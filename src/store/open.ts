@@ -1,57 +1,117 @@
-import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { UsageError } from "../errors.js";
+import { logFault, requireCurrentSchema, requireHookctlLog, requireTables } from "./log-checks.js";
+import { canWrite, requireRegularFile, tightenMode } from "./log-file.js";
 import { migrations, schemaVersion } from "./migrations.js";
 
 export type Db = Database.Database;
 
 export interface OpenOptions {
-  /** Refuse to create a missing log (read-only commands on a fresh machine). */
+  /**
+   * Refuse to create a missing log or its directories (commands that only read): a missing file
+   * is a UsageError naming the path.
+   */
   mustExist?: boolean;
   /** How long a writer waits for another hookctl process holding the lock. */
   busyTimeoutMs?: number;
 }
 
 /**
- * Open (creating if needed) the delivery log: parent directories made, file mode 0600, WAL,
- * a busy timeout so several hookctl processes can share it, foreign keys on, schema migrated.
+ * Open (creating if needed, unless `mustExist`) the delivery log: parent directories made, file
+ * mode 0600, WAL, a busy timeout so several hookctl processes can share it, foreign keys on,
+ * schema migrated.
  */
 export function openDb(path: string, options: OpenOptions = {}): Db {
-  if (path !== ":memory:") prepareFile(path, options.mustExist === true);
+  const mustExist = options.mustExist === true;
+  const file = path !== ":memory:";
+  if (file) {
+    requireRegularFile(path);
+    prepareFile(path, mustExist);
+  }
+  // A log this process may not write (a shared read-only copy, a read-only mount) can still be
+  // read: opened read-only, with nothing set or migrated.
+  const readOnly = file && mustExist && !canWrite(path);
   let db: Db;
   try {
-    db = new Database(path, { fileMustExist: options.mustExist === true });
+    db = readOnly ? openReadOnly(path) : new Database(path, { fileMustExist: mustExist });
   } catch (error) {
-    throw new UsageError(
-      `cannot open the delivery log ${path}: ${(error as Error).message}`,
-      "pass --db <path> or set HOOKCTL_DB",
-      error,
+    throw (
+      logFault(path, error) ??
+      new UsageError(
+        `cannot open the delivery log ${path}: ${(error as Error).message}`,
+        "pass --db <path> or set HOOKCTL_DB",
+        error,
+      )
     );
   }
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    // Checkpoint every 8 MiB of WAL rather than SQLite's 4 MiB: a busy send or replay rewrites
-    // the same few index pages over and over, and each checkpoint (with its fsync) was a tenth of
-    // their time. The file is cut back after a checkpoint so a burst does not leave it large.
-    db.pragma("wal_autocheckpoint = 2048");
-    db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
+    // Read before anything is written: a file that is not ours is refused unchanged.
+    requireHookctlLog(db, path);
+    // Only a file known to be ours has its permissions changed (it holds secrets).
+    if (file) tightenMode(path);
+    if (readOnly) requireCurrentSchema(db, path);
+    else {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      // Checkpoint every 8 MiB of WAL rather than SQLite's 4 MiB: a busy send or replay rewrites
+      // the same few index pages over and over, and each checkpoint (with its fsync) was a tenth
+      // of their time. The file is cut back after a checkpoint so a burst does not leave it large.
+      db.pragma("wal_autocheckpoint = 2048");
+      db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
+      migrate(db, path);
+    }
     db.pragma("foreign_keys = ON");
-    migrate(db, path);
+    requireTables(db, path);
   } catch (error) {
     db.close();
-    throw error;
+    throw logFault(path, error) ?? error;
   }
   return db;
 }
 
+/**
+ * A log this process may only read. SQLite reads a WAL-mode file read-only only where it can
+ * create the -shm file beside it; in a read-only directory (a shared, mounted or packaged copy)
+ * it cannot. With no WAL content waiting to be checkpointed the file alone is the whole log, so
+ * it is read into memory (its header marked as a rollback-journal file) and queried from there.
+ */
+function openReadOnly(path: string): Db {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get();
+    return db;
+  } catch (error) {
+    db.close();
+    const code = String((error as { code?: unknown }).code ?? "");
+    const walWaiting = existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0;
+    if (walWaiting || !(code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN")))
+      throw error;
+  }
+  const image = readFileSync(path);
+  // Bytes 18 and 19: the file format versions, 2 for WAL; 1 opens it as a plain file in memory.
+  if (image.length >= 20) image.fill(1, 18, 20);
+  return new Database(image, { readonly: true });
+}
+
 function prepareFile(path: string, mustExist: boolean): void {
+  if (mustExist) {
+    // A typo in --db must not leave a new empty log (and directories) behind and report it empty.
+    // An existing empty file is a log another process is creating: it is migrated like any other.
+    if (!existsSync(path)) {
+      throw new UsageError(
+        `no delivery log at ${resolve(path)}`,
+        "check --db / HOOKCTL_DB, or create one with hookctl send or hookctl endpoint add",
+      );
+    }
+    return;
+  }
   try {
     makeParents(dirname(path));
     // Create the file ourselves so it is 0600 from the first byte; SQLite would use the umask.
-    if (!mustExist) closeSync(openSync(path, "a", 0o600));
+    closeSync(openSync(path, "a", 0o600));
   } catch (error) {
     throw new UsageError(
       `cannot create the delivery log ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,

@@ -1,6 +1,7 @@
+import { type DeliveryListItem, listingSelect, toListItem } from "./listing.js";
 import type { Db } from "./open.js";
-import { toDelivery } from "./rows.js";
-import { type DeliveryRow, type DeliveryStatus, deliveryStatuses } from "./types.js";
+import { eventGlob } from "./patterns.js";
+import { type DeliveryStatus, deliveryStatuses } from "./types.js";
 
 /**
  * The one implementation of choosing, requeueing and purging stored deliveries: `replay <ids>`,
@@ -136,7 +137,7 @@ function selectorSql(selector: DeliverySelector): { where: string; params: Recor
   }
   if (selector.eventGlob !== undefined) {
     clauses.push("e.type GLOB @glob");
-    params.glob = selector.eventGlob;
+    params.glob = eventGlob(selector.eventGlob);
   }
   if (selector.endpointName !== undefined) {
     clauses.push("d.endpoint_id = (SELECT id FROM endpoints WHERE name = @endpoint)");
@@ -170,34 +171,18 @@ export function countByStatus(db: Db): StatusCounts {
   return counts;
 }
 
-/** A delivery with what a listing shows beside it. */
-export interface QueuedDelivery {
-  delivery: DeliveryRow;
-  eventType: string;
-  /** The endpoint's name, or null for a delivery to a bare URL (or a removed endpoint). */
-  endpointName: string | null;
-}
+/** A delivery as `dlq`, `replay --dry-run` and the TUI list it. */
+export type QueuedDelivery = DeliveryListItem;
 
 /** A dead delivery, as `dlq list` and the TUI show it. */
-export type DeadLetter = QueuedDelivery;
-
-const listingColumns = `SELECT d.*, e.type AS event_type, ep.name AS endpoint_name
-  FROM deliveries d JOIN events e ON e.id = d.event_id LEFT JOIN endpoints ep ON ep.id = d.endpoint_id`;
-
-function toQueued(raw: Record<string, unknown>): QueuedDelivery {
-  return {
-    delivery: toDelivery(raw),
-    eventType: raw.event_type as string,
-    endpointName: (raw.endpoint_name as string | null) ?? null,
-  };
-}
+export type DeadLetter = DeliveryListItem;
 
 /** The given deliveries with their event type and endpoint name, in the order asked; unknown ids are left out. */
 export function describeDeliveries(db: Db, idList: readonly string[]): QueuedDelivery[] {
   const rows = db
-    .prepare(`${listingColumns} WHERE d.id IN (${ids})`)
+    .prepare(`${listingSelect} WHERE d.id IN (${ids})`)
     .all({ ids: JSON.stringify(idList) }) as Record<string, unknown>[];
-  const byId = new Map(rows.map((raw) => [raw.id as string, toQueued(raw)]));
+  const byId = new Map(rows.map((raw) => [raw.id as string, toListItem(raw)]));
   return idList.flatMap((id) => byId.get(id) ?? []);
 }
 
@@ -212,9 +197,9 @@ export interface DeadLetterQuery {
 export function listDeadLetters(db: Db, query: DeadLetterQuery = {}): DeadLetter[] {
   const { where, params } = selectorSql({ ...query, status: "dead" });
   const limit = query.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(query.limit))}` : "";
-  const rows = db.prepare(`${listingColumns} ${where} ORDER BY d.id DESC ${limit}`).all(params) as Record<
+  const rows = db.prepare(`${listingSelect} ${where} ORDER BY d.id DESC ${limit}`).all(params) as Record<
     string,
     unknown
   >[];
-  return rows.map(toQueued);
+  return rows.map(toListItem);
 }

@@ -1,5 +1,7 @@
 import type { Statement } from "better-sqlite3";
+import { storedHeaderPairs } from "../contract/schema/stored.js";
 import type { Db } from "./open.js";
+import { parseStoredJson } from "./stored-json.js";
 
 /** One request captured by `listen`, byte-exact: raw header pairs in arrival order and case. */
 export interface ReceivedRecord {
@@ -111,7 +113,7 @@ export function getReceived(db: Db, id: string): ReceivedRow | undefined {
   if (!raw) return undefined;
   return {
     ...common(raw),
-    headers: JSON.parse(raw.headers as string) as [string, string][],
+    headers: parseStoredJson(storedHeaderPairs, raw.headers, `received ${raw.id} headers`),
     body: raw.body as Buffer,
   };
 }
@@ -134,14 +136,4 @@ function common(raw: Raw): Omit<ReceivedRecord, "body" | "headers"> {
     injected: (raw.injected as string | null) ?? null,
     durationMs: (raw.duration_ms as number | null) ?? null,
   };
-}
-
-/** Ids starting with `prefix` (at most `limit`), to resolve a shortened id. */
-export function receivedIdsWithPrefix(db: Db, prefix: string, limit = 2): string[] {
-  // Escape LIKE's wildcards: ids never contain them, but a typed prefix might.
-  const pattern = `${prefix.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-  return db
-    .prepare("SELECT id FROM received WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?")
-    .pluck()
-    .all(pattern, limit) as string[];
 }

@@ -1,18 +1,44 @@
+import { storedHeaderObject, storedPolicy, storedSecrets } from "../contract/schema/stored.js";
+import { DamagedRowError, parseStoredJson } from "./stored-json.js";
 import type { AttemptRow, DeliveryRow, EventRow } from "./types.js";
 
 /** SQLite rows (snake_case columns) into the typed records the rest of hookctl uses. */
 type Raw = Record<string, unknown>;
 
+/**
+ * One delivery row. Its JSON columns are checked; a damaged one does not break the listing it
+ * is in: the row comes back with safe stand-ins (no extra headers, no secrets, the default
+ * policy) and `damage` saying what was wrong, and schedulers never send it (see Leases).
+ */
 export function toDelivery(raw: Raw): DeliveryRow {
+  const faults: string[] = [];
+  const where = `deliveries ${raw.id}`;
+  const checked = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof DamagedRowError)) throw error;
+      faults.push(error.fault);
+      return fallback;
+    }
+  };
+  const extraHeaders = checked(
+    () => parseStoredJson(storedHeaderObject, raw.extra_headers, `${where} extra_headers`),
+    {} as Record<string, string>,
+  );
+  const secrets = raw.secrets
+    ? checked(() => parseStoredJson(storedSecrets, raw.secrets, `${where} secrets`), null)
+    : null;
+  const policy = checked(() => checkedPolicy(raw.policy, `${where} policy`), null);
   return {
     id: raw.id as string,
     eventId: raw.event_id as string,
     endpointId: (raw.endpoint_id as string | null) ?? null,
     url: raw.url as string,
     scheme: raw.scheme as string,
-    extraHeaders: JSON.parse(raw.extra_headers as string) as Record<string, string>,
-    secrets: raw.secrets ? (JSON.parse(raw.secrets as string) as string[]) : null,
-    policy: raw.policy as string,
+    extraHeaders,
+    secrets,
+    policy,
     timeoutMs: raw.timeout_ms as number,
     status: raw.status as DeliveryRow["status"],
     attemptCount: raw.attempt_count as number,
@@ -27,7 +53,20 @@ export function toDelivery(raw: Raw): DeliveryRow {
     createdAt: raw.created_at as number,
     updatedAt: raw.updated_at as number,
     completedAt: (raw.completed_at as number | null) ?? null,
+    damage: faults.length > 0 ? faults.join("; ") : null,
   };
+}
+
+let lastGoodPolicy: string | undefined;
+
+/** The policy column as stored when it reads as a policy (runs of one policy are checked once). */
+function checkedPolicy(value: unknown, where: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (value !== lastGoodPolicy) {
+    parseStoredJson(storedPolicy, value, where);
+    lastGoodPolicy = value as string;
+  }
+  return lastGoodPolicy;
 }
 
 export function toEvent(raw: Raw): EventRow {
@@ -47,12 +86,16 @@ export function toAttempt(raw: Raw): AttemptRow {
     number: raw.number as number,
     trigger: raw.trigger as AttemptRow["trigger"],
     url: raw.url as string,
-    requestHeaders: JSON.parse(raw.request_headers as string) as Record<string, string>,
+    requestHeaders: parseStoredJson(
+      storedHeaderObject,
+      raw.request_headers,
+      `attempts ${raw.id} request_headers`,
+    ),
     startedAt: raw.started_at as number,
     durationMs: raw.duration_ms as number,
     statusCode: (raw.status_code as number | null) ?? null,
     responseHeaders: raw.response_headers
-      ? (JSON.parse(raw.response_headers as string) as Record<string, string>)
+      ? parseStoredJson(storedHeaderObject, raw.response_headers, `attempts ${raw.id} response_headers`)
       : null,
     responseBody: (raw.response_body as Buffer | null) ?? null,
     responseTruncated: raw.response_truncated === 1,

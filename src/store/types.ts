@@ -27,8 +27,8 @@ export interface DeliveryRow {
    * endpoint deliveries: those read the endpoint's current secrets at each attempt (rotation).
    */
   secrets: string[] | null;
-  /** The retry policy recorded at creation, as JSON (see delivery/policy.ts). */
-  policy: string;
+  /** The retry policy recorded at creation, as JSON (see delivery/policy.ts); null: the defaults. */
+  policy: string | null;
   timeoutMs: number;
   status: DeliveryStatus;
   /** Every attempt ever made. */
@@ -45,6 +45,11 @@ export interface DeliveryRow {
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
+  /**
+   * What is wrong with the row's stored JSON, when something is (the fields above then hold safe
+   * stand-ins); a damaged row is listed and shown, never sent.
+   */
+  damage: string | null;
 }
 
 /** One HTTP attempt as it happened; attempts are append-only. */

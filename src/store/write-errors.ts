@@ -9,6 +9,14 @@ const causes: Record<string, { message: string; hint: string }> = {
     message: "the disk holding the delivery log is full",
     hint: "free some space, then run hookctl replay to send what is pending; nothing stored was lost",
   },
+  SQLITE_CORRUPT: {
+    message: "the delivery log is damaged (SQLite reports corruption)",
+    hint: "restore it from a backup, or move it aside and start a new one with --db",
+  },
+  SQLITE_IOERR: {
+    message: "the disk holding the delivery log failed a read or write",
+    hint: "check the disk; rerun the command once it is healthy (what was committed is kept)",
+  },
   SQLITE_READONLY: {
     message: "the delivery log cannot be written",
     hint: "check the file's permissions, or pass --db <path> to use another log",
@@ -16,7 +24,8 @@ const causes: Record<string, { message: string; hint: string }> = {
 };
 
 /**
- * A SQLite failure the user can act on (a lock held too long, a full disk, a read-only file) as
+ * A SQLite failure the user can act on (a lock held too long, a full disk, a read-only file, a
+ * damaged file or a failing disk) as
  * one line and exit 2; anything else stays an unexpected error. Codes are matched by family:
  * SQLITE_BUSY_SNAPSHOT is a lock, SQLITE_READONLY_DBMOVED read-only.
  */

@@ -4,10 +4,8 @@ import { type BrowseStatus, browseStatuses } from "../store/browse.js";
 import { ConfirmDialog } from "./ConfirmDialog.js";
 import { DeliveryDetail, detailBodyHeight } from "./DeliveryDetail.js";
 import { DeliveryList } from "./DeliveryList.js";
-import type { MaskHeader } from "./detail-lines.js";
 import { FilterBar } from "./FilterBar.js";
 import { Footer, type FooterProps } from "./Footer.js";
-import { maskHeader as defaultMask } from "./format.js";
 import { HelpOverlay } from "./HelpOverlay.js";
 import type { InspectStore } from "./inspect-store.js";
 import { actionFor, type Mode } from "./keys.js";
@@ -26,7 +24,6 @@ export interface AppProps {
   now?: () => number;
   /** How often to look for changes by other processes. */
   pollMs?: number;
-  maskHeader?: MaskHeader;
   color?: boolean;
   /** Fixed size instead of the terminal's (tests, benches). */
   columns?: number;
@@ -54,7 +51,7 @@ const chromeLines = 5;
  * purge behind a confirmation. All state that touches the log lives in `useDeliveries`.
  */
 export function App(props: AppProps) {
-  const { store, pollMs = 1000, maskHeader = defaultMask } = props;
+  const { store, pollMs = 1000 } = props;
   const [clock] = useState(() => props.now ?? Date.now);
   const { exit } = useApp();
   const size = useTerminalSize({ columns: props.columns, rows: props.rows });
@@ -81,7 +78,6 @@ export function App(props: AppProps) {
     width: size.columns,
     height: bodyHeight,
     now,
-    maskHeader,
   });
   const selectedId = view.window.selectedId;
   const filter = view.query.filter ?? "";
@@ -211,7 +207,6 @@ export function App(props: AppProps) {
           height={bodyHeight}
           scroll={detail.scroll}
           now={now}
-          maskHeader={maskHeader}
         />
       );
   } else {

@@ -1,13 +1,6 @@
 import { Box, Text } from "ink";
 import { useMemo } from "react";
-import {
-  type DeliveryDetailData,
-  type DetailLine,
-  detailLines,
-  type MaskHeader,
-  type Tone,
-} from "./detail-lines.js";
-import { maskHeader as defaultMask } from "./format.js";
+import { type DeliveryDetailData, type DetailLine, detailLines, type Tone } from "./detail-lines.js";
 import { type Theme, useTheme } from "./theme.js";
 
 export interface DeliveryDetailProps {
@@ -19,7 +12,6 @@ export interface DeliveryDetailProps {
   /** First body line shown; clamped here, so callers may overshoot. */
   scroll: number;
   now: number;
-  maskHeader?: MaskHeader;
 }
 
 /** Lines of body that clip under the title and above the position line. */
@@ -28,19 +20,9 @@ export function detailBodyHeight(height: number): number {
 }
 
 /** One delivery: summary, masked request headers, body, attempt timeline; scrolls by line. */
-export function DeliveryDetail({
-  detail,
-  width,
-  height,
-  scroll,
-  now,
-  maskHeader = defaultMask,
-}: DeliveryDetailProps) {
+export function DeliveryDetail({ detail, width, height, scroll, now }: DeliveryDetailProps) {
   const theme = useTheme();
-  const lines = useMemo(
-    () => (detail ? detailLines(detail, { width, now, maskHeader }) : []),
-    [detail, width, now, maskHeader],
-  );
+  const lines = useMemo(() => (detail ? detailLines(detail, { width, now }) : []), [detail, width, now]);
   if (!detail) {
     return (
       <Box width={width} height={height}>
@@ -55,7 +37,7 @@ export function DeliveryDetail({
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold wrap="truncate" color={theme.status[detail.delivery.status]}>
-        {detail.event?.type ?? "event"} → {detail.endpointName ?? detail.delivery.url}
+        {detail.event.type} → {detail.delivery.endpoint ?? detail.delivery.url}
       </Text>
       <Box flexDirection="column" height={bodyHeight}>
         {visible.map((line, index) => (

@@ -1,3 +1,4 @@
+import { maskUrl } from "../contract/mask.js";
 import type { DeliverySummary } from "../store/browse.js";
 import { age, clip, outcome, printable, shortId, statusName } from "./format.js";
 
@@ -74,7 +75,7 @@ function rawCell(key: ColumnKey, row: DeliverySummary, now: number): string {
     case "event":
       return printable(row.eventType);
     case "target":
-      return printable(row.endpointName ?? row.url);
+      return printable(row.endpointName ?? maskUrl(row.url));
     case "attempts":
       return String(row.attemptCount);
     case "result":

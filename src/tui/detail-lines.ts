@@ -1,4 +1,6 @@
-import type { AttemptRow, DeliveryRow, EventRow } from "../store/types.js";
+import { bodyBytesOf } from "../contract/body.js";
+import type { AttemptJson, DeliveryDetailJson } from "../contract/schema/delivery.js";
+import type { DeliveryStatus } from "../store/types.js";
 import {
   age,
   bodyLines,
@@ -12,14 +14,11 @@ import {
   until,
 } from "./format.js";
 
-/** Everything the detail screen shows about one delivery. */
-export interface DeliveryDetailData {
-  delivery: DeliveryRow;
-  /** Undefined only if the event row is missing (a damaged log). */
-  event: EventRow | undefined;
-  endpointName: string | null;
-  attempts: AttemptRow[];
-}
+/**
+ * Everything the detail screen shows about one delivery: the contract's delivery-detail, the
+ * same object `log show --json` prints, credentials already masked.
+ */
+export type DeliveryDetailData = DeliveryDetailJson;
 
 export type Tone = "heading" | "label" | "dim" | "bad" | "good" | "warn" | undefined;
 
@@ -29,12 +28,9 @@ export interface DetailLine {
   tone?: Tone;
 }
 
-export type MaskHeader = (name: string, value: string) => string;
-
 export interface DetailOptions {
   width: number;
   now: number;
-  maskHeader: MaskHeader;
 }
 
 const labelWidth = 12;
@@ -51,45 +47,40 @@ export function detailLines(data: DeliveryDetailData, options: DetailOptions): D
   const blank = () => lines.push({ text: "" });
   const heading = (text: string) => lines.push({ text: clip(text, width).trimEnd(), tone: "heading" });
 
+  const at = (instant: string) => Date.parse(instant);
   field("Delivery", delivery.id);
   field(
     "Status",
     `${statusName(delivery.status)} after ${delivery.attemptCount} attempt${delivery.attemptCount === 1 ? "" : "s"}`,
     statusTone(delivery.status),
   );
-  field("Event", event ? `${event.id}  ${event.type}` : `${delivery.eventId}  (event missing)`);
-  field("Endpoint", data.endpointName ? `${data.endpointName}  ${delivery.url}` : delivery.url);
-  field("Created", `${clock(delivery.createdAt)}  (${age(now - delivery.createdAt)} ago)`);
-  if (delivery.status === "pending" && delivery.nextAttemptAt !== null) {
-    field(
-      "Next",
-      `${clock(delivery.nextAttemptAt)}  (${until(delivery.nextAttemptAt, now)}, ${delivery.nextTrigger})`,
-      "warn",
-    );
+  field("Event", `${event.id}  ${event.type}`);
+  field("Endpoint", delivery.endpoint ? `${delivery.endpoint}  ${delivery.url}` : delivery.url);
+  const created = at(delivery.createdAt);
+  field("Created", `${clock(created)}  (${age(now - created)} ago)`);
+  if (delivery.nextAttemptAt !== null) {
+    const next = at(delivery.nextAttemptAt);
+    field("Next", `${clock(next)}  (${until(next, now)}, ${delivery.nextTrigger})`, "warn");
   }
-  if (delivery.lastError) field("Last error", delivery.lastError, "bad");
+  if (delivery.lastAttempt?.error) field("Last error", delivery.lastAttempt.error, "bad");
 
   blank();
   const last = attempts.at(-1);
-  const headers = last?.requestHeaders ?? delivery.extraHeaders;
+  // In the order they were sent, as `log show` lists them.
+  const headers = last?.requestHeaders ?? delivery.headers;
   heading(
     last ? `Request headers (attempt ${last.number})` : "Request headers (extra; signing adds the rest)",
   );
-  const names = Object.keys(headers).sort((a, b) => a.localeCompare(b));
-  if (names.length === 0) lines.push({ text: "  (none)", tone: "dim" });
-  for (const name of names) {
-    const value = options.maskHeader(name, headers[name] ?? "");
+  if (headers.length === 0) lines.push({ text: "  (none)", tone: "dim" });
+  for (const { name, value } of headers) {
     for (const line of wrap(`  ${printable(name)}: ${printable(value)}`, width)) lines.push({ text: line });
   }
 
   blank();
-  if (event) {
-    const body = bodyLines(event.body, event.contentType);
-    heading(`Body (${body.kind}, ${event.body.length} bytes, ${printable(event.contentType)})`);
-    if (body.lines.length === 0) lines.push({ text: "  (empty)", tone: "dim" });
-    for (const source of body.lines)
-      for (const line of wrap(`  ${source}`, width)) lines.push({ text: line });
-  }
+  const body = bodyLines(bodyBytesOf(event) ?? new Uint8Array(0), event.contentType);
+  heading(`Body (${body.kind}, ${event.size} bytes, ${printable(event.contentType)})`);
+  if (body.lines.length === 0) lines.push({ text: "  (empty)", tone: "dim" });
+  for (const source of body.lines) for (const line of wrap(`  ${source}`, width)) lines.push({ text: line });
 
   blank();
   heading(`Attempts (${attempts.length})`);
@@ -98,28 +89,32 @@ export function detailLines(data: DeliveryDetailData, options: DetailOptions): D
   return lines;
 }
 
-function attemptLine(attempt: AttemptRow, width: number): DetailLine {
+function attemptLine(attempt: AttemptJson, width: number): DetailLine {
+  const startedAt = Date.parse(attempt.startedAt);
   const result =
     attempt.statusCode !== null ? `HTTP ${attempt.statusCode}` : outcome(null, attempt.errorClass);
   const ok = attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300;
   const head = [
     clip(`#${attempt.number}`, 4),
     // Narrow terminals get the time of day only.
-    width >= 90 ? clock(attempt.startedAt) : clock(attempt.startedAt).slice(11),
+    width >= 90 ? clock(startedAt) : clock(startedAt).slice(11),
     clip(attempt.trigger, 9),
     clip(result, 9),
     clip(latency(attempt.durationMs), 8, "right"),
   ].join("  ");
   const rest = width - head.length - 2 - 2;
   const detail =
-    attempt.statusCode === null && attempt.errorMessage
-      ? printable(attempt.errorMessage)
-      : snippet(attempt.responseBody, Math.max(0, rest));
+    attempt.statusCode === null && attempt.error
+      ? printable(attempt.error)
+      : snippet(
+          bodyBytesOf({ body: attempt.responseBody, bodyBase64: attempt.responseBodyBase64 }),
+          Math.max(0, rest),
+        );
   const text = clip(`  ${head}  ${detail}`, width).trimEnd();
   return { text, tone: ok ? "good" : "bad" };
 }
 
-function statusTone(status: DeliveryRow["status"]): Tone {
+function statusTone(status: DeliveryStatus): Tone {
   if (status === "dead") return "bad";
   if (status === "succeeded") return "good";
   return "warn";

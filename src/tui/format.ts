@@ -1,3 +1,4 @@
+import { indentJson } from "../format/json-indent.js";
 import type { DeliveryStatus, ErrorClass } from "../store/types.js";
 
 /** Small text helpers shared by the components: pure, no colour, no terminal access. */
@@ -70,19 +71,10 @@ export function latency(ms: number): string {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
-const secretHeader = /authorization|cookie|token|secret|api[-_]?key|password|session|signature|hmac/i;
-
 /**
- * Keep enough of a secret-bearing header to tell values apart, never enough to reuse one.
- * `inspect` may be given a richer masker by the CLI; this is the fallback.
+ * A body as lines: JSON re-indented with every value as sent, plain text, or a hex dump of the
+ * first bytes of a binary one.
  */
-export function maskHeader(name: string, value: string): string {
-  if (!secretHeader.test(name)) return value;
-  if (value.length <= 8) return "••••";
-  return `${value.slice(0, 6)}… (${value.length} chars)`;
-}
-
-/** A body as lines: pretty JSON, plain text, or a hex dump of the first bytes of a binary one. */
 export function bodyLines(
   body: Uint8Array,
   contentType: string,
@@ -96,11 +88,9 @@ export function bodyLines(
   if (text === undefined) return { kind: "binary", lines: hexDump(body, maxBytes) };
   const trimmed = text.trimStart();
   if (/json/i.test(contentType) || trimmed.startsWith("{") || trimmed.startsWith("[")) {
-    try {
-      return { kind: "json", lines: JSON.stringify(JSON.parse(text), null, 2).split("\n") };
-    } catch {
-      // Not JSON after all: shown as text.
-    }
+    // A JSON string may hold raw C1 control characters: printable covers those too.
+    const json = indentJson(text);
+    if (json !== undefined) return { kind: "json", lines: json.split("\n").map(printable) };
   }
   return { kind: "text", lines: text.split(/\r?\n/).map(printable) };
 }

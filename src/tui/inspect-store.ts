@@ -1,7 +1,6 @@
+import { deliveryDetailJson } from "../contract/delivery.js";
 import { DeliveryBrowser } from "../store/browse.js";
-import { getDelivery, listAttempts } from "../store/deliveries.js";
-import { getEndpointById } from "../store/endpoints.js";
-import { getEvent } from "../store/events.js";
+import { loadDeliveryDetail } from "../store/deliveries.js";
 import type { Db } from "../store/open.js";
 import { purgeDeliveries, requeueDeliveries } from "../store/queue.js";
 import type { DeliveryDetailData } from "./detail-lines.js";
@@ -26,15 +25,8 @@ export function createInspectStore(db: Db, now: () => number): InspectStore {
   return {
     browser: new DeliveryBrowser(db),
     detail(id) {
-      const delivery = getDelivery(db, id);
-      if (!delivery) return undefined;
-      const endpoint = delivery.endpointId ? getEndpointById(db, delivery.endpointId) : undefined;
-      return {
-        delivery,
-        event: getEvent(db, delivery.eventId),
-        endpointName: endpoint?.name ?? null,
-        attempts: listAttempts(db, id),
-      };
+      const detail = loadDeliveryDetail(db, id);
+      return detail ? deliveryDetailJson(detail) : undefined;
     },
     requeue(id) {
       const [result] = requeueDeliveries(db, [id], { now: now() });

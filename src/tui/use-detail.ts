@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import { detailBodyHeight } from "./DeliveryDetail.js";
-import { type DeliveryDetailData, detailLines, type MaskHeader } from "./detail-lines.js";
+import { type DeliveryDetailData, detailLines } from "./detail-lines.js";
 import type { InspectStore } from "./inspect-store.js";
 
 export interface DetailState {
@@ -16,7 +16,6 @@ export interface UseDetailOptions {
   width: number;
   height: number;
   now: number;
-  maskHeader: MaskHeader;
 }
 
 /**
@@ -29,12 +28,12 @@ export function useDetail(
   version: number,
   options: UseDetailOptions,
 ): DetailState {
-  const { width, height, now, maskHeader } = options;
+  const { width, height, now } = options;
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the signal to re-read the log
   const detail = useMemo(() => (id ? store.detail(id) : undefined), [store, id, version]);
   const lineCount = useMemo(
-    () => (detail ? detailLines(detail, { width, now, maskHeader }).length : 0),
-    [detail, width, now, maskHeader],
+    () => (detail ? detailLines(detail, { width, now }).length : 0),
+    [detail, width, now],
   );
   const [scroll, setScroll] = useState<{ id: string | null; top: number }>({ id, top: 0 });
   const maxScroll = Math.max(0, lineCount - detailBodyHeight(height));

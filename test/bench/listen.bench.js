@@ -1,5 +1,6 @@
-// Requests/s through the listen receiver (signature verification + dedupe + capture into SQLite)
-// vs a bare node:http server answering 200, same autocannon load, same run, same concurrency.
+// Requests/s through the listen receiver (signature verification + dedupe + capture into SQLite,
+// each 2xx sent only after its request is committed) vs a bare node:http server answering 200,
+// same autocannon load, same run, same concurrency.
 // Each server runs in its own worker thread so the load generator does not share its event loop.
 import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -147,7 +148,7 @@ export default async function bench({ quick }) {
         met: ratio >= 0.6 && problems === 0,
         note:
           `median of ${rounds} paired ${seconds}s rounds (ratios ${ratios.map((r) => r.toFixed(2)).join(", ")}); ${problems} non-2xx/errors; ` +
-          `${summary?.verified ?? "?"} verified, ${rows ?? "?"} rows captured (capture thread, one transaction per 10 ms or 256 rows)`,
+          `${summary?.verified ?? "?"} verified, ${rows ?? "?"} rows captured (capture thread, group commit: each 2xx after its commit)`,
       },
     ];
   } finally {

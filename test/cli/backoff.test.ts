@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { backoffSchedule } from "../../src/contract/schema/tools.js";
 import { runCli } from "../helpers/context.js";
+import { shaped } from "../helpers/contract.js";
 
 describe("hookctl backoff", () => {
   it("prints the default schedule: 10 retries from 1s to the 60m cap, about 1h 40m in all", async () => {
@@ -27,7 +29,7 @@ describe("hookctl backoff", () => {
       "--json",
     ]);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({
+    expect(shaped(backoffSchedule, JSON.parse(result.stdout))).toEqual({
       policy: { retries: 3, initialMs: 500, maxDelayMs: 3_600_000, factor: 2, jitter: 0.1 },
       retries: [
         { retry: 1, delayMs: 500, minMs: 450, maxMs: 550, cumulativeMs: 500 },
@@ -51,9 +53,9 @@ describe("hookctl backoff", () => {
       "--max-delay",
       "30s",
     ]);
-    const { retries } = JSON.parse(result.stdout);
-    expect(retries.map((r: { delayMs: number }) => r.delayMs)).toEqual([1000, 10_000, 30_000, 30_000]);
-    expect(retries.every((r: { maxMs: number }) => r.maxMs <= 30_000)).toBe(true);
+    const { retries } = shaped(backoffSchedule, JSON.parse(result.stdout));
+    expect(retries.map((r) => r.delayMs)).toEqual([1000, 10_000, 30_000, 30_000]);
+    expect(retries.every((r) => r.maxMs <= 30_000)).toBe(true);
   });
 
   it("with --retries 0 says a failure is dead at once", async () => {

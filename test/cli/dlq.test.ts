@@ -1,9 +1,13 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
+import { delivery, deliveryDetail } from "../../src/contract/schema/delivery.js";
+import { purgeResult, requeueResult, wouldPurge, wouldRequeue } from "../../src/contract/schema/replay.js";
 import { getDelivery } from "../../src/store/deliveries.js";
 import { openDb } from "../../src/store/open.js";
 import { runCli, testContext } from "../helpers/context.js";
+import { shaped, shapedLines } from "../helpers/contract.js";
+import { emptyLog } from "../helpers/empty-log.js";
 import { seedEndpoint } from "../helpers/endpoints.js";
 import { finishDelivery, seedDeliveries } from "../helpers/scheduler-kit.js";
 import { tempDb } from "../helpers/tmp.js";
@@ -56,17 +60,19 @@ describe("hookctl dlq", () => {
     expect(lines).toHaveLength(3);
 
     const json = await runCli(["--db", log.path, "dlq", "list", "--json", "--event", "order.*"]);
-    const rows = json.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line));
+    const rows = shapedLines(delivery, json.stdout);
     expect(rows).toEqual([
       expect.objectContaining({
         id: log.old,
-        eventType: "order.created",
+        status: "dead",
+        event: { id: expect.stringMatching(/^evt_/), type: "order.created" },
         endpoint: null,
-        attempts: 1,
-        lastStatusCode: 500,
+        url,
+        attemptCount: 1,
+        lastAttempt: expect.objectContaining({ number: 1, statusCode: 500, error: "HTTP 500" }),
+        deadReason: "exhausted",
+        nextAttemptAt: null,
+        completedAt: new Date(log.now - 9 * 86_400_000).toISOString(),
       }),
     ]);
     const byEndpoint = await runCli(["--db", log.path, "dlq", "--endpoint", "billing"]);
@@ -75,7 +81,7 @@ describe("hookctl dlq", () => {
   });
 
   it("list on an empty log says so on stderr and exits 0", async () => {
-    const result = await runCli(["--db", tempDb(), "dlq", "list"]);
+    const result = await runCli(["--db", emptyLog(), "dlq", "list"]);
     expect(result).toMatchObject({ code: 0, stdout: "" });
     expect(result.stderr).toMatch(/no dead letters/);
   });
@@ -86,6 +92,19 @@ describe("hookctl dlq", () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain(log.billing);
     expect(shown.stdout).toMatch(/500/);
+    const json = await runCli(["--db", log.path, "--json", "dlq", "show", log.billing.slice(-7)]);
+    expect(json.code).toBe(0);
+    const detail = shaped(deliveryDetail, JSON.parse(json.stdout));
+    const [listed] = shapedLines(
+      delivery,
+      (await runCli(["--db", log.path, "--json", "dlq", "list"])).stdout,
+    );
+    expect(detail.delivery).toEqual(listed);
+    expect(detail.delivery).toMatchObject({ id: log.billing, endpoint: "billing", deadReason: "exhausted" });
+    expect(detail.event).toMatchObject({ type: "invoice.paid", body: '{"order":42}', bodyBase64: null });
+    expect(detail.attempts).toEqual([
+      expect.objectContaining({ deliveryId: log.billing, number: 1, statusCode: 500, durationMs: 5 }),
+    ]);
     const notDead = await runCli(["--db", log.path, "dlq", "show", log.ok]);
     expect(notDead.code).toBe(2);
     expect(notDead.stderr).toMatch(/is not a dead letter \(it is succeeded\)/);
@@ -97,6 +116,22 @@ describe("hookctl dlq", () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout.trim().split("\n")).toHaveLength(2);
     expect(statusOf(log.path, log.old)).toBe("dead");
+    const dryJson = await runCli(["--db", log.path, "--json", "dlq", "requeue", "--all", "--dry-run"]);
+    expect(shapedLines(wouldRequeue, dryJson.stdout)).toEqual([
+      {
+        outcome: "would-requeue",
+        delivery: expect.objectContaining({ id: log.old }),
+        to: url,
+        skipped: false,
+      },
+      {
+        outcome: "would-requeue",
+        delivery: expect.objectContaining({ id: log.billing }),
+        to: url,
+        skipped: false,
+      },
+    ]);
+    expect(statusOf(log.path, log.old)).toBe("dead");
 
     const result = await runCli(["--db", log.path, "dlq", "requeue", log.old]);
     expect(result.code).toBe(0);
@@ -104,6 +139,13 @@ describe("hookctl dlq", () => {
     expect(result.stderr).toMatch(/run hookctl replay/);
     expect(statusOf(log.path, log.old)).toBe("pending");
     expect(statusOf(log.path, log.billing)).toBe("dead");
+
+    const json = await runCli(["--db", log.path, "--json", "dlq", "requeue", log.billing.slice(-6)]);
+    expect(json.code).toBe(0);
+    expect(shapedLines(requeueResult, json.stdout)).toEqual([
+      { outcome: "requeued", id: log.billing, deliveryId: log.billing, previousStatus: "dead", url },
+    ]);
+    expect(statusOf(log.path, log.billing)).toBe("pending");
   });
 
   it("requeue refuses ambiguous or non-dead choices with exit 2", async () => {
@@ -127,11 +169,18 @@ describe("hookctl dlq", () => {
     expect(refused.stderr).toMatch(/without --yes when not on a terminal — add --yes/);
     expect(statusOf(log.path, log.old)).toBe("dead");
 
+    const dry = await runCli(["--db", log.path, "--json", "dlq", "purge", "--older-than", "7d", "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(shapedLines(wouldPurge, dry.stdout)).toEqual([
+      { outcome: "would-purge", delivery: expect.objectContaining({ id: log.old, status: "dead" }) },
+    ]);
+    expect(statusOf(log.path, log.old)).toBe("dead");
+
     const older = await runCli(["--db", log.path, "--json", "dlq", "purge", "--older-than", "7d", "--yes"], {
       stdin: "",
     });
     expect(older.code).toBe(0);
-    expect(JSON.parse(older.stdout)).toEqual({ purged: 1, ids: [log.old] });
+    expect(shaped(purgeResult, JSON.parse(older.stdout))).toEqual({ purged: 1, ids: [log.old] });
     expect(statusOf(log.path, log.old)).toBeUndefined();
     expect(statusOf(log.path, log.billing)).toBe("dead");
   });

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
+import { delivery } from "../../src/contract/schema/delivery.js";
+import {
+  endpointAdded,
+  endpointDetail,
+  endpointRemoved,
+  endpointRotated,
+  endpoint as endpointSchema,
+} from "../../src/contract/schema/endpoint.js";
 import { activeSecrets, getEndpointByName } from "../../src/store/endpoints.js";
 import { openDb } from "../../src/store/open.js";
 import { runCli } from "../helpers/context.js";
+import { shaped, shapedLines } from "../helpers/contract.js";
+import { emptyLog } from "../helpers/empty-log.js";
 import { tempDb } from "../helpers/tmp.js";
 
 const secret = "whsec_c2VjcmV0LXZhbHVlLWZvci10ZXN0cy0xMjM0NTY=";
@@ -47,16 +57,20 @@ describe("hookctl endpoint add", () => {
       "✓ added endpoint orders → http://127.0.0.1:3000/hooks (standard, secret whsec_c2Vj…)\n",
     );
     const json = await runCli(["--db", db, "--json", "endpoint", "show", "orders"]);
-    expect(JSON.parse(json.stdout)).toMatchObject({
+    const shown = shaped(endpointDetail, JSON.parse(json.stdout));
+    expect(shown).toMatchObject({
       name: "orders",
+      url: "http://127.0.0.1:3000/hooks",
       scheme: "standard",
       ratePerSecond: 5,
       concurrency: 2,
       timeoutMs: 3000,
-      policy: { retries: 4, maxDelayMs: 600_000 },
+      policy: { retries: 4, initialMs: 1000, maxDelayMs: 600_000 },
       secrets: [{ secret: "whsec_c2Vj…", expiresAt: null }],
-      deliveries: { pending: 0, succeeded: 0 },
+      deliveries: { pending: 0, inFlight: 0, succeeded: 0, dead: 0 },
     });
+    // The factor is worked out: retry 4 waits exactly the 10-minute cap.
+    expect(shown.policy.initialMs * shown.policy.factor ** 3).toBeCloseTo(600_000, 6);
     expect(json.stdout).not.toContain(secret);
     expect(secretsOf(db, "orders")).toEqual([secret]);
   });
@@ -87,6 +101,38 @@ describe("hookctl endpoint add", () => {
       expect(shown.stdout).not.toContain(stored);
       expect(shown.stdout).toContain((stored as string).slice(0, 10));
     }
+    const added = await runCli([
+      "--db",
+      db,
+      "--json",
+      "endpoint",
+      "add",
+      "billing",
+      "--url",
+      "http://127.0.0.1:4000/",
+      "--generate-secret",
+    ]);
+    const generated = shaped(endpointAdded, JSON.parse(added.stdout)).generatedSecret as string;
+    expect(generated).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(added.stdout.split(generated)).toHaveLength(2);
+    expect(secretsOf(db, "billing")).toEqual([generated]);
+    const given = await runCli([
+      "--db",
+      db,
+      "--json",
+      "endpoint",
+      "add",
+      "refunds",
+      "--url",
+      "http://127.0.0.1:5000/",
+      "--secret",
+      secret,
+    ]);
+    expect(shaped(endpointAdded, JSON.parse(given.stdout))).toMatchObject({
+      secrets: [{ secret: "whsec_c2Vj…" }],
+      generatedSecret: null,
+    });
+    expect(given.stdout).not.toContain(secret);
   });
 
   it("refuses bad input with one line and exit 2", async () => {
@@ -98,7 +144,7 @@ describe("hookctl endpoint add", () => {
         /endpoint orders already exists — remove it first/,
       ],
       [["endpoint", "add", "bad name", "--url", "http://x/"], /bad endpoint name/],
-      [["endpoint", "add", "a", "--url", "ftp://x/"], /cannot send to ftp: URLs/],
+      [["endpoint", "add", "a", "--url", "ftp://x/"], /--url must be an http or https URL, not ftp:/],
       [["endpoint", "add", "a", "--url", "http://x/", "--secret", "s", "--generate-secret"], /not both/],
       [
         ["endpoint", "add", "a", "--url", "http://x/", "--scheme", "svix", "--secret", "plain"],
@@ -124,7 +170,7 @@ describe("hookctl endpoint add", () => {
 
 describe("hookctl endpoint list and rm", () => {
   it("lists endpoints as lines or JSON, and says how to add one when there are none", async () => {
-    const db = tempDb();
+    const db = emptyLog();
     const empty = await runCli(["--db", db, "endpoint", "list"]);
     expect(empty).toMatchObject({ code: 0, stdout: "" });
     expect(empty.stderr).toContain("hookctl endpoint add");
@@ -155,11 +201,13 @@ describe("hookctl endpoint list and rm", () => {
       /^billing +http:\/\/127\.0\.0\.1:4000\/ +hookctl +unsigned +2\/s$/,
     );
     expect(list.stdout.split("\n")[1]).toMatch(/^orders +http:\/\/127\.0\.0\.1:3000\/ +hookctl +plai…$/);
-    const json = (await runCli(["--db", db, "--json", "endpoint", "list"])).stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const json = shapedLines(
+      endpointSchema,
+      (await runCli(["--db", db, "--json", "endpoint", "list"])).stdout,
+    );
     expect(json.map((e) => e.name)).toEqual(["billing", "orders"]);
+    expect(json.map((e) => e.ratePerSecond)).toEqual([2, null]);
+    expect(json[1]?.secrets).toMatchObject([{ secret: "plai…", expiresAt: null }]);
   });
 
   it("rm refuses while deliveries wait; --force gives them up", async () => {
@@ -177,10 +225,17 @@ describe("hookctl endpoint list and rm", () => {
       stdout: "✓ removed endpoint orders (1 waiting deliveries marked dead)\n",
     });
     const log = await runCli(["--db", db, "--json", "log"]);
-    expect(JSON.parse(log.stdout)).toMatchObject({
+    expect(shaped(delivery, JSON.parse(log.stdout))).toMatchObject({
       status: "dead",
       endpoint: null,
-      deadReason: "endpoint removed",
+      deadReason: "endpoint-removed",
+    });
+    await runCli(["--db", db, "endpoint", "add", "billing", "--url", "http://127.0.0.1:9/"]);
+    const removed = await runCli(["--db", db, "--json", "endpoint", "rm", "billing"]);
+    expect(shaped(endpointRemoved, JSON.parse(removed.stdout))).toEqual({
+      name: "billing",
+      removed: true,
+      abandoned: 0,
     });
   });
 });
@@ -273,7 +328,11 @@ describe("hookctl endpoint rotate-secret", () => {
       "0s",
     ]);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ name: "orders", secret: "seco…", retiring: 1 });
+    expect(shaped(endpointRotated, JSON.parse(result.stdout))).toMatchObject({
+      name: "orders",
+      secret: "seco…",
+      retiring: 1,
+    });
     expect(secretsOf(db, "orders")).toEqual(["second-secret-abcdef"]);
   });
 });

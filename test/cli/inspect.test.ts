@@ -4,6 +4,7 @@ import { run } from "../../src/cli/main.js";
 import { openDb } from "../../src/store/open.js";
 import { waitFor } from "../helpers/bin.js";
 import { runCli, testContext } from "../helpers/context.js";
+import { emptyLog } from "../helpers/empty-log.js";
 import { fakeTerminal } from "../helpers/terminal.js";
 import { tempDb } from "../helpers/tmp.js";
 import { seedDead } from "../tui/seed.js";
@@ -69,7 +70,7 @@ describe("hookctl inspect in a terminal", () => {
   });
 
   it("exits 130 on Ctrl+C and on SIGINT", async () => {
-    const path = tempDb();
+    const path = emptyLog();
     const first = terminal();
     const running = run(["--db", path, "inspect", "--status", "all"], first.ctx);
     await untilShown(first.stdout, "The log is empty");

@@ -3,12 +3,14 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { request } from "undici";
 import { describe, expect, it } from "vitest";
+import { listenRequest } from "../../src/contract/schema/received.js";
 import { mulberry32 } from "../../src/receiver/prng.js";
 import { sign } from "../../src/signing/index.js";
 import { openDb } from "../../src/store/open.js";
 import { getReceived, listReceived } from "../../src/store/received.js";
 import { waitFor } from "../helpers/bin.js";
 import { runCli } from "../helpers/context.js";
+import { headerValue, shapedLines } from "../helpers/contract.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const body = Buffer.from('{"type":"order.created","id":"ord_1"}');
@@ -93,23 +95,24 @@ describe("hookctl listen", () => {
     await post(run.url, binary, {});
     const result = await run.stop();
     expect(result.code).toBe(130);
-    const objects = result.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line));
-    expect(objects[0]).toMatchObject({
+    const [text, bytes] = shapedLines(listenRequest, result.stdout);
+    expect(text).toMatchObject({
       id: null,
       method: "POST",
       deliveryId: "dlv_j",
       eventType: "order.created",
       verification: "unverified",
-      status: 200,
+      statusCode: 200,
       attempt: 1,
       duplicate: false,
+      size: body.length,
       body: body.toString(),
+      bodyBase64: null,
+      forward: null,
     });
-    expect(objects[0].headers).toContainEqual(["X-Webhook-Delivery-ID", "dlv_j"]);
-    expect(Buffer.from(objects[1].bodyBase64, "base64").equals(binary)).toBe(true);
+    expect(headerValue(text?.headers ?? [], "X-Webhook-Delivery-ID")).toBe("dlv_j");
+    expect(bytes).toMatchObject({ statusCode: 200, size: 3, body: null });
+    expect(Buffer.from(bytes?.bodyBase64 as string, "base64").equals(binary)).toBe(true);
     expect(existsSync(run.db)).toBe(false);
   });
 
@@ -164,8 +167,8 @@ describe("hookctl listen", () => {
     [["--path", "hooks"], /--path must start with "\/"/],
     [["--fail-rate", "1.5"], /--fail-rate.*expected a number from 0 to 1/],
     [["--fail-status", "200"], /--fail-status.*from 300 to 599/],
-    [["--forward-to", "ftp://x"], /--forward-to must be an http\(s\) URL/],
-    [["--forward-to", "nope"], /--forward-to "nope" is not a URL/],
+    [["--forward-to", "ftp://x"], /--forward-to must be an http or https URL, not ftp:/],
+    [["--forward-to", "nope"], /--forward-to "nope" is not a valid URL/],
     [["--scheme", "pgp"], /unknown scheme "pgp"/],
     [["--max-body", "lots"], /--max-body.*expected a size/],
     [["--port", "70000"], /--port.*0 to 65535/],

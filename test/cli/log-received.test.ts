@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
+import { receivedRequest, receivedRequestDetail } from "../../src/contract/schema/received.js";
 import { openDb } from "../../src/store/open.js";
 import { insertReceived, type ReceivedRecord } from "../../src/store/received.js";
 import { runCli, testContext } from "../helpers/context.js";
+import { shaped, shapedLines } from "../helpers/contract.js";
+import { emptyLog } from "../helpers/empty-log.js";
 import { tempDb } from "../helpers/tmp.js";
 
 const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x1b, 0x0d, 0x0a]);
@@ -85,11 +88,7 @@ describe("hookctl log received", () => {
       "1",
     ]);
     expect(result.code).toBe(0);
-    const objects = result.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line));
-    expect(objects).toEqual([
+    expect(shapedLines(receivedRequest, result.stdout)).toEqual([
       {
         id: "rcv_01JD0000000000000000000002",
         receivedAt: "2026-01-02T03:04:05.678Z",
@@ -101,16 +100,17 @@ describe("hookctl log received", () => {
         reason: null,
         scheme: "hookctl",
         duplicate: false,
-        status: 200,
+        statusCode: 200,
         injected: null,
         refused: null,
         size: 35,
+        durationMs: 1.5,
       },
     ]);
   });
 
   it("says where it looked when nothing was captured", async () => {
-    const db = tempDb();
+    const db = emptyLog();
     const result = await runCli(["--db", db, "log", "received"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe("");
@@ -128,19 +128,36 @@ describe("hookctl log received show", () => {
     expect(result.stdout).toContain("answered in 1.5ms");
   });
 
-  it("accepts a unique prefix and refuses an ambiguous or unknown one", async () => {
+  it("accepts a unique suffix of 6+ characters and refuses a shorter, ambiguous or unknown one", async () => {
     const db = seeded();
-    expect(
-      (await runCli(["--db", db, "log", "received", "show", "rcv_01JD0000000000000000000003"])).code,
-    ).toBe(0);
-    const ambiguous = await runCli(["--db", db, "log", "received", "show", "rcv_01JD"]);
-    expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toBe(
-      "hookctl: rcv_01JD matches several captured requests — give more of the id\n",
+    const showId = async (id: string) => {
+      const result = await runCli(["--db", db, "--json", "log", "received", "show", id]);
+      expect(result.code, id).toBe(0);
+      return shaped(receivedRequestDetail, JSON.parse(result.stdout)).id;
+    };
+    expect(await showId("rcv_01JD0000000000000000000003")).toBe("rcv_01JD0000000000000000000003");
+    expect(await showId("000002")).toBe("rcv_01JD0000000000000000000002");
+    /** The one line a refused id gets, after checking it is exit 2 with nothing on stdout. */
+    const refusal = async (id: string) => {
+      const result = await runCli(["--db", db, "log", "received", "show", id]);
+      expect(result.code, id).toBe(2);
+      expect(result.stdout).toBe("");
+      return result.stderr;
+    };
+    expect(await refusal("00002")).toBe(
+      'hookctl: no captured request "00002" in the log — give the full id or at least its last 6 characters\n',
     );
-    const unknown = await runCli(["--db", db, "log", "received", "show", "rcv_nope"]);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("no captured request rcv_nope");
+    const handle = openDb(db);
+    insertReceived(handle, record({ id: "rcv_01JE0000000000000000000002" }));
+    handle.close();
+    expect(await refusal("000002")).toBe(
+      'hookctl: "000002" matches several captured requests: rcv_01JE0000000000000000000002, rcv_01JD0000000000000000000002 — give more characters of the id\n',
+    );
+    // A prefix is no longer an id: ids start with their creation time.
+    expect(await refusal("rcv_01JD")).toContain('no captured request "rcv_01JD" in the log');
+    expect(await refusal("rcv_nope")).toBe(
+      'hookctl: no captured request "rcv_nope" in the log — list them with hookctl log received\n',
+    );
   });
 
   it("shows a binary body safely as a hex dump", async () => {
@@ -167,19 +184,30 @@ describe("hookctl log received show", () => {
 
   it("--json carries the headers and the body (base64 when not UTF-8)", async () => {
     const db = seeded();
-    const result = await runCli([
-      "--db",
-      db,
-      "--json",
-      "log",
-      "received",
-      "show",
-      "rcv_01JD0000000000000000000003",
-    ]);
-    const object = JSON.parse(result.stdout);
-    expect(object.headers).toEqual([["Content-Type", "image/png"]]);
-    expect(Buffer.from(object.bodyBase64, "base64").equals(binary)).toBe(true);
-    expect(object.body).toBeUndefined();
+    const show = async (id: string) =>
+      shaped(
+        receivedRequestDetail,
+        JSON.parse((await runCli(["--db", db, "--json", "log", "received", "show", id])).stdout),
+      );
+    const object = await show("rcv_01JD0000000000000000000003");
+    expect(object).toMatchObject({
+      id: "rcv_01JD0000000000000000000003",
+      verification: "invalid",
+      reason: "signature does not match any secret",
+      statusCode: 401,
+      size: 9,
+    });
+    expect(object.headers).toEqual([{ name: "Content-Type", value: "image/png" }]);
+    expect(Buffer.from(object.bodyBase64 as string, "base64").equals(binary)).toBe(true);
+    expect(object.body).toBeNull();
+    expect(await show("rcv_01JD0000000000000000000002")).toMatchObject({
+      headers: [
+        { name: "Content-Type", value: "application/json" },
+        { name: "X-Webhook-Delivery-ID", value: "dlv_1" },
+      ],
+      body: json.toString("utf8"),
+      bodyBase64: null,
+    });
   });
 
   it("documents itself with examples", async () => {

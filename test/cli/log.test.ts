@@ -1,8 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { prettyJson } from "../../src/cli/render/body.js";
 import { maskHeaders } from "../../src/cli/render/mask.js";
+import {
+  delivery,
+  deliveryDetail,
+  type SendResultJson,
+  sendResult,
+} from "../../src/contract/schema/delivery.js";
+import { openDb } from "../../src/store/open.js";
 import { runCli } from "../helpers/context.js";
+import { headerValue, shaped, shapedLines } from "../helpers/contract.js";
+import { emptyLog } from "../helpers/empty-log.js";
 import { type Receiver, sequenceReceiver, startReceiver } from "../helpers/receivers.js";
+import { seedDeliveries } from "../helpers/scheduler-kit.js";
 import { tempDb } from "../helpers/tmp.js";
 
 let receiver: Receiver | undefined;
@@ -11,10 +21,26 @@ afterEach(async () => {
   receiver = undefined;
 });
 
-async function send(db: string, args: string[], options: Parameters<typeof runCli>[1] = {}): Promise<string> {
+async function sendJson(
+  db: string,
+  args: string[],
+  options: Parameters<typeof runCli>[1] = {},
+): Promise<SendResultJson> {
   const result = await runCli(["--db", db, "--json", "send", ...args], options);
   if (result.code === 2) throw new Error(result.stderr);
-  return (JSON.parse(result.stdout.trim().split("\n")[0] as string) as { id: string }).id;
+  return shapedLines(sendResult, result.stdout)[0] as SendResultJson;
+}
+
+async function send(db: string, args: string[], options: Parameters<typeof runCli>[1] = {}): Promise<string> {
+  return (await sendJson(db, args, options)).id;
+}
+
+async function listJson(db: string, ...args: string[]) {
+  return shapedLines(delivery, (await runCli(["--db", db, "--json", "log", ...args])).stdout);
+}
+
+async function showJson(db: string, id: string) {
+  return shaped(deliveryDetail, JSON.parse((await runCli(["--db", db, "--json", "log", "show", id])).stdout));
 }
 
 describe("hookctl log", () => {
@@ -35,12 +61,7 @@ describe("hookctl log", () => {
     );
     expect(lines[1]).toMatch(/^↻ {2}dlv_\w+ {2}pending {4}order\.paid +503 .*×1 .*next \d\d:\d\d:\d\d$/);
 
-    const ids = async (...args: string[]) =>
-      (await runCli(["--db", db, "--json", "log", ...args])).stdout
-        .trim()
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => (JSON.parse(line) as { id: string }).id);
+    const ids = async (...args: string[]) => (await listJson(db, ...args)).map((d) => d.id);
     expect(await ids("--status", "pending")).toEqual([b]);
     expect(await ids("--event", "order.*")).toEqual([b, a]);
     expect(await ids("--endpoint", "orders")).toEqual([c]);
@@ -55,23 +76,28 @@ describe("hookctl log", () => {
   it("--json objects carry the same shape as send --json", async () => {
     receiver = await sequenceReceiver([500]);
     const db = tempDb();
-    const id = await send(db, [receiver.url, "--event", "a.b", "--data", "{}"]);
-    const [line] = (await runCli(["--db", db, "--json", "log"])).stdout.trim().split("\n");
-    expect(JSON.parse(line as string)).toMatchObject({
-      id,
+    const { sends, skipped, ...sent } = await sendJson(db, [receiver.url, "--event", "a.b", "--data", "{}"]);
+    expect({ sends, skipped }).toEqual({ sends: 1, skipped: 0 });
+    const listed = await listJson(db);
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({
+      id: sent.id,
       status: "pending",
-      attempts: 1,
+      attemptCount: 1,
       nextAttemptAt: expect.any(String),
+      nextTrigger: "scheduled",
       nextRetry: 1,
       url: receiver.url,
       event: { type: "a.b" },
-      lastAttempt: { statusCode: 500, error: "HTTP 500", durationMs: expect.any(Number) },
-      createdAt: expect.any(String),
+      lastAttempt: { number: 1, statusCode: 500, error: "HTTP 500", durationMs: expect.any(Number) },
+      deadReason: null,
+      completedAt: null,
     });
+    expect(listed[0]).toEqual(sent);
   });
 
   it("says so when the log is empty, and refuses unknown filters with exit 2", async () => {
-    const db = tempDb();
+    const db = emptyLog();
     const empty = await runCli(["--db", db, "log"]);
     expect(empty).toMatchObject({ code: 0, stdout: "" });
     expect(empty.stderr).toContain("no deliveries");
@@ -116,7 +142,7 @@ describe("hookctl log show", () => {
       "-H",
       "X-Echo: contains my-signing-secret-0123456789 inside",
     ]);
-    const result = await runCli(["--db", db, "log", "show", id.slice(0, 22)]);
+    const result = await runCli(["--db", db, "log", "show", id.slice(-8)]);
     expect(result.code).toBe(0);
     const out = result.stdout;
     expect(out).toMatch(
@@ -139,26 +165,38 @@ describe("hookctl log show", () => {
       expect(out).not.toContain(leaked);
 
     const json = await runCli(["--db", db, "--json", "log", "show", id]);
-    const parsed = JSON.parse(json.stdout) as {
-      delivery: Record<string, unknown>;
-      attempts: Record<string, unknown>[];
-    };
-    expect(Object.keys(parsed)).toEqual(["delivery", "attempts"]);
+    const parsed = shaped(deliveryDetail, JSON.parse(json.stdout));
+    expect(Object.keys(parsed)).toEqual(["delivery", "event", "attempts"]);
+    // The same delivery object the list prints.
+    expect(parsed.delivery).toEqual((await listJson(db))[0]);
     expect(parsed.delivery).toMatchObject({
       id,
       status: "pending",
       signing: { source: "delivery", secrets: ["my-s…"] },
-      extraHeaders: { Authorization: "Bearer tok_…" },
-      event: { type: "charge.made", body: '{"amount":12345678901234567890,"nested":{"ok":true},"list":[]}' },
+      headers: [
+        { name: "Authorization", value: "Bearer tok_…" },
+        { name: "X-Api-Key", value: "key_…" },
+        { name: "X-Echo", value: "contains my-s… inside" },
+      ],
+      event: { id: parsed.event.id, type: "charge.made" },
     });
-    expect(parsed.attempts[0]).toMatchObject({
+    expect(parsed.event).toMatchObject({
+      type: "charge.made",
+      body: '{"amount":12345678901234567890,"nested":{"ok":true},"list":[]}',
+      bodyBase64: null,
+    });
+    const [first] = parsed.attempts;
+    expect(first).toMatchObject({
+      deliveryId: id,
       number: 1,
       trigger: "initial",
       statusCode: 503,
       responseBody: '{"error":"maintenance","retry":"later"}',
-      responseHeaders: { "set-cookie": "sess…" },
-      requestHeaders: { Authorization: "Bearer tok_…", "X-Api-Key": "key_…" },
+      responseBodyBase64: null,
     });
+    expect(headerValue(first?.responseHeaders ?? [], "set-cookie")).toBe("sess…");
+    expect(headerValue(first?.requestHeaders ?? [], "Authorization")).toBe("Bearer tok_…");
+    expect(headerValue(first?.requestHeaders ?? [], "X-Api-Key")).toBe("key_…");
     for (const leaked of [secret, "tok_live_abcdefghijklmnop", "session=abcdefghijklmnop"])
       expect(json.stdout).not.toContain(leaked);
   });
@@ -173,27 +211,61 @@ describe("hookctl log show", () => {
     expect(out).toContain("00000000  89 50 4e 47 0d 0a 1a 0a  00 00");
     expect(out).toContain("|.PNG......|");
     expect(out).toMatch(/#1 +initial .* 200 /);
-    const json = JSON.parse((await runCli(["--db", db, "--json", "log", "show", id])).stdout);
-    expect(json.delivery.event.bodyBase64).toBe(bytes.toString("base64"));
+    const json = await showJson(db, id);
+    expect(json.event).toMatchObject({ size: 10, body: null, bodyBase64: bytes.toString("base64") });
+  });
+
+  it("masks an endpoint's secret in lists as show does: one delivery object everywhere", async () => {
+    receiver = await sequenceReceiver([503]);
+    const db = tempDb();
+    const secret = "endpoint-secret-0123456789";
+    await runCli(["--db", db, "endpoint", "add", "orders", "--url", receiver.url, "--secret", secret]);
+    const sent = await runCli(["--db", db, "--json", "send", "orders", "-H", `X-Echo: has ${secret} inside`]);
+    const listed = await runCli(["--db", db, "--json", "log"]);
+    const [item] = shapedLines(delivery, listed.stdout);
+    const shown = await showJson(db, item?.id as string);
+    expect(headerValue(shown.delivery.headers, "X-Echo")).toBe("has endp… inside");
+    expect(item).toEqual(shown.delivery);
+    for (const output of [sent.stdout, listed.stdout]) expect(output).not.toContain(secret);
   });
 
   it("an unknown or ambiguous id is exit 2", async () => {
-    const db = tempDb();
+    const db = emptyLog();
     const unknown = await runCli(["--db", db, "log", "show", "dlv_nope"]);
     expect(unknown).toMatchObject({
       code: 2,
-      stderr: 'hookctl: no delivery "dlv_nope" — list them with hookctl log\n',
+      stderr: 'hookctl: no delivery "dlv_nope" in the log — list them with hookctl log\n',
     });
     receiver = await sequenceReceiver([200]);
+    const id = await send(db, [receiver.url]);
     await send(db, [receiver.url]);
-    await send(db, [receiver.url]);
-    const ambiguous = await runCli(["--db", db, "log", "show", "dlv_"]);
-    expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toContain("matches several deliveries");
+    expect((await showJson(db, id.slice(-6).toLowerCase())).delivery.id).toBe(id);
+    const short = await runCli(["--db", db, "log", "show", id.slice(-5)]);
+    expect(short).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: `hookctl: no delivery "${id.slice(-5)}" in the log — give the full id or at least its last 6 characters\n`,
+    });
+    // Prefixes no longer name a delivery: ids start with their creation time.
+    const prefix = await runCli(["--db", db, "log", "show", id.slice(0, 22)]);
+    expect(prefix).toMatchObject({ code: 2, stdout: "" });
+    expect(prefix.stderr).toContain(`no delivery "${id.slice(0, 22)}" in the log`);
+
+    const handle = openDb(db);
+    const twins = ["dlv_01AAAAAAAAQ7TWNS0FFXQ7XYZ0", "dlv_01BBBBBBBBQ7TWNS0FFXQ7XYZ0"];
+    seedDeliveries(handle, { url: receiver.url, now: Date.now(), ids: twins });
+    handle.close();
+    const ambiguous = await runCli(["--db", db, "log", "show", "FFXQ7XYZ0"]);
+    expect(ambiguous).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: `hookctl: "FFXQ7XYZ0" matches several deliveries: ${twins[1]}, ${twins[0]} — give more characters of the id\n`,
+    });
+    expect((await showJson(db, twins[0] as string)).delivery.id).toBe(twins[0]);
   });
 
   it("log received is still registered under log", async () => {
-    const result = await runCli(["--db", tempDb(), "log", "received"]);
+    const result = await runCli(["--db", emptyLog(), "log", "received"]);
     expect(result.code).toBe(0);
   });
 });

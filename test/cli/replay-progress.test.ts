@@ -5,20 +5,42 @@ import { createOutput } from "../../src/cli/output.js";
 import {
   attemptLine,
   createReplayRenderer,
+  type DescribeDelivery,
   replayEventJson,
   statusLine,
 } from "../../src/cli/render/replay-progress.js";
+import type { DeliveryItem } from "../../src/contract/delivery.js";
+import { replayEvent } from "../../src/contract/schema/replay.js";
 import type { SchedulerEvent } from "../../src/delivery/scheduler.js";
+import { createdRow } from "../../src/store/deliveries.js";
+import type { AttemptRecord } from "../../src/store/types.js";
 import { testContext } from "../helpers/context.js";
+import { shaped } from "../helpers/contract.js";
 
 const at = Date.UTC(2026, 0, 1, 12, 0, 0);
+const url = "http://127.0.0.1:9/";
+const record: AttemptRecord = {
+  deliveryId: "dlv_1",
+  number: 2,
+  trigger: "scheduled",
+  url,
+  requestHeaders: { "X-Webhook-Delivery-ID": "dlv_1", "X-Echo": "key whsec_abcdefghijklmnop" },
+  startedAt: at - 12,
+  durationMs: 12.0004,
+  statusCode: 500,
+  responseHeaders: { "content-type": "text/plain" },
+  responseBody: Buffer.from("boom"),
+  responseTruncated: false,
+  errorClass: "http",
+  errorMessage: "HTTP 500",
+};
 const finished = (extra: Partial<Extract<SchedulerEvent, { type: "attempt-finished" }>>) =>
   ({
     type: "attempt-finished",
     at,
     deliveryId: "dlv_1",
     eventType: "order.created",
-    url: "http://127.0.0.1:9/",
+    url,
     attempt: 2,
     trigger: "scheduled",
     statusCode: 500,
@@ -27,8 +49,43 @@ const finished = (extra: Partial<Extract<SchedulerEvent, { type: "attempt-finish
     durationMs: 12,
     result: "retry",
     nextAttemptAt: at + 2500,
+    record,
     ...extra,
   }) as Extract<SchedulerEvent, { type: "attempt-finished" }>;
+
+/** The delivery as the log has it after that attempt: retry 2 due in 2.5 s. */
+const item: DeliveryItem = {
+  delivery: {
+    ...createdRow(
+      {
+        id: "dlv_1",
+        endpointId: null,
+        url,
+        scheme: "hookctl",
+        extraHeaders: {},
+        secrets: ["whsec_abcdefghijklmnop"],
+        policy: "{}",
+        timeoutMs: 10_000,
+      },
+      "evt_1",
+      at - 5000,
+    ),
+    attemptCount: 2,
+    scheduleAttempts: 2,
+    nextAttemptAt: at + 2500,
+    nextTrigger: "scheduled",
+    lastStatusCode: 500,
+    lastErrorClass: "http",
+    lastError: "HTTP 500",
+    updatedAt: at,
+  },
+  eventType: "order.created",
+  endpointName: null,
+  lastDurationMs: record.durationMs,
+  lastAttemptAt: record.startedAt,
+  secrets: ["whsec_abcdefghijklmnop"],
+};
+const describeOne: DescribeDelivery = (id) => (id === "dlv_1" ? item : undefined);
 
 describe("replay progress rendering", () => {
   const out = createOutput(testContext().ctx, {});
@@ -68,15 +125,72 @@ describe("replay progress rendering", () => {
   });
 
   it("turns times into ISO strings for JSON and leaves out the periodic counts", () => {
-    expect(replayEventJson({ type: "idle", at, until: at + 1000, pending: 1 })).toEqual({
+    const json = (event: SchedulerEvent) => {
+      const value = replayEventJson(event, describeOne);
+      return value === undefined ? undefined : shaped(replayEvent, value);
+    };
+    expect(json({ type: "idle", at, until: at + 1000, pending: 1 })).toEqual({
       type: "idle",
       at: "2026-01-01T12:00:00.000Z",
       until: "2026-01-01T12:00:01.000Z",
       pending: 1,
     });
-    expect(replayEventJson(finished({}))?.nextAttemptAt).toBe("2026-01-01T12:00:02.500Z");
+    const attempt = json(finished({}));
+    expect(attempt).toMatchObject({
+      type: "attempt",
+      at: "2026-01-01T12:00:00.000Z",
+      result: "retry",
+      attempt: {
+        deliveryId: "dlv_1",
+        number: 2,
+        trigger: "scheduled",
+        startedAt: "2026-01-01T11:59:59.988Z",
+        durationMs: 12,
+        statusCode: 500,
+        error: "HTTP 500",
+        requestHeaders: [
+          { name: "X-Webhook-Delivery-ID", value: "dlv_1" },
+          { name: "X-Echo", value: "key whsec_abcd…" },
+        ],
+        responseHeaders: [{ name: "content-type", value: "text/plain" }],
+        responseBody: "boom",
+        responseBodyBase64: null,
+      },
+      delivery: {
+        id: "dlv_1",
+        status: "pending",
+        attemptCount: 2,
+        nextAttemptAt: "2026-01-01T12:00:02.500Z",
+        nextTrigger: "scheduled",
+        nextRetry: 2,
+        signing: { source: "delivery", secrets: ["whsec_abcd…"] },
+        lastAttempt: { number: 2, statusCode: 500, durationMs: 12, startedAt: "2026-01-01T11:59:59.988Z" },
+      },
+    });
+    expect(json({ type: "started", at, pending: 3, reclaimed: 1, watch: false })).toEqual({
+      type: "started",
+      at: "2026-01-01T12:00:00.000Z",
+      pending: 3,
+      reclaimed: 1,
+      watch: false,
+    });
+    expect(json({ type: "reclaimed", at, count: 2 })).toEqual({
+      type: "reclaimed",
+      at: "2026-01-01T12:00:00.000Z",
+      count: 2,
+    });
     expect(
-      replayEventJson({
+      json({ type: "rate-limited", at, endpointId: "ep_1", endpoint: "orders", until: at + 200 }),
+    ).toEqual({
+      type: "rate-limited",
+      at: "2026-01-01T12:00:00.000Z",
+      endpoint: "orders",
+      until: "2026-01-01T12:00:00.200Z",
+    });
+    // Purged by another process before it could be described: nothing to print.
+    expect(replayEventJson(finished({ deliveryId: "dlv_gone" }), describeOne)).toBeUndefined();
+    expect(
+      json({
         type: "counts",
         at,
         pending: 0,
@@ -87,6 +201,29 @@ describe("replay progress rendering", () => {
         nextAttemptAt: null,
       }),
     ).toBeUndefined();
+    expect(
+      json({
+        type: "attempt-started",
+        at,
+        deliveryId: "dlv_1",
+        eventType: "e",
+        url,
+        attempt: 1,
+        trigger: "initial",
+      }),
+    ).toBeUndefined();
+    expect(json({ type: "delivery-succeeded", at, deliveryId: "dlv_1", attempts: 1 })).toBeUndefined();
+    expect(
+      json({ type: "delivery-dead", at, deliveryId: "dlv_1", reason: "gone", attempts: 1, error: null }),
+    ).toBeUndefined();
+    const counts = { pending: 1, inFlight: 0, succeeded: 2, dead: 0, attempts: 4 };
+    expect(json({ type: "stopped", at, reason: "done", ...counts, nextAttemptAt: at + 2500 })).toEqual({
+      type: "stopped",
+      at: "2026-01-01T12:00:00.000Z",
+      reason: "done",
+      ...counts,
+      nextAttemptAt: "2026-01-01T12:00:02.500Z",
+    });
   });
 
   it("on a terminal redraws one status line and clears it before printing lines above it", () => {
@@ -99,7 +236,7 @@ describe("replay progress rendering", () => {
     const lines: string[] = [];
     stdout.on("data", (c: Buffer) => lines.push(c.toString()));
     const output = createOutput({ ...ctx, stderr, stdout }, {});
-    const renderer = createReplayRenderer(output, { now: () => at, live: true });
+    const renderer = createReplayRenderer(output, { now: () => at, describe: describeOne, live: true });
     renderer.onEvent({ type: "started", at, pending: 1, reclaimed: 0, watch: false });
     renderer.onEvent({
       type: "attempt-started",

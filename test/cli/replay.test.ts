@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { delivery } from "../../src/contract/schema/delivery.js";
+import { replayEvent, requeueResult, wouldRequeue } from "../../src/contract/schema/replay.js";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
 import { openDb } from "../../src/store/open.js";
 import { runCli } from "../helpers/context.js";
+import { shaped, shapedLines } from "../helpers/contract.js";
 import { seedEndpoint } from "../helpers/endpoints.js";
 import { finishDelivery, seedDeliveries } from "../helpers/scheduler-kit.js";
 import { type ScriptedReceiver, startScriptedReceiver } from "../helpers/scripted-receiver.js";
@@ -56,25 +59,35 @@ describe("hookctl replay", () => {
     const { path, seeded } = logWith((db) => seedDeliveries(db, { url, now: Date.now() }));
     const result = await runCli(["--db", path, "--json", "replay"]);
     expect(result.code).toBe(1);
-    const events = result.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line));
-    expect(events.map((e) => e.type)).toEqual([
-      "started",
-      "attempt-started",
-      "attempt-finished",
-      "delivery-dead",
-      "stopped",
-    ]);
-    expect(events[2]).toMatchObject({
-      deliveryId: seeded[0],
-      statusCode: 410,
+    const events = shapedLines(replayEvent, result.stdout);
+    expect(events.map((e) => e.type)).toEqual(["started", "attempt", "stopped"]);
+    expect(events[0]).toMatchObject({ pending: 1, reclaimed: 0, watch: false });
+    expect(events[1]).toMatchObject({
       result: "dead",
+      attempt: { deliveryId: seeded[0], number: 1, trigger: "initial", statusCode: 410, url },
+      delivery: {
+        id: seeded[0],
+        status: "dead",
+        deadReason: "gone",
+        attemptCount: 1,
+        nextAttemptAt: null,
+        nextRetry: null,
+        lastAttempt: { number: 1, statusCode: 410 },
+        completedAt: expect.any(String),
+      },
+    });
+    // The delivery as that attempt left it: the same object the log prints afterwards.
+    const logged = shapedLines(delivery, (await runCli(["--db", path, "--json", "log"])).stdout);
+    expect(events[1]?.type === "attempt" && events[1].delivery).toEqual(logged[0]);
+    expect(events[2]).toMatchObject({
+      type: "stopped",
+      reason: "done",
+      pending: 0,
+      succeeded: 0,
+      dead: 1,
+      attempts: 1,
       nextAttemptAt: null,
     });
-    expect(events[3]).toMatchObject({ reason: "gone", attempts: 1 });
-    expect(events[4].at).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
   it("policy flags override the recorded policy for this run", async () => {
@@ -97,13 +110,28 @@ describe("hookctl replay", () => {
       const [later] = seedDeliveries(db, { url, now: Date.now() });
       return { dead: dead as string, later: later as string };
     });
-    const result = await runCli(["--db", path, "replay", seeded.dead]);
+    const result = await runCli(["--db", path, "replay", seeded.dead.slice(-6)]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/requeued 1 delivery/);
     expect(result.stdout).toContain(`${seeded.dead} order.created #2 manual → 200`);
+    const json = await runCli(["--db", path, "--json", "replay", seeded.dead]);
+    expect(json.code).toBe(0);
+    const [requeued, ...events] = json.stdout.trim().split("\n");
+    expect(shaped(requeueResult, JSON.parse(requeued as string))).toEqual({
+      outcome: "requeued",
+      id: seeded.dead,
+      deliveryId: seeded.dead,
+      previousStatus: "succeeded",
+      url,
+    });
+    expect(shapedLines(replayEvent, events.join("\n")).map((e) => e.type)).toEqual([
+      "started",
+      "attempt",
+      "stopped",
+    ]);
     const db = openDb(path);
-    expect(getDelivery(db, seeded.dead)).toMatchObject({ status: "succeeded", attemptCount: 2 });
-    expect(listAttempts(db, seeded.dead).map((a) => a.trigger)).toEqual(["initial", "manual"]);
+    expect(getDelivery(db, seeded.dead)).toMatchObject({ status: "succeeded", attemptCount: 3 });
+    expect(listAttempts(db, seeded.dead).map((a) => a.trigger)).toEqual(["initial", "manual", "manual"]);
     expect(getDelivery(db, seeded.later)?.status).toBe("pending");
     db.close();
   });
@@ -123,6 +151,24 @@ describe("hookctl replay", () => {
     expect(dry.stdout).toContain(`http://127.0.0.1:9/old → ${to}`);
     expect(dry.stderr).toMatch(/2 deliveries would be requeued; nothing changed/);
     expect(snapshot(path)).toEqual(before);
+    const dryJson = await runCli([
+      "--db",
+      path,
+      "--json",
+      "replay",
+      "--status",
+      "dead",
+      "--to",
+      to,
+      "--dry-run",
+    ]);
+    const wouldBe = shapedLines(wouldRequeue, dryJson.stdout);
+    expect(wouldBe.map((line) => line.delivery.id).sort()).toEqual([...seeded].sort());
+    for (const line of wouldBe) {
+      expect(line).toMatchObject({ outcome: "would-requeue", to, skipped: false });
+      expect(line.delivery).toMatchObject({ status: "dead", url: "http://127.0.0.1:9/old" });
+    }
+    expect(snapshot(path)).toEqual(before);
 
     const result = await runCli(["--db", path, "replay", "--status", "dead", "--to", to, "--new-id"]);
     expect(result.code).toBe(0);
@@ -138,7 +184,8 @@ describe("hookctl replay", () => {
       seedDeliveries(db, { url: "http://127.0.0.1:9/", now: Date.now() }),
     );
     const cases: [string[], RegExp][] = [
-      [["replay", "dlv_nope"], /no delivery dlv_nope in the log/],
+      [["replay", "dlv_nope"], /no delivery "dlv_nope" in the log — list them with hookctl log/],
+      [["replay", (seeded[0] as string).slice(-5)], /give the full id or at least its last 6 characters/],
       [["replay", seeded[0] as string, "--status", "dead"], /ids or selectors/],
       [["replay", "--to", "http://x.test/"], /apply to requeued deliveries/],
       [["replay", "--status", "dead", "--to", "ftp://x"], /http or https/],

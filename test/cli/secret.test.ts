@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { generatedKeyPair, generatedSecret, signResult } from "../../src/contract/schema/tools.js";
 import { runCli } from "../helpers/context.js";
+import { shaped } from "../helpers/contract.js";
 
 describe("hookctl secret generate", () => {
   it("prints whsec_ + base64 of 32 random bytes, different each time", async () => {
@@ -21,7 +23,7 @@ describe("hookctl secret generate", () => {
   it("prints JSON with --format json or --json", async () => {
     for (const flag of [["--format", "json"], ["--json"]]) {
       const result = await runCli(["secret", "generate", ...flag]);
-      const parsed = JSON.parse(result.stdout);
+      const parsed = shaped(generatedSecret, JSON.parse(result.stdout));
       expect(parsed).toEqual({ secret: expect.stringMatching(/^whsec_/), bytes: 32 });
     }
   });
@@ -34,7 +36,7 @@ describe("hookctl secret generate", () => {
 
   it("makes an ed25519 key pair that signs and verifies", async () => {
     const result = await runCli(["secret", "generate", "--ed25519", "--json"]);
-    const { secretKey, publicKey } = JSON.parse(result.stdout);
+    const { secretKey, publicKey } = shaped(generatedKeyPair, JSON.parse(result.stdout));
     expect(secretKey).toMatch(/^whsk_/);
     expect(publicKey).toMatch(/^whpk_/);
     const signed = await runCli([
@@ -47,8 +49,9 @@ describe("hookctl secret generate", () => {
       secretKey,
       "--json",
     ]);
-    const headers = JSON.parse(signed.stdout).headers as Record<string, string>;
-    const args = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
+    const { headers } = shaped(signResult, JSON.parse(signed.stdout));
+    expect(headers.map((h) => h.name)).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature"]);
+    const args = headers.flatMap(({ name, value }) => ["-H", `${name}: ${value}`]);
     const verified = await runCli(["verify", "--data", "hi", "--secret", publicKey, ...args]);
     expect(verified.stdout).toMatch(/^valid: standard signature, secret #1, timestamp \d+s old\n$/);
     const text = await runCli(["secret", "generate", "--ed25519"]);

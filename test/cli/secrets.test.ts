@@ -15,9 +15,9 @@ describe("maskSecret", () => {
 });
 
 describe("collectSecrets", () => {
-  it("prefers flags, and falls back to HOOKCTL_SECRET split on spaces", () => {
+  it("prefers flags, and falls back to HOOKCTL_SECRET split on spaces", async () => {
     const { ctx } = testContext({ env: { HOOKCTL_SECRET: "one  two" } });
-    expect(collectSecrets({}, ctx)).toEqual(["one", "two"]);
-    expect(collectSecrets({ secret: ["flag"] }, ctx)).toEqual(["flag"]);
+    expect(await collectSecrets({}, ctx)).toEqual(["one", "two"]);
+    expect(await collectSecrets({ secret: ["flag"] }, ctx)).toEqual(["flag"]);
   });
 });

@@ -1,9 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { sendResult } from "../../src/contract/schema/delivery.js";
+import { fixture } from "../../src/contract/schema/tools.js";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
 import { openDb } from "../../src/store/open.js";
 import { runCli } from "../helpers/context.js";
+import { shaped, shapedLines } from "../helpers/contract.js";
 import {
   okReceiver,
   type Receiver,
@@ -105,17 +108,29 @@ describe("hookctl send: output and exit codes", () => {
       "{}",
     ]);
     expect(result.code).toBe(1);
-    const object = JSON.parse(result.stdout);
+    const object = shaped(sendResult, JSON.parse(result.stdout));
     expect(object).toMatchObject({
       id: expect.stringMatching(new RegExp(`^${dlv}$`)),
       status: "pending",
-      attempts: 1,
-      nextAttemptAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      attemptCount: 1,
+      scheduleAttempts: 1,
+      nextAttemptAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      nextTrigger: "scheduled",
       nextRetry: 1,
       url: receiver.url,
       endpoint: null,
+      signing: { source: "none", secrets: [] },
       event: { id: expect.stringMatching(/^evt_/), type: "x.y" },
-      lastAttempt: { statusCode: 500, errorClass: "http", error: "HTTP 500", durationMs: expect.any(Number) },
+      lastAttempt: {
+        number: 1,
+        statusCode: 500,
+        errorClass: "http",
+        error: "HTTP 500",
+        durationMs: expect.any(Number),
+      },
+      deadReason: null,
+      sends: 1,
+      skipped: 0,
     });
   });
 
@@ -139,6 +154,10 @@ describe("hookctl send: output and exit codes", () => {
     const ids = new Set(receiver.requests.map((r) => r.headers["x-webhook-delivery-id"]));
     expect(receiver.requests).toHaveLength(3);
     expect(ids.size).toBe(1);
+    const json = await runCli(["--db", tempDb(), "--json", "send", receiver.url, "--duplicate", "2"]);
+    expect(shapedLines(sendResult, json.stdout)).toEqual([
+      expect.objectContaining({ status: "succeeded", attemptCount: 2, sends: 2, skipped: 0 }),
+    ]);
   });
 
   it("draws a progress bar on stderr when it is a terminal and the run is long", async () => {
@@ -235,8 +254,9 @@ describe("hookctl send: payloads and headers", () => {
       expect(result.stdout).toMatch(new RegExp(`^${name.replace(".", "\\.")} +\\d+ bytes$`, "m"));
     }
     const json = await runCli(["--json", "send", "--list-fixtures"]);
-    expect(JSON.parse(json.stdout.split("\n")[0] as string)).toMatchObject({
-      name: expect.any(String),
+    const fixtures = shapedLines(fixture, json.stdout);
+    expect(fixtures.find((f) => f.name === "order.created")).toMatchObject({
+      type: "order.created",
       bytes: expect.any(Number),
     });
   });
@@ -300,7 +320,7 @@ describe("hookctl send: bad input is one line and exit 2", () => {
     [
       "a non-http URL",
       (_u, db) => ["--db", db, "send", "ftp://example.com/x"],
-      /cannot send to ftp: URLs — use http/,
+      /the target must be an http or https URL, not ftp: — use http/,
     ],
     [
       "an unknown endpoint",
@@ -392,10 +412,13 @@ describe("hookctl send to a named endpoint", () => {
       env: { HOOKCTL_SECRET: "ignored-for-endpoints" },
     });
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({
+    expect(shaped(sendResult, JSON.parse(result.stdout))).toMatchObject({
       endpoint: "orders",
       url: receiver.url,
+      scheme: "stripe",
+      signing: { source: "endpoint", secrets: [] },
       status: "pending",
+      policy: { retries: 1 },
     });
     expect(receiver.requests[0]?.headers["stripe-signature"]).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     const [row] = rows(db, "SELECT secrets, policy FROM deliveries") as {
@@ -406,6 +429,12 @@ describe("hookctl send to a named endpoint", () => {
     expect(JSON.parse(row?.policy as string)).toMatchObject({ retries: 1 });
 
     const again = await runCli(["--db", db, "--json", "send", "orders", "--retries", "0"]);
-    expect(JSON.parse(again.stdout)).toMatchObject({ status: "dead", deadReason: "retries exhausted" });
+    expect(shaped(sendResult, JSON.parse(again.stdout))).toMatchObject({
+      status: "dead",
+      deadReason: "exhausted",
+      policy: { retries: 0 },
+      nextAttemptAt: null,
+      completedAt: expect.any(String),
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { signResult } from "../../src/contract/schema/tools.js";
 import { runCli } from "../helpers/context.js";
+import { headerValue, shaped } from "../helpers/contract.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const T = 1_700_000_000;
@@ -50,16 +52,16 @@ describe("hookctl sign", () => {
     ];
     const expected = {
       scheme: "standard",
-      headers: {
-        "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek",
-        "webhook-timestamp": "1614265330",
-        "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
-      },
+      headers: [
+        { name: "webhook-id", value: "msg_p5jXN8AQM9LWM0D4loKWxJek" },
+        { name: "webhook-timestamp", value: "1614265330" },
+        { name: "webhook-signature", value: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=" },
+      ],
     };
     for (const extra of [["--format", "json"], ["--json"]]) {
       const result = await runCli([...args, ...extra]);
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toEqual(expected);
+      expect(shaped(signResult, JSON.parse(result.stdout))).toEqual(expected);
     }
   });
 
@@ -136,9 +138,9 @@ describe("hookctl sign", () => {
 
   it("defaults the id to a fresh dlv_ ULID and the timestamp to now", async () => {
     const result = await runCli(["sign", "--data", "x", "--secret", "k", "--json"], { now });
-    const headers = JSON.parse(result.stdout).headers;
-    expect(headers["X-Webhook-Delivery-ID"]).toMatch(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/);
-    expect(headers["X-Webhook-Timestamp"]).toBe(String(T));
+    const { headers } = shaped(signResult, JSON.parse(result.stdout));
+    expect(headerValue(headers, "X-Webhook-Delivery-ID")).toMatch(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(headerValue(headers, "X-Webhook-Timestamp")).toBe(String(T));
   });
 
   it("signs an ed25519 v1a signature with a whsk_ key", async () => {

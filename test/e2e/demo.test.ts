@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { demoSummary } from "../../src/contract/schema/tools.js";
 import { runBin } from "../helpers/bin.js";
+import { shaped } from "../helpers/contract.js";
 import { tempDir } from "../helpers/tmp.js";
 
 describe("hookctl demo (built binary, no TTY)", () => {
@@ -48,7 +50,20 @@ describe("hookctl demo (built binary, no TTY)", () => {
 
   it("refuses to run twice on the same log", async () => {
     const db = join(tempDir(), "demo.db");
-    expect((await runBin(["--db", db, "demo", "--json"], { timeoutMs: 90_000 })).code).toBe(0);
+    const first = await runBin(["--db", db, "demo", "--json"], { timeoutMs: 90_000 });
+    expect(first.code).toBe(0);
+    const summary = shaped(demoSummary, JSON.parse(first.stdout));
+    expect(summary).toMatchObject({
+      db,
+      deliveredFirstTime: 2,
+      deliveredAfterRetries: 2,
+      dead: 2,
+      asExpected: true,
+    });
+    expect(summary.deliveries.find((d) => d.endpoint === "demo-legacy")).toMatchObject({
+      status: "dead",
+      lastStatusCode: 410,
+    });
     const again = await runBin(["--db", db, "demo"]);
     expect(again.code).toBe(2);
     expect(again.stderr.trim().split("\n")).toHaveLength(1);

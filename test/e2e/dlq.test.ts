@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { delivery } from "../../src/contract/schema/delivery.js";
 import { listAttempts } from "../../src/store/deliveries.js";
 import { openDb } from "../../src/store/open.js";
 import { runBin } from "../helpers/bin.js";
+import { shapedLines } from "../helpers/contract.js";
 import { seedDeliveries } from "../helpers/scheduler-kit.js";
 import { type ScriptedReceiver, startScriptedReceiver } from "../helpers/scripted-receiver.js";
 import { tempDb } from "../helpers/tmp.js";
@@ -46,12 +48,16 @@ describe("dead letters end to end", () => {
 
     const list = await runBin(["dlq", "list", "--json"], { env });
     expect(list.code).toBe(0);
-    const dead = list.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line));
+    const dead = shapedLines(delivery, list.stdout);
     expect(dead.map((d) => d.id).sort()).toEqual([...ids].sort());
-    expect(dead[0]).toMatchObject({ attempts: 2, lastStatusCode: 500 });
+    for (const d of dead) {
+      expect(d).toMatchObject({
+        status: "dead",
+        deadReason: "exhausted",
+        attemptCount: 2,
+        lastAttempt: { number: 2, statusCode: 500 },
+      });
+    }
 
     const before = snapshot(path);
     for (const argv of [
@@ -81,7 +87,7 @@ describe("dead letters end to end", () => {
     ]);
     db.close();
 
-    const show = await runBin(["dlq", "show", rest[0] as string], { env });
+    const show = await runBin(["dlq", "show", (rest[0] as string).slice(-6)], { env });
     expect(show.code).toBe(0);
     expect(show.stdout).toContain(rest[0]);
 

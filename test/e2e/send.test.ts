@@ -1,8 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { delivery, sendResult } from "../../src/contract/schema/delivery.js";
 import { openDb } from "../../src/store/open.js";
 import { runBin, spawnBin, waitFor } from "../helpers/bin.js";
+import { shaped, shapedLines } from "../helpers/contract.js";
 import { okReceiver, type Receiver, startReceiver, statusReceiver } from "../helpers/receivers.js";
 import { tempDb, tempDir } from "../helpers/tmp.js";
 
@@ -33,7 +35,15 @@ describe("hookctl send (built binary)", () => {
     expect(sent.stdout).toMatch(/^✓ 200 in [\d.]+ ms · order\.created · dlv_\w{26}\n$/);
     expect(receiver.requests[0]?.headers["user-agent"]).toMatch(/^hookctl\/\d+\.\d+\.\d+/);
     const log = await runBin(["log", "--json"], { env: { HOOKCTL_DB: db } });
-    expect(JSON.parse(log.stdout)).toMatchObject({ status: "succeeded", event: { type: "order.created" } });
+    expect(shaped(delivery, JSON.parse(log.stdout))).toMatchObject({
+      status: "succeeded",
+      event: { type: "order.created" },
+      scheme: "github",
+      signing: { source: "delivery", secrets: ["e2e-…"] },
+      attemptCount: 1,
+      lastAttempt: { number: 1, statusCode: 200 },
+    });
+    expect(log.stdout).not.toContain("e2e-secret-value-123");
   });
 
   it("a 5xx exits 1 with the delivery pending; bad input exits 2 with one line", async () => {
@@ -54,7 +64,7 @@ describe("hookctl send (built binary)", () => {
     const bad = await runBin(["send", "gopher://x"], { env: { HOOKCTL_DB: db } });
     expect(bad).toMatchObject({
       code: 2,
-      stderr: "hookctl: cannot send to gopher: URLs — use http:// or https://\n",
+      stderr: "hookctl: the target must be an http or https URL, not gopher: — use http:// or https://\n",
     });
   });
 
@@ -69,7 +79,9 @@ describe("hookctl send (built binary)", () => {
     expect(a.stderr).not.toContain("hookctl:");
     expect(b.stderr).not.toContain("hookctl:");
     expect([a.code, b.code]).toEqual([0, 0]);
-    expect(a.stdout.trim().split("\n")).toHaveLength(60);
+    const results = shapedLines(sendResult, a.stdout);
+    expect(results).toHaveLength(60);
+    for (const result of results) expect(result).toMatchObject({ status: "succeeded", sends: 1, skipped: 0 });
     expect(query(db, "SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")).toEqual([
       { status: "succeeded", n: 120 },
     ]);

@@ -80,12 +80,15 @@ export interface SeedOptions {
   endpointId?: string | null;
   eventType?: string;
   secrets?: string[] | null;
+  /** The delivery ids to use (then `count` is their number), e.g. ids that share a suffix. */
+  ids?: string[];
 }
 
 /** Persist one event with `count` pending deliveries due at `now`; returns the delivery ids. */
 export function seedDeliveries(db: Db, options: SeedOptions): string[] {
   const bytes = (size: number) => randomBytes(size);
-  const ids = Array.from({ length: options.count ?? 1 }, () => newId("dlv", options.now, bytes));
+  const ids =
+    options.ids ?? Array.from({ length: options.count ?? 1 }, () => newId("dlv", options.now, bytes));
   createEventWithDeliveries(
     db,
     {

@@ -16,18 +16,19 @@ function freshLog(): string {
 }
 
 describe("capture on a writer thread", () => {
-  it("stores requests byte-exact and loses nothing on close", async () => {
+  it("stores requests byte-exact, each committed before its answer", async () => {
     const path = freshLog();
-    const capture = createCaptureThread(path, { flushMs: 60_000, maxBatch: 1000 });
+    const capture = createCaptureThread(path, { maxBatch: 1000 });
     const { url, receiver, events } = await startTestReceiver({}, { capture });
+    const db = openDb(path);
     for (let i = 0; i < 5; i++) {
       expect(
         (await post(url, binary, { "X-Webhook-Delivery-ID": `dlv_${i}`, "X-Case": "Kept" })).status,
       ).toBe(200);
+      expect(listReceived(db, { deliveryId: `dlv_${i}` })).toHaveLength(1);
     }
     await receiver.close();
     await capture.close();
-    const db = openDb(path);
     expect(listReceived(db)).toHaveLength(5);
     const row = getReceived(db, events[0]?.id as string);
     expect(row?.body.equals(binary)).toBe(true);
@@ -36,35 +37,71 @@ describe("capture on a writer thread", () => {
     db.close();
   });
 
-  it("keeps answering while another process holds the log's write lock", async () => {
+  it("waits for a lock held elsewhere and answers 2xx once committed; other requests are answered meanwhile", async () => {
     const path = freshLog();
-    const capture = createCaptureThread(path, { flushMs: 1 });
-    const { url, receiver } = await startTestReceiver({}, { capture });
+    const capture = createCaptureThread(path, { busyTimeoutMs: 30_000 });
+    const { url, receiver } = await startTestReceiver({ path: "/hooks" }, { capture });
     const other = openDb(path);
     other.exec("BEGIN IMMEDIATE"); // like a replay in the middle of a write
+    let answered = false;
+    const waiting = post(url, "{}", { "X-Webhook-Delivery-ID": "dlv_wait" }).then((reply) => {
+      answered = true;
+      return reply;
+    });
     try {
-      const started = performance.now();
-      for (let i = 0; i < 3; i++) expect((await post(url, "{}")).status).toBe(200);
-      // An in-thread insert would have blocked the event loop until the lock was released.
-      expect(performance.now() - started).toBeLessThan(2_000);
+      await waitFor(() => (receiver.inFlight() === 1 ? true : undefined), 5_000, "the request");
+      // The insert waits on the writer thread: the event loop still answers (here a 404).
+      expect((await post(url.replace(/\/hooks$/, "/elsewhere"), "{}")).status).toBe(404);
+      expect(answered).toBe(false);
     } finally {
       other.exec("COMMIT");
     }
-    await waitFor(() => (listReceived(other).length === 3 ? true : undefined), 10_000, "the captured rows");
+    expect((await waiting).status).toBe(200);
+    expect(listReceived(other, { deliveryId: "dlv_wait" })).toHaveLength(1);
     other.close();
     await receiver.close();
     await capture.close();
   });
 
-  it("reports a log it cannot write as capture errors and still answers", async () => {
+  it("answers 503 with Retry-After when the lock outlasts the busy timeout", async () => {
+    const path = freshLog();
+    const capture = createCaptureThread(path, { busyTimeoutMs: 50 });
+    const { url, receiver } = await startTestReceiver({}, { capture });
+    const failures: Error[] = [];
+    receiver.on("capture-error", (error) => failures.push(error));
+    const other = openDb(path);
+    other.exec("BEGIN EXCLUSIVE");
+    try {
+      const reply = await post(url, "{}", { "X-Webhook-Delivery-ID": "dlv_locked" });
+      expect([reply.status, reply.headers["retry-after"]]).toEqual([503, "5"]);
+      expect(reply.body.toString()).toBe(
+        "not captured: the delivery log stayed locked by another process for over 50 ms; retry later\n",
+      );
+      expect(failures[0]).toMatchObject({ code: "SQLITE_BUSY" });
+    } finally {
+      other.exec("COMMIT");
+    }
+    expect((await post(url, "{}", { "X-Webhook-Delivery-ID": "dlv_locked" })).status).toBe(200);
+    expect(listReceived(other).map((row) => [row.deliveryId, row.responseStatus])).toEqual([
+      ["dlv_locked", 200],
+    ]);
+    other.close();
+    await receiver.close();
+    await capture.close();
+  });
+
+  it("answers 503 when the writer cannot open the log, and says why", async () => {
     const capture = createCaptureThread(join(tempDir(), "missing.db"));
     const { url, receiver } = await startTestReceiver({}, { capture });
     const failures: Error[] = [];
     receiver.on("capture-error", (error) => failures.push(error));
-    expect((await post(url, "{}")).status).toBe(200);
-    await waitFor(() => (failures.length > 0 ? true : undefined), 10_000, "the capture error");
+    const reply = await post(url, "{}");
+    expect(reply.status).toBe(503);
+    expect(reply.body.toString()).toMatch(
+      /^not captured: cannot open the log .*missing\.db: .*; retry later\n$/,
+    );
     expect(failures[0]?.message).toMatch(/^cannot open the log .*missing\.db: /);
-    await receiver.close().catch(() => {});
+    await receiver.close();
     await capture.close();
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createBatchedCapture } from "../../src/receiver/capture.js";
+import { findIdsBySuffix } from "../../src/store/id-lookup.js";
 import { openDb } from "../../src/store/open.js";
-import { getReceived, listReceived, receivedIdsWithPrefix } from "../../src/store/received.js";
+import { getReceived, listReceived } from "../../src/store/received.js";
 import { waitFor } from "../helpers/bin.js";
 import { tempDb } from "../helpers/tmp.js";
 import { post, secret, signed, startTestReceiver } from "./support.js";
@@ -43,48 +44,84 @@ describe("receiver capture", () => {
     db.close();
   });
 
-  it("writes a burst of concurrent requests in batches; close() flushes the rest", async () => {
+  it("answers 2xx only once the request is committed", async () => {
     const path = tempDb();
     const db = openDb(path);
-    const capture = createBatchedCapture(db, { maxBatch: 8, flushMs: 60_000 });
-    const { url, receiver } = await startTestReceiver({}, { capture });
+    const { url } = await startTestReceiver({}, { capture: createBatchedCapture(db) });
+    const reader = openDb(path);
+    const seen: number[] = [];
     const replies = await Promise.all(
-      Array.from({ length: 43 }, (_, i) => post(url, `{"n":${i}}`, { "X-Webhook-Delivery-ID": `dlv_${i}` })),
+      Array.from({ length: 43 }, async (_, i) => {
+        const reply = await post(url, `{"n":${i}}`, { "X-Webhook-Delivery-ID": `dlv_${i}` });
+        // Looked up the moment the answer arrives, not after the burst: it is already in the log.
+        seen.push(listReceived(reader, { deliveryId: `dlv_${i}` }).length);
+        return reply.status;
+      }),
     );
-    expect(replies.every((reply) => reply.status === 200)).toBe(true);
-    // Full batches of 8 went out at once; the 3 left wait for the (here: far away) timer or close.
-    expect(capture.pending).toBe(3);
-    const reader = openDb(path);
-    expect(listReceived(reader, { limit: 100 })).toHaveLength(40);
-    await receiver.close();
-    expect(capture.pending).toBe(0);
-    expect(listReceived(reader, { limit: 100 })).toHaveLength(43);
+    expect(replies.every((status) => status === 200)).toBe(true);
+    expect(seen).toEqual(Array(43).fill(1));
     reader.close();
     db.close();
   });
 
-  it("flushes a quiet trickle within flushMs, without waiting for close", async () => {
+  it("answers 503 with Retry-After, not 2xx, when the capture cannot be committed", async () => {
     const path = tempDb();
-    const db = openDb(path);
-    const { url } = await startTestReceiver({}, { capture: createBatchedCapture(db, { flushMs: 20 }) });
-    expect((await post(url, "{}")).status).toBe(200);
-    const reader = openDb(path);
-    await waitFor(() => (listReceived(reader).length === 1 ? true : undefined), 5_000, "the flush");
-    reader.close();
-    db.close();
-  });
-
-  it("still answers when the log cannot be written, and says so", async () => {
-    const db = openDb(tempDb());
+    const db = openDb(path, { busyTimeoutMs: 20 });
     const { url, receiver, events } = await startTestReceiver({}, { capture: createBatchedCapture(db) });
     const failures: Error[] = [];
     receiver.on("capture-error", (error) => failures.push(error));
+    const other = openDb(path);
+    other.exec("BEGIN EXCLUSIVE");
+    const headers = { "X-Webhook-Delivery-ID": "dlv_locked" };
+    const refused = await post(url, "{}", headers);
+    expect(refused.status).toBe(503);
+    expect(refused.headers["retry-after"]).toBe("5");
+    expect(refused.body.toString()).toBe(
+      "not captured: the delivery log stayed locked by another process; retry later\n",
+    );
+    expect(failures.map((error) => error.message)).toEqual([
+      "the delivery log stayed locked by another process",
+    ]);
+    expect(events[0]).toMatchObject({
+      id: null,
+      status: 503,
+      refused: expect.stringMatching(/^not captured: /),
+    });
+    other.exec("COMMIT");
+
+    // The failed attempt was not remembered as accepted: the retry is new, captured and answered 2xx.
+    expect((await post(url, "{}", headers)).status).toBe(200);
+    expect(events[1]).toMatchObject({ attempt: 2, duplicate: false, status: 200 });
+    expect(listReceived(other, { deliveryId: "dlv_locked" }).map((row) => row.responseStatus)).toEqual([200]);
+    expect(receiver.summary()).toMatchObject({ received: 1, accepted: 1, refused: 1 });
+    other.close();
     db.close();
-    expect((await post(url, "{}")).status).toBe(200);
-    expect((await post(url, "{}")).status).toBe(200);
-    await waitFor(() => (failures.length > 0 ? true : undefined), 5_000, "the capture error");
-    expect(failures[0]?.message).toMatch(/not open/);
-    expect(events).toHaveLength(2);
+  });
+
+  it("keeps answers that claim no capture while the log is locked: duplicates 2xx, refusals as they were", async () => {
+    const path = tempDb();
+    const db = openDb(path, { busyTimeoutMs: 20 });
+    const { url, receiver } = await startTestReceiver(
+      { secrets: [secret] },
+      { capture: createBatchedCapture(db) },
+    );
+    const failures: Error[] = [];
+    receiver.on("capture-error", (error) => failures.push(error));
+    const headers = signed("hookctl", "{}", { id: "dlv_before" });
+    expect((await post(url, "{}", headers)).status).toBe(200);
+    const other = openDb(path);
+    other.exec("BEGIN EXCLUSIVE");
+    try {
+      // Captured before the lock: a repeat is still a duplicate, answered 2xx.
+      const repeat = await post(url, "{}", headers);
+      expect([repeat.status, repeat.headers["x-hookctl-duplicate"]]).toEqual([200, "1"]);
+      expect((await post(url, "{}", { ...headers, "X-Signature": "00" })).status).toBe(401);
+      await waitFor(() => (failures.length === 2 ? true : undefined), 5_000, "both capture errors");
+    } finally {
+      other.exec("COMMIT");
+    }
+    other.close();
+    db.close();
   });
 
   it("lists newest first, filters by delivery id and resolves id prefixes", async () => {
@@ -104,9 +141,9 @@ describe("receiver capture", () => {
     expect(listReceived(db, { deliveryId: "dlv_a" })).toHaveLength(2);
     expect(listReceived(db, { limit: 1 })).toHaveLength(1);
     const id = rows[1]?.id as string;
-    expect(receivedIdsWithPrefix(db, id.slice(0, -3))).toEqual([id]);
-    expect(receivedIdsWithPrefix(db, "rcv_")).toHaveLength(2);
-    expect(receivedIdsWithPrefix(db, "%")).toEqual([]);
+    expect(findIdsBySuffix(db, "received", id.slice(-6))).toEqual([id]);
+    expect(findIdsBySuffix(db, "received", id.slice(0, -3))).toEqual([]);
+    expect(findIdsBySuffix(db, "received", "%%%%%%")).toEqual([]);
     db.close();
   });
 });

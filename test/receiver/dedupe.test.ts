@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DeliveryTracker } from "../../src/receiver/deliveries.js";
-import { post, secret, signed, startTestReceiver } from "./support.js";
+import { waitFor } from "../helpers/bin.js";
+import { manualCapture, post, secret, signed, startTestReceiver } from "./support.js";
 
 const body = '{"type":"invoice.paid"}';
 
@@ -58,6 +59,71 @@ describe("receiver dedupe", () => {
     expect((await post(url, body, headers)).status).toBe(503);
     expect((await post(url, body, headers)).status).toBe(200);
     expect(events.map((event) => event.duplicate)).toEqual([false, false]);
+  });
+});
+
+describe("receiver dedupe without capture (--no-store)", () => {
+  it("accepts before --delay: a retry racing the delayed answer is a duplicate at once", async () => {
+    const { url, receiver } = await startTestReceiver({ failure: { delayMs: 60_000 } });
+    const headers = { "X-Webhook-Delivery-ID": "dlv_slow" };
+    const first = post(url, body, headers);
+    await waitFor(() => (receiver.summary().accepted === 1 ? true : undefined), 5_000, "the first attempt");
+    const retry = await post(url, body, headers);
+    expect([retry.status, retry.headers["x-hookctl-duplicate"]]).toEqual([200, "1"]);
+    await receiver.close(); // ends the delay early
+    expect((await first).status).toBe(200);
+  });
+});
+
+describe("receiver dedupe while capturing", () => {
+  const headers = { "X-Webhook-Delivery-ID": "dlv_race" };
+
+  /** The first attempt sent and waiting for its commit, and a retry sent while it waits. */
+  async function racingRetry() {
+    const { capture, writes } = manualCapture();
+    const { url, receiver, events } = await startTestReceiver({}, { capture });
+    const first = post(url, body, headers);
+    await waitFor(() => (writes.length === 1 ? true : undefined), 5_000, "the first attempt's write");
+    const settled = { value: false };
+    const retry = post(url, body, headers).then((reply) => ({ reply, afterFirst: settled.value }));
+    await waitFor(() => (receiver.inFlight() === 2 ? true : undefined), 5_000, "the retry to arrive");
+    return { writes, receiver, events, first, retry, settled };
+  }
+
+  it("a retry racing an attempt being committed waits, then is its duplicate", async () => {
+    const { writes, receiver, events, first, retry, settled } = await racingRetry();
+    settled.value = true;
+    writes[0]?.commit();
+    expect((await first).status).toBe(200);
+    await waitFor(() => (writes.length === 2 ? true : undefined), 5_000, "the retry's write");
+    expect(writes[1]?.record.duplicate).toBe(true);
+    writes[1]?.commit();
+    const { reply, afterFirst } = await retry;
+    expect([reply.status, reply.headers["x-hookctl-duplicate"], afterFirst]).toEqual([200, "1", true]);
+    expect(events.map((event) => [event.attempt, event.duplicate])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    expect(receiver.summary()).toMatchObject({ received: 1, duplicates: 1, accepted: 1 });
+  });
+
+  it("an attempt whose capture failed is not remembered as accepted: the racing retry is new", async () => {
+    const { writes, receiver, events, first, retry, settled } = await racingRetry();
+    settled.value = true;
+    writes[0]?.fail(new Error("disk I/O error"));
+    const refused = await first;
+    expect([refused.status, refused.headers["retry-after"]]).toEqual([503, "5"]);
+    expect(refused.body.toString()).toBe("not captured: disk I/O error; retry later\n");
+    await waitFor(() => (writes.length === 2 ? true : undefined), 5_000, "the retry's write");
+    expect(writes[1]?.record).toMatchObject({ deliveryId: "dlv_race", duplicate: false });
+    writes[1]?.commit();
+    const { reply, afterFirst } = await retry;
+    expect([reply.status, reply.headers["x-hookctl-duplicate"], afterFirst]).toEqual([200, undefined, true]);
+    expect(events.map((event) => [event.status, event.attempt, event.duplicate])).toEqual([
+      [503, 1, false],
+      [200, 2, false],
+    ]);
+    expect(receiver.summary()).toMatchObject({ received: 1, refused: 1, accepted: 1 });
   });
 });
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { post, secret, signed, startTestReceiver } from "./support.js";
+import { waitFor } from "../helpers/bin.js";
+import { manualCapture, post, secret, signed, startTestReceiver } from "./support.js";
 
 interface Seen {
   method: string;
@@ -115,5 +116,27 @@ describe("receiver --forward-to", () => {
     expect(app.seen).toHaveLength(0);
     expect((await post(url, "{}", headers)).status).toBe(200);
     expect(app.seen).toHaveLength(1);
+  });
+
+  it("an app's 2xx that could not be captured becomes a 503: the sender retries, the app may see it twice", async () => {
+    const app = await startApp(() => ({ status: 200, body: Buffer.from("fine") }));
+    const { capture, writes } = manualCapture();
+    const { url, receiver } = await startTestReceiver({ forwardTo: app.url }, { capture });
+    const headers = { "X-Webhook-Delivery-ID": "dlv_cap" };
+    const first = post(url, "{}", headers);
+    await waitFor(() => (writes.length === 1 ? true : undefined), 5_000, "the capture");
+    writes[0]?.fail(new Error("the disk holding the delivery log is full"));
+    const refused = await first;
+    expect([refused.status, refused.headers["retry-after"], refused.headers["x-app-header"]]).toEqual([
+      503,
+      "5",
+      undefined,
+    ]);
+    const retry = post(url, "{}", headers);
+    await waitFor(() => (writes.length === 2 ? true : undefined), 5_000, "the retry's capture");
+    writes[1]?.commit();
+    expect((await retry).status).toBe(200);
+    expect(app.seen).toHaveLength(2);
+    expect(receiver.summary()).toMatchObject({ forwarded: 1, refused: 1, accepted: 1 });
   });
 });

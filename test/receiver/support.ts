@@ -2,8 +2,15 @@ import { connect } from "node:net";
 import { request } from "undici";
 import { afterEach } from "vitest";
 import { startReceiver } from "../../src/receiver/server.js";
-import type { Receiver, ReceiverDeps, ReceiverOptions, RequestEvent } from "../../src/receiver/types.js";
+import type {
+  CaptureSink,
+  Receiver,
+  ReceiverDeps,
+  ReceiverOptions,
+  RequestEvent,
+} from "../../src/receiver/types.js";
 import { type SchemeName, sign } from "../../src/signing/index.js";
+import type { ReceivedRecord } from "../../src/store/received.js";
 
 const running: Receiver[] = [];
 
@@ -64,4 +71,17 @@ export function rawExchange(port: number, data: string | Buffer, options: { endA
     socket.write(data);
     if (options.endAfterWrite) socket.end();
   });
+}
+
+/** A capture sink whose commits the test settles by hand, one write at a time. */
+export function manualCapture() {
+  const writes: { record: ReceivedRecord; commit: () => void; fail: (error: Error) => void }[] = [];
+  const capture: CaptureSink = {
+    write: (record) =>
+      new Promise<void>((resolve, reject) => {
+        writes.push({ record, commit: resolve, fail: reject });
+      }),
+    flush: async () => {},
+  };
+  return { capture, writes };
 }

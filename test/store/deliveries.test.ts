@@ -2,13 +2,13 @@ import { statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createEventsWithDeliveries,
-  deliveryIdsWithPrefix,
   getDelivery,
   listDeliveries,
   loadDeliveryDetail,
   type NewDelivery,
   reopenDelivery,
 } from "../../src/store/deliveries.js";
+import { findIdsBySuffix } from "../../src/store/id-lookup.js";
 import { newId } from "../../src/store/ids.js";
 import { Leases } from "../../src/store/leases.js";
 import { type Db, openDb } from "../../src/store/open.js";
@@ -172,8 +172,8 @@ describe("listDeliveries", () => {
   });
 });
 
-describe("deliveryIdsWithPrefix and loadDeliveryDetail", () => {
-  it("finds ids by prefix and loads a delivery with its attempts and every secret to mask", () => {
+describe("findIdsBySuffix and loadDeliveryDetail", () => {
+  it("finds ids by a unique suffix and loads a delivery with its attempts and every secret to mask", () => {
     db = openDb(tempDb());
     seedEndpoint(db, { id: "ep_1", name: "orders", url: "http://127.0.0.1:9/", createdAt: t0 }, [
       "endpoint-secret-1",
@@ -183,8 +183,33 @@ describe("deliveryIdsWithPrefix and loadDeliveryDetail", () => {
     ).run();
     const [id] = seed(db, ["order.created"], { endpointId: "ep_1" });
     const [other] = seed(db, ["order.paid"], { secrets: ["flag-secret"] });
-    expect(deliveryIdsWithPrefix(db, (id as string).slice(0, 12))).toHaveLength(2);
-    expect(deliveryIdsWithPrefix(db, id as string)).toEqual([id]);
+    const find = (text: string, limit?: number) => findIdsBySuffix(db as Db, "deliveries", text, limit);
+    expect(find(id as string)).toEqual([id]);
+    expect(find((id as string).slice(-6))).toEqual([id]);
+    expect(find((other as string).slice(-6).toLowerCase())).toEqual([other]);
+    // Shorter than six characters matches only a whole id; a prefix names nothing.
+    expect(find((id as string).slice(-5))).toEqual([]);
+    expect(find((id as string).slice(0, 12))).toEqual([]);
+    const twin = `dlv_${"Z".repeat(10)}${(id as string).slice(-16)}`;
+    createEventsWithDeliveries(
+      db,
+      [
+        {
+          event: {
+            id: newId("evt", t0, seq),
+            type: "x",
+            body: Buffer.from("{}"),
+            contentType: "",
+            createdAt: t0,
+          },
+          deliveries: [delivery(twin)],
+        },
+      ],
+      t0,
+    );
+    expect(find((id as string).slice(-16))).toEqual([twin, id]);
+    expect(find((id as string).slice(-16), 1)).toEqual([twin]);
+    expect(find(twin)).toEqual([twin]);
 
     const detail = loadDeliveryDetail(db, id as string);
     expect(detail).toMatchObject({ endpointName: "orders", attempts: [], event: { type: "order.created" } });

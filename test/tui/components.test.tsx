@@ -1,5 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
+import { deliveryDetailJson } from "../../src/contract/delivery.js";
+import { deliveryDetail } from "../../src/contract/schema/delivery.js";
 import type { DeliverySummary } from "../../src/store/browse.js";
+import type { DeliveryDetail as StoredDetail } from "../../src/store/deliveries.js";
 import type { AttemptRow, DeliveryRow } from "../../src/store/types.js";
 import { ConfirmDialog } from "../../src/tui/ConfirmDialog.js";
 import { DeliveryDetail } from "../../src/tui/DeliveryDetail.js";
@@ -10,6 +13,7 @@ import { Footer } from "../../src/tui/Footer.js";
 import { HelpOverlay } from "../../src/tui/HelpOverlay.js";
 import { KEY } from "../../src/tui/keys.js";
 import { StatusTabs } from "../../src/tui/StatusTabs.js";
+import { shaped } from "../helpers/contract.js";
 import { mount } from "./harness.js";
 
 const now = Date.UTC(2025, 2, 1, 12, 0, 0);
@@ -144,11 +148,20 @@ describe("DeliveryList", () => {
   });
 });
 
+/** The detail screen's data as inspect gets it: store rows through the contract's mapper. */
 function detailData(
   extra: Partial<DeliveryRow> = {},
   body?: Buffer,
   contentType = "application/json",
 ): DeliveryDetailData {
+  return shaped(deliveryDetail, deliveryDetailJson(storedDetail(extra, body, contentType)));
+}
+
+function storedDetail(
+  extra: Partial<DeliveryRow>,
+  body: Buffer | undefined,
+  contentType: string,
+): StoredDetail {
   const id = "dlv_01JN8S0D402J92XQN6TV6J8YF9";
   const attempt = (number: number, fields: Partial<AttemptRow>): AttemptRow => ({
     id: number,
@@ -195,6 +208,7 @@ function detailData(
       createdAt: now - 180_000,
       updatedAt: now,
       completedAt: now,
+      damage: null,
       ...extra,
     },
     event: {
@@ -222,6 +236,7 @@ function detailData(
         durationMs: 5003,
       }),
     ],
+    secrets: [],
   };
 }
 
@@ -234,9 +249,10 @@ describe("DeliveryDetail", () => {
     expect(frame).toContain("Endpoint    billing  https://api.example.com/hook");
     expect(frame).toMatch(/Created {5}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}\(3m ago\)/);
     expect(frame).toContain("dead after 3 attempts");
-    expect(frame).toContain("authorization: Bearer… (31 chars)");
+    // The contract's masking: credentials keep a short prefix; a signature proves, it grants nothing.
+    expect(frame).toContain("authorization: Bearer sk_l…");
     expect(frame).not.toContain("sk_live_abcdefghijklmnop");
-    expect(frame).toContain("x-signature: 9f2c4e… (40 chars)");
+    expect(frame).toContain("x-signature: 9f2c4e7a1b3d5f60718293a4b5c6d7e8f9012345");
     expect(frame).toContain('    "amount": 4200,');
     expect(frame).toMatch(
       /#1\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+initial\s+HTTP 503\s+12 ms\s+\{"error": "upstream unavailable"\}/,

@@ -7,7 +7,7 @@ import {
   policyProblem,
   schedule,
 } from "../../delivery/policy.js";
-import { UsageError } from "../../errors.js";
+import { ExitCode, UsageError } from "../../errors.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
@@ -34,7 +34,7 @@ export function runBackoff(command: Command, ctx: CliContext): number {
       })),
       totalMs: Math.round(totalMs),
     });
-    return 0;
+    return ExitCode.ok;
   }
   const { style } = out;
   out.line(
@@ -64,5 +64,5 @@ export function runBackoff(command: Command, ctx: CliContext): number {
       ? "no retries: a failed first attempt is dead at once"
       : `dead after ${rows.length} ${rows.length === 1 ? "retry" : "retries"}, about ${formatDuration(totalMs)} after the first attempt`,
   );
-  return 0;
+  return ExitCode.ok;
 }

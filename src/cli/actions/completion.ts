@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { resolveDbPath } from "../../config/paths.js";
-import { UsageError } from "../../errors.js";
+import { ExitCode, UsageError } from "../../errors.js";
 import { bashScript, zshScript } from "../completion/bash.js";
 import { fishScript } from "../completion/fish.js";
 import { completionTree } from "../completion/tree.js";
@@ -15,7 +15,7 @@ export async function runCompletion(
   if (options.list) {
     const candidates = await listCandidates(options.list, command.optsWithGlobals<{ db?: string }>().db, ctx);
     if (candidates.length > 0) ctx.stdout.write(`${candidates.join("\n")}\n`);
-    return 0;
+    return ExitCode.ok;
   }
   // This program loaded only the completion command; describe all of them.
   const { createProgram } = await import("../program.js");
@@ -33,7 +33,7 @@ export async function runCompletion(
       "use hookctl completion bash, zsh or fish",
     );
   ctx.stdout.write(make());
-  return 0;
+  return ExitCode.ok;
 }
 
 /** Candidates for TAB: never an error, never creates a log (completion must stay silent). */

@@ -9,13 +9,14 @@ import { timerSleep } from "../../delivery/rate-limit.js";
 import { runScheduler } from "../../delivery/scheduler.js";
 import { sendEvents } from "../../delivery/send.js";
 import { loadAgent } from "../../delivery/undici-agent.js";
-import { UsageError } from "../../errors.js";
+import { ExitCode, UsageError } from "../../errors.js";
 import { createBatchedCapture, mulberry32, type Receiver, startReceiver } from "../../receiver/index.js";
 import { generateSecret } from "../../signing/index.js";
 import { getDelivery } from "../../store/deliveries.js";
 import { getEndpointByName, insertEndpoint } from "../../store/endpoints.js";
 import { idFactory } from "../../store/ids.js";
 import { openDb } from "../../store/open.js";
+import { describeDeliveries } from "../../store/queue.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { sendLine, viewOfOutcome } from "../render/delivery.js";
@@ -124,12 +125,13 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
         }
       }
     }
-    if (ctx.signal.aborted) return 130;
+    if (ctx.signal.aborted) return ExitCode.interrupted;
 
     log(out.style.bold("\nreplaying on the schedule (real timers; Retry-After respected)"));
     const renderer = createReplayRenderer(out, {
       now: ctx.now,
       live: ctx.stderr.isTTY === true && !out.json,
+      describe: (id) => describeDeliveries(db, [id])[0],
     });
     let interrupted = false;
     try {
@@ -146,7 +148,7 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
     } finally {
       renderer.close();
     }
-    if (interrupted) return 130;
+    if (interrupted) return ExitCode.interrupted;
 
     const rows: DemoRow[] = sent.map(({ endpoint, deliveryId, eventType }) => {
       const delivery = getDelivery(db, deliveryId);
@@ -171,7 +173,7 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
       out.note(
         `hookctl: ${row.endpoint} ${row.eventType} ended ${row.status} after ${row.attempts} attempt(s), which the demo did not expect`,
       );
-    return surprises.length === 0 ? 0 : 1;
+    return surprises.length === 0 ? ExitCode.ok : ExitCode.failed;
   } finally {
     await Promise.all(receivers.map((receiver) => receiver.close()));
     capture.flush();

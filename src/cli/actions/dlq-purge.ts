@@ -1,5 +1,8 @@
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { deliveryJson } from "../../contract/delivery.js";
+import { maskUrl } from "../../contract/mask.js";
+import { ExitCode, UsageError } from "../../errors.js";
+import { escapeControl } from "../../format/escape.js";
 import { describeDeliveries, purgeDeliveries } from "../../store/queue.js";
 import type { CliContext, InStream } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
@@ -42,25 +45,27 @@ function readAnswer(stdin: InStream): Promise<string> {
 export async function runDlqPurge(ids: string[], command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<PurgeFlags>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx);
+  // Purging acts on stored dead letters: a mistyped --db is an error, not a new empty log.
+  const { db } = openStoreFor(flags, ctx, { mustExist: true });
   try {
     // --older-than is a duration; the selector wants the instant before which they died.
     const olderThan = flags.olderThan !== undefined ? ctx.now() - flags.olderThan : undefined;
     const chosen = chooseDeadLetters(db, ids, { ...flags, olderThan }, "purge");
     const noun = (n: number) => `${n} dead ${n === 1 ? "letter" : "letters"}`;
     if (flags.dryRun) {
-      for (const { delivery, eventType, endpointName } of describeDeliveries(db, chosen)) {
-        if (out.json)
-          out.writeJson({ action: "would-purge", id: delivery.id, eventType, endpoint: endpointName });
-        else out.line(`${delivery.id}  ${eventType}  ${endpointName ?? delivery.url}`);
+      for (const item of describeDeliveries(db, chosen)) {
+        const { delivery, eventType, endpointName } = item;
+        if (out.json) out.writeJson({ outcome: "would-purge", delivery: deliveryJson(item) });
+        else
+          out.line(`${delivery.id}  ${escapeControl(eventType)}  ${endpointName ?? maskUrl(delivery.url)}`);
       }
       if (!out.json) out.note(`dry run: ${noun(chosen.length)} would be purged; nothing changed`);
-      return 0;
+      return ExitCode.ok;
     }
     if (chosen.length === 0) {
       if (out.json) out.writeJson({ purged: 0, ids: [] });
       else out.note("no dead letters match; nothing to purge");
-      return 0;
+      return ExitCode.ok;
     }
     if (!flags.yes) {
       if (ctx.stdin.isTTY !== true) {
@@ -73,13 +78,13 @@ export async function runDlqPurge(ids: string[], command: Command, ctx: CliConte
       const answer = await readAnswer(ctx.stdin);
       if (!/^\s*y(es)?\s*$/i.test(answer)) {
         out.note("nothing purged");
-        return 0;
+        return ExitCode.ok;
       }
     }
     const purged = purgeDeliveries(db, chosen);
     if (out.json) out.writeJson({ purged, ids: chosen });
     else out.note(`purged ${noun(purged)}`);
-    return 0;
+    return ExitCode.ok;
   } finally {
     db.close();
   }

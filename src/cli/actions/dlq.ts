@@ -1,14 +1,18 @@
 import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
-import { UsageError } from "../../errors.js";
+import { deliveryDetailJson, deliveryJson } from "../../contract/delivery.js";
+import { ExitCode, UsageError } from "../../errors.js";
+import { escapeControl } from "../../format/escape.js";
 import { loadDeliveryDetail } from "../../store/deliveries.js";
 import type { Db } from "../../store/open.js";
 import { type DeadLetter, describeDeliveries, listDeadLetters } from "../../store/queue.js";
 import type { CliContext } from "../context.js";
+import { resolveIds } from "../ids.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
-import { deliveryJson, renderDeliveryDetail } from "../render/delivery.js";
+import { renderDeliveryDetail } from "../render/delivery.js";
+import { maskUrl } from "../render/mask.js";
 import { openStoreFor } from "../store.js";
-import { parseTargetUrl, requeueChosen, requireEndpoint, requireKnownIds } from "./replay.js";
+import { parseTargetUrl, requeueChosen, requireEndpoint } from "./replay.js";
 
 interface ListFlags extends GlobalOptions {
   endpoint?: string;
@@ -16,30 +20,12 @@ interface ListFlags extends GlobalOptions {
   limit: number;
 }
 
-/** A dead letter as one JSON object (`dlq list --json`, one per line). */
-export function deadLetterJson(item: DeadLetter): Record<string, unknown> {
-  const { delivery } = item;
-  return {
-    id: delivery.id,
-    eventId: delivery.eventId,
-    eventType: item.eventType,
-    endpoint: item.endpointName,
-    url: delivery.url,
-    attempts: delivery.attemptCount,
-    lastStatusCode: delivery.lastStatusCode,
-    lastErrorClass: delivery.lastErrorClass,
-    lastError: delivery.lastError,
-    createdAt: new Date(delivery.createdAt).toISOString(),
-    deadAt: delivery.completedAt === null ? null : new Date(delivery.completedAt).toISOString(),
-  };
-}
-
 function renderList(out: Output, items: readonly DeadLetter[], now: number): void {
   const { style } = out;
   const rows = items.map(({ delivery, eventType, endpointName }) => [
     delivery.id,
-    eventType,
-    endpointName ?? delivery.url,
+    escapeControl(eventType),
+    endpointName ?? maskUrl(delivery.url),
     String(delivery.attemptCount),
     delivery.lastStatusCode !== null ? String(delivery.lastStatusCode) : (delivery.lastErrorClass ?? "-"),
     `${formatDuration(Math.max(0, now - (delivery.completedAt ?? delivery.updatedAt)))} ago`,
@@ -61,7 +47,7 @@ function renderList(out: Output, items: readonly DeadLetter[], now: number): voi
 export function runDlqList(command: Command, ctx: CliContext): number {
   const flags = command.optsWithGlobals<ListFlags>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx);
+  const { db } = openStoreFor(flags, ctx, { mustExist: true });
   try {
     requireEndpoint(db, flags.endpoint);
     const items = listDeadLetters(db, {
@@ -70,7 +56,7 @@ export function runDlqList(command: Command, ctx: CliContext): number {
       limit: flags.limit,
     });
     if (out.json) {
-      for (const item of items) out.writeJson(deadLetterJson(item));
+      for (const item of items) out.writeJson(deliveryJson(item));
     } else if (items.length === 0) {
       out.note("no dead letters");
     } else {
@@ -78,15 +64,15 @@ export function runDlqList(command: Command, ctx: CliContext): number {
       if (items.length === flags.limit)
         out.note(out.style.dim(`showing the newest ${flags.limit}; use --limit for more`));
     }
-    return 0;
+    return ExitCode.ok;
   } finally {
     db.close();
   }
 }
 
-/** Explicit ids for dlq requeue/purge must be dead letters, not just any delivery. */
-export function requireDead(db: Db, ids: readonly string[]): void {
-  requireKnownIds(db, ids);
+/** Explicit ids (full or a unique suffix) for dlq requeue/purge/show, which must be dead letters. */
+export function requireDead(db: Db, texts: readonly string[]): string[] {
+  const ids = resolveIds(db, "deliveries", texts);
   const alive = describeDeliveries(db, ids).filter((item) => item.delivery.status !== "dead");
   const first = alive[0];
   if (first) {
@@ -95,21 +81,22 @@ export function requireDead(db: Db, ids: readonly string[]): void {
       "hookctl replay <id> requeues any delivery",
     );
   }
+  return ids;
 }
 
 /** `hookctl dlq show <id>`: the dead letter with every attempt. */
 export function runDlqShow(id: string, command: Command, ctx: CliContext): number {
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx);
+  const { db } = openStoreFor(flags, ctx, { mustExist: true });
   try {
-    requireDead(db, [id]);
-    const detail = loadDeliveryDetail(db, id);
+    const [resolved] = requireDead(db, [id]);
+    const detail = loadDeliveryDetail(db, resolved as string);
     if (!detail)
       throw new UsageError(`no delivery ${id} in the log`, "list dead letters with hookctl dlq list");
-    if (out.json) out.writeJson(deliveryJson(detail));
+    if (out.json) out.writeJson(deliveryDetailJson(detail));
     else for (const line of renderDeliveryDetail(detail, out.style, { now: ctx.now() })) out.line(line);
-    return 0;
+    return ExitCode.ok;
   } finally {
     db.close();
   }
@@ -135,10 +122,7 @@ export function chooseDeadLetters(
   if (ids.length > 0 && (filtered || flags.endpoint !== undefined || flags.event !== undefined)) {
     throw new UsageError(`give delivery ids or --all with filters to ${verb}, not both`);
   }
-  if (ids.length > 0) {
-    requireDead(db, ids);
-    return [...new Set(ids)];
-  }
+  if (ids.length > 0) return requireDead(db, ids);
   if (!filtered) {
     throw new UsageError(
       `which dead letters? name delivery ids or pass --all`,
@@ -160,7 +144,7 @@ export function runDlqRequeue(ids: string[], command: Command, ctx: CliContext):
   const flags = command.optsWithGlobals<RequeueFlags>();
   const out = createOutput(ctx, flags);
   const to = parseTargetUrl(flags.to);
-  const { db } = openStoreFor(flags, ctx);
+  const { db } = openStoreFor(flags, ctx, { mustExist: true });
   try {
     const chosen = chooseDeadLetters(db, ids, flags, "requeue");
     const results = requeueChosen(out, db, chosen, {
@@ -170,9 +154,9 @@ export function runDlqRequeue(ids: string[], command: Command, ctx: CliContext):
       nothing: "no dead letters match; nothing to requeue",
       ctx,
     });
-    if (!results) return 0;
+    if (!results) return ExitCode.ok;
     if (!out.json) out.note(out.style.dim("run hookctl replay to deliver them"));
-    return 0;
+    return ExitCode.ok;
   } finally {
     db.close();
   }

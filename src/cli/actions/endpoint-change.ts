@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
-import { UsageError } from "../../errors.js";
+import { ExitCode, UsageError } from "../../errors.js";
 import { generateSecret, type SchemeName } from "../../signing/index.js";
 import { listEndpointSecrets, removeEndpoint, rotateEndpointSecret } from "../../store/endpoints.js";
 import type { CliContext } from "../context.js";
@@ -8,7 +8,7 @@ import { createOutput, type GlobalOptions } from "../output.js";
 import { maskValue } from "../render/mask.js";
 import { dateTime, iso } from "../render/time.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
-import { withStore } from "./endpoint.js";
+import { withExistingStore } from "./endpoint.js";
 import { checkSecrets, findEndpoint } from "./send-input.js";
 
 interface RotateFlags extends GlobalOptions, SecretFlags {
@@ -19,7 +19,7 @@ interface RotateFlags extends GlobalOptions, SecretFlags {
 export async function runEndpointRm(name: string, command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<GlobalOptions & { force?: boolean }>();
   const out = createOutput(ctx, flags);
-  const result = withStore(flags, ctx, (db) => {
+  const result = withExistingStore(flags, ctx, (db) => {
     const endpoint = findEndpoint(db, name);
     return removeEndpoint(db, endpoint.id, { force: flags.force === true, now: ctx.now() });
   });
@@ -34,7 +34,7 @@ export async function runEndpointRm(name: string, command: Command, ctx: CliCont
     const abandoned = result.abandoned > 0 ? ` (${result.abandoned} waiting deliveries marked dead)` : "";
     out.line(`${out.style.ok("✓")} removed endpoint ${name}${abandoned}`);
   }
-  return 0;
+  return ExitCode.ok;
 }
 
 /** `endpoint rotate-secret`: a new primary secret, printed once in full; the old ones retire after --grace. */
@@ -42,10 +42,10 @@ export async function runEndpointRotate(name: string, command: Command, ctx: Cli
   const flags = command.optsWithGlobals<RotateFlags>();
   const out = createOutput(ctx, flags);
   // Only explicit flags: HOOKCTL_SECRET holds the secret in use now, not the next one.
-  const given = flags.secret || flags.secretFile ? collectSecrets(flags, ctx) : [];
+  const given = flags.secret || flags.secretFile ? await collectSecrets(flags, ctx) : [];
   if (given.length > 1) throw new UsageError("rotate to one secret at a time");
   const now = ctx.now();
-  const { endpoint, secret, result } = withStore(flags, ctx, (db) => {
+  const { endpoint, secret, result } = withExistingStore(flags, ctx, (db) => {
     const endpoint = findEndpoint(db, name);
     const secret = given[0] ?? generateSecret(ctx.randomBytes);
     checkSecrets(endpoint.scheme as SchemeName, [secret]);
@@ -65,7 +65,7 @@ export async function runEndpointRotate(name: string, command: Command, ctx: Cli
       retiring: result.retiring,
       retiringUntil: result.retiring > 0 ? iso(result.expiresAt) : null,
     });
-    return 0;
+    return ExitCode.ok;
   }
   out.line(`${out.style.ok("✓")} rotated the secret of ${out.style.bold(endpoint.name)}`);
   out.line(`secret: ${shown}`);
@@ -75,5 +75,5 @@ export async function runEndpointRotate(name: string, command: Command, ctx: Cli
       `the old secret stays valid until ${dateTime(result.expiresAt)} (grace ${formatDuration(flags.grace)}); until then deliveries carry both signatures where the scheme allows`,
     );
   }
-  return 0;
+  return ExitCode.ok;
 }

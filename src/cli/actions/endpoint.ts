@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
+import { endpointDetailJson, endpointJson } from "../../contract/endpoint.js";
+import { maskUrl } from "../../contract/mask.js";
 import { defaultPolicy, mergePolicy, policyProblem } from "../../delivery/policy.js";
-import { UsageError } from "../../errors.js";
+import { ExitCode, UsageError } from "../../errors.js";
 import { generateSecret, parseSchemeName } from "../../signing/index.js";
 import {
   type EndpointRow,
@@ -12,15 +14,16 @@ import {
   listEndpoints,
 } from "../../store/endpoints.js";
 import { newId } from "../../store/ids.js";
-import type { Db } from "../../store/open.js";
+import type { Db, OpenOptions } from "../../store/open.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
 import { maskValue } from "../render/mask.js";
-import { dateTime, iso } from "../render/time.js";
+import { dateTime } from "../render/time.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
 import { openStoreFor } from "../store.js";
-import { checkSecrets, findEndpoint, parseHttpUrl } from "./send-input.js";
+import { parseHttpUrl } from "../urls.js";
+import { checkSecrets, findEndpoint } from "./send-input.js";
 
 interface AddFlags extends GlobalOptions, PolicyFlagValues, SecretFlags {
   url: string;
@@ -32,13 +35,23 @@ interface AddFlags extends GlobalOptions, PolicyFlagValues, SecretFlags {
 }
 
 /** Run `fn` with the log open, closing it whatever happens. */
-export function withStore<T>(flags: GlobalOptions, ctx: CliContext, fn: (db: Db) => T): T {
-  const { db } = openStoreFor(flags, ctx);
+export function withStore<T>(
+  flags: GlobalOptions,
+  ctx: CliContext,
+  fn: (db: Db) => T,
+  open: Pick<OpenOptions, "mustExist"> = {},
+): T {
+  const { db } = openStoreFor(flags, ctx, open);
   try {
     return fn(db);
   } finally {
     db.close();
   }
+}
+
+/** withStore for commands that act on what is stored: a missing log is an error, never a new empty one. */
+export function withExistingStore<T>(flags: GlobalOptions, ctx: CliContext, fn: (db: Db) => T): T {
+  return withStore(flags, ctx, fn, { mustExist: true });
 }
 
 /** `endpoint add`: prints a generated secret in full, once; any given secret only masked. */
@@ -51,11 +64,11 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
       "use letters, digits, '.', '_' or '-' (up to 64), starting with a letter or digit",
     );
   }
-  const url = parseHttpUrl(flags.url);
+  const url = parseHttpUrl(flags.url, "--url");
   const scheme = parseSchemeName(flags.scheme);
   if (!scheme)
     throw new UsageError(`unknown scheme ${JSON.stringify(flags.scheme)}`, "see hookctl endpoint add --help");
-  const given = collectSecrets(flags, ctx);
+  const given = await collectSecrets(flags, ctx);
   if (flags.generateSecret && given.length > 0) {
     throw new UsageError("give --secret/--secret-file or --generate-secret, not both");
   }
@@ -92,9 +105,9 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
         endpoint,
         secrets.map((secret) => ({ secret, createdAt: endpoint.createdAt, expiresAt: null })),
       ),
-      ...(generated ? { generatedSecret: generated } : {}),
+      generatedSecret: generated ?? null,
     });
-    return 0;
+    return ExitCode.ok;
   }
   const signing = secrets.length > 0 ? `secret ${secrets.map(maskValue).join(", ")}` : "no secret: unsigned";
   out.line(`${out.style.ok("✓")} added endpoint ${out.style.bold(name)} → ${url} (${scheme}, ${signing})`);
@@ -103,7 +116,7 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
     out.line(`secret: ${generated}`);
     out.note("this secret is shown once; configure your receiver with it now");
   }
-  return 0;
+  return ExitCode.ok;
 }
 
 /** `endpoint list`: one line (or JSON object) per endpoint, secrets masked. */
@@ -111,26 +124,26 @@ export async function runEndpointList(command: Command, ctx: CliContext): Promis
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
   const now = ctx.now();
-  const rows = withStore(flags, ctx, (db) =>
+  const rows = withExistingStore(flags, ctx, (db) =>
     listEndpoints(db).map((endpoint) => ({ endpoint, secrets: listEndpointSecrets(db, endpoint.id, now) })),
   );
   if (out.json) {
     for (const { endpoint, secrets } of rows) out.writeJson(endpointJson(endpoint, secrets));
-    return 0;
+    return ExitCode.ok;
   }
   if (rows.length === 0) {
     out.note("no endpoints yet; add one with hookctl endpoint add <name> --url <url>");
-    return 0;
+    return ExitCode.ok;
   }
   const width = Math.max(...rows.map(({ endpoint }) => endpoint.name.length));
   for (const { endpoint, secrets } of rows) {
     const secret = secrets[0] ? maskValue(secrets[0].secret) : out.style.dim("unsigned");
     const extra = secrets.length > 1 ? out.style.dim(` +${secrets.length - 1} retiring`) : "";
     out.line(
-      `${out.style.bold(endpoint.name.padEnd(width))}  ${endpoint.url}  ${endpoint.scheme}  ${secret}${extra}${limits(endpoint, out)}`,
+      `${out.style.bold(endpoint.name.padEnd(width))}  ${maskUrl(endpoint.url)}  ${endpoint.scheme}  ${secret}${extra}${limits(endpoint, out)}`,
     );
   }
-  return 0;
+  return ExitCode.ok;
 }
 
 function limits(endpoint: EndpointRow, out: Output): string {
@@ -141,34 +154,12 @@ function limits(endpoint: EndpointRow, out: Output): string {
   return parts.length > 0 ? `  ${out.style.dim(parts.join(", "))}` : "";
 }
 
-export function endpointJson(
-  endpoint: EndpointRow,
-  secrets: readonly { secret: string; createdAt: number; expiresAt: number | null }[],
-): Record<string, unknown> {
-  return {
-    name: endpoint.name,
-    id: endpoint.id,
-    url: endpoint.url,
-    scheme: endpoint.scheme,
-    ratePerSecond: endpoint.ratePerSecond,
-    concurrency: endpoint.concurrency,
-    timeoutMs: endpoint.timeoutMs,
-    policy: endpoint.policy ? JSON.parse(endpoint.policy) : null,
-    secrets: secrets.map((s) => ({
-      secret: maskValue(s.secret),
-      createdAt: iso(s.createdAt),
-      expiresAt: iso(s.expiresAt),
-    })),
-    createdAt: iso(endpoint.createdAt),
-  };
-}
-
 /** `endpoint show`: settings, secrets (masked, with expiry) and delivery counts. */
 export async function runEndpointShow(name: string, command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
   const now = ctx.now();
-  const { endpoint, secrets, counts } = withStore(flags, ctx, (db) => {
+  const { endpoint, secrets, counts } = withExistingStore(flags, ctx, (db) => {
     const endpoint = findEndpoint(db, name);
     return {
       endpoint,
@@ -177,12 +168,12 @@ export async function runEndpointShow(name: string, command: Command, ctx: CliCo
     };
   });
   if (out.json) {
-    out.writeJson({ ...endpointJson(endpoint, secrets), deliveries: counts });
-    return 0;
+    out.writeJson(endpointDetailJson(endpoint, secrets, counts));
+    return ExitCode.ok;
   }
   const field = (label: string, value: string) => out.line(`  ${out.style.dim(label.padEnd(11))} ${value}`);
   out.line(out.style.bold(endpoint.name));
-  field("url", endpoint.url);
+  field("url", maskUrl(endpoint.url));
   field("scheme", endpoint.scheme);
   if (secrets.length === 0) field("secrets", "none (sends are unsigned)");
   secrets.forEach((s, i) => {
@@ -203,5 +194,5 @@ export async function runEndpointShow(name: string, command: Command, ctx: CliCo
       .map(([status, n]) => `${n} ${status}`)
       .join(", "),
   );
-  return 0;
+  return ExitCode.ok;
 }

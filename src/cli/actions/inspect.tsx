@@ -1,10 +1,10 @@
 import { render } from "ink";
+import { ExitCode } from "../../errors.js";
 import type { BrowseStatus } from "../../store/browse.js";
 import { App } from "../../tui/App.js";
 import { createInspectStore } from "../../tui/inspect-store.js";
 import type { CliContext } from "../context.js";
 import { colorEnabled, type GlobalOptions } from "../output.js";
-import { maskHeaderValue } from "../render/mask.js";
 import { openStoreFor } from "../store.js";
 import { requireTerminal } from "../terminal.js";
 
@@ -12,8 +12,6 @@ export interface InspectOptions {
   status: string;
   filter?: string;
 }
-
-const maskRequestHeader = (name: string, value: string) => maskHeaderValue(name, value, []);
 
 // The alternate screen: the UI gets the whole terminal and leaves the scrollback as it was.
 const enterAltScreen = "\u001B[?1049h\u001B[H";
@@ -27,7 +25,7 @@ export async function runInspect(
 ): Promise<number> {
   requireTerminal(ctx);
   const status = (options.status === "in-flight" ? "in_flight" : options.status) as BrowseStatus;
-  const { db } = openStoreFor(globals, ctx);
+  const { db } = openStoreFor(globals, ctx, { mustExist: true });
   ctx.stdout.write(enterAltScreen);
   try {
     let interrupted = false;
@@ -38,8 +36,6 @@ export async function runInspect(
         initialFilter={options.filter}
         now={ctx.now}
         color={colorEnabled(ctx, ctx.stdout, globals)}
-        // The same masking as `dlq show` and `log show`: credentials by header name.
-        maskHeader={maskRequestHeader}
         onInterrupt={() => {
           interrupted = true;
           instance.unmount();
@@ -65,7 +61,7 @@ export async function runInspect(
     } finally {
       ctx.signal.removeEventListener("abort", onAbort);
     }
-    return interrupted ? 130 : 0;
+    return interrupted ? ExitCode.interrupted : ExitCode.ok;
   } finally {
     ctx.stdout.write(leaveAltScreen);
     db.close();

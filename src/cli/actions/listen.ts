@@ -2,18 +2,21 @@ import { renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { type CaptureThread, createCaptureThread } from "../../receiver/capture-thread.js";
+import { busyTimeoutFrom, type CaptureThread, createCaptureThread } from "../../receiver/capture-thread.js";
 import { mulberry32 } from "../../receiver/prng.js";
 import { pooledRandomBytes } from "../../receiver/random.js";
 import { startReceiver } from "../../receiver/server.js";
 import type { FailureOptions, Receiver, ReceiverOptions, RequestEvent } from "../../receiver/types.js";
-import { parseSchemeName, type SchemeName } from "../../signing/index.js";
+import { parseSchemeName, type SchemeName, SigningError } from "../../signing/index.js";
+import { standardKey, utf8Key } from "../../signing/keys.js";
 import { idFactory } from "../../store/ids.js";
-import type { CliContext } from "../context.js";
+import { checkBindHost, isLoopbackHost } from "../bind.js";
+import { type CliContext, stopCode } from "../context.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
-import { detailLines, requestJson, requestLine, summaryLine, viewOfEvent } from "../render/received.js";
+import { detailLines, listenRequestJson, requestLine, summaryLine, viewOfEvent } from "../render/received.js";
 import { collectSecrets, maskSecret } from "../secrets.js";
 import { openStoreFor } from "../store.js";
+import { parseHttpUrl } from "../urls.js";
 
 export interface ListenFlags extends GlobalOptions {
   port: number;
@@ -41,15 +44,17 @@ export interface ListenFlags extends GlobalOptions {
   verbose?: boolean;
 }
 
-/** `hookctl listen`: run until SIGINT/SIGTERM, then print the summary and exit 130. */
+/** `hookctl listen`: run until SIGINT/SIGTERM, print the summary, exit 0 after SIGTERM and 130 after SIGINT. */
 export async function runListen(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<ListenFlags>();
   const out = createOutput(ctx, flags);
-  const { options, seed } = receiverOptions(flags, ctx);
+  const { options, seed } = await receiverOptions(flags, ctx);
   // Opened here for its checks (path, 0600, migrations); the capture thread writes on its own connection.
   const store = flags.store ? openStoreFor(flags, ctx) : null;
   store?.db.close();
-  const capture: CaptureThread | undefined = store ? createCaptureThread(store.path) : undefined;
+  const capture: CaptureThread | undefined = store
+    ? createCaptureThread(store.path, { busyTimeoutMs: busyTimeoutFrom(ctx.env) })
+    : undefined;
   try {
     const receiver = await startReceiver(options, {
       now: ctx.now,
@@ -67,17 +72,17 @@ export async function runListen(command: Command, ctx: CliContext): Promise<numb
       summary = await receiver.close();
     }
     out.note(summaryLine(summary));
-    return 130;
+    return stopCode(ctx.signal);
   } finally {
     await capture?.close();
   }
 }
 
 /** Flags into receiver options, rejecting bad combinations with one clear line. */
-export function receiverOptions(
+export async function receiverOptions(
   flags: ListenFlags,
   ctx: CliContext,
-): { options: ReceiverOptions; seed: number } {
+): Promise<{ options: ReceiverOptions; seed: number }> {
   if (!flags.path.startsWith("/")) {
     throw new UsageError(
       `--path must start with "/" (got ${JSON.stringify(flags.path)})`,
@@ -91,7 +96,11 @@ export function receiverOptions(
       throw new UsageError(`unknown scheme ${JSON.stringify(flags.scheme)}`, "see hookctl listen --help");
     scheme = parsed;
   }
-  if (flags.forwardTo !== undefined) checkUrl(flags.forwardTo);
+  if (flags.forwardTo !== undefined) parseHttpUrl(flags.forwardTo, "--forward-to");
+  const { host } = checkBindHost(flags.host);
+  checkSlowClientLimits(flags);
+  const secrets = await collectSecrets(flags, ctx);
+  checkVerifyingSecrets(secrets, scheme);
   const failure: FailureOptions = {
     rate: flags.failRate,
     first: flags.failFirst,
@@ -108,10 +117,10 @@ export function receiverOptions(
   return {
     seed,
     options: {
-      host: flags.host,
+      host,
       port: flags.port,
       path: flags.path,
-      secrets: collectSecrets(flags, ctx),
+      secrets,
       scheme,
       toleranceSeconds: flags.tolerance / 1000,
       failure,
@@ -126,26 +135,56 @@ export function receiverOptions(
   };
 }
 
-function checkUrl(text: string): void {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
+/** 0 would turn Node's slow-client protection off: a client could hold a connection forever. */
+function checkSlowClientLimits(flags: ListenFlags): void {
+  for (const [flag, ms] of [
+    ["--header-timeout", flags.headerTimeout],
+    ["--request-timeout", flags.requestTimeout],
+  ] as const) {
+    if (ms < 1) {
+      throw new UsageError(
+        `${flag} must be longer than 0 (0 would let a slow client hold a connection forever)`,
+        `give a duration such as ${flag} 10s`,
+      );
+    }
+  }
+}
+
+/**
+ * Secrets that could never verify anything are refused before the first request gets a 401:
+ * empty ones, and ones the chosen scheme cannot read (a bad whsec_, an ed25519 key for an
+ * HMAC scheme). With auto, a secret need only suit one scheme.
+ */
+function checkVerifyingSecrets(secrets: readonly string[], scheme: SchemeName | "auto"): void {
+  secrets.forEach((secret, index) => {
+    const parsers =
+      scheme === "auto"
+        ? [utf8Key, standardKey]
+        : scheme === "standard" || scheme === "svix"
+          ? [standardKey]
+          : [utf8Key];
+    let fault: string | undefined;
+    for (const parse of parsers) {
+      try {
+        parse(secret, index);
+        return;
+      } catch (error) {
+        if (!(error instanceof SigningError)) throw error;
+        fault ??= error.message;
+      }
+    }
     throw new UsageError(
-      `--forward-to ${JSON.stringify(text)} is not a URL`,
-      "e.g. --forward-to http://localhost:3000/webhooks",
+      `${fault ?? `secret #${index + 1} cannot verify anything`}${scheme === "auto" ? "" : ` (scheme ${scheme})`}`,
+      "check the secret, or pick another --scheme",
     );
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`--forward-to must be an http(s) URL (got ${url.protocol})`);
-  }
+  });
 }
 
 function subscribe(receiver: Receiver, out: Output, flags: ListenFlags): void {
   receiver.on("request", (event: RequestEvent) => {
     const view = viewOfEvent(event);
     if (out.json) {
-      out.writeJson(requestJson(view, { headers: event.headers, body: event.body, attempt: event.attempt }));
+      out.writeJson(listenRequestJson(view, event));
       return;
     }
     out.line(requestLine(view, out.style));
@@ -160,12 +199,17 @@ function subscribe(receiver: Receiver, out: Output, flags: ListenFlags): void {
   receiver.on("client-error", (event) => {
     out.note(`${out.style.fail("refused")} ${event.reason}${event.status ? ` (${event.status})` : ""}`);
   });
+  // Once per outage: a 2xx that is not a duplicate was committed, so the log works again.
   let captureFailed = false;
+  receiver.on("request", (event) => {
+    if (event.id !== null && !event.duplicate && event.status !== null && event.status < 300)
+      captureFailed = false;
+  });
   receiver.on("capture-error", (error) => {
     if (captureFailed) return;
     captureFailed = true;
     out.note(
-      `${out.style.warn("warning:")} cannot write to the log (${error.message}); requests are still answered`,
+      `${out.style.warn("warning:")} cannot write to the log (${error.message}); answering 503 with Retry-After instead of 2xx until it can`,
     );
   });
 }
@@ -179,6 +223,13 @@ function announce(
   dbPath: string | null,
 ): void {
   out.note(`listening on ${receiver.url}  (Ctrl-C to stop)`);
+  if (!isLoopbackHost(options.host ?? "127.0.0.1")) {
+    out.note(
+      out.style.warn(
+        `  bound to ${options.host}: reachable from other machines, not only this one (--host 127.0.0.1 keeps it local)`,
+      ),
+    );
+  }
   const secrets = options.secrets ?? [];
   const checks =
     secrets.length === 0

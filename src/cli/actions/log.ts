@@ -1,23 +1,14 @@
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
-import {
-  type DeliveryDetail,
-  deliveryIdsWithPrefix,
-  listDeliveries,
-  loadDeliveryDetail,
-} from "../../store/deliveries.js";
+import { deliveryDetailJson, deliveryJson } from "../../contract/delivery.js";
+import { ExitCode, UsageError } from "../../errors.js";
+import { type DeliveryDetail, listDeliveries, loadDeliveryDetail } from "../../store/deliveries.js";
 import { getEndpointByName, listEndpoints } from "../../store/endpoints.js";
 import type { Db } from "../../store/open.js";
 import { type DeliveryStatus, deliveryStatuses } from "../../store/types.js";
 import type { CliContext } from "../context.js";
+import { resolveId } from "../ids.js";
 import { createOutput, type GlobalOptions } from "../output.js";
-import {
-  deliveryJson,
-  deliveryObject,
-  logLine,
-  renderDeliveryDetail,
-  viewOfListItem,
-} from "../render/delivery.js";
+import { logLine, renderDeliveryDetail, viewOfListItem } from "../render/delivery.js";
 import { openStoreFor } from "../store.js";
 
 interface LogFlags extends GlobalOptions {
@@ -33,7 +24,7 @@ export async function runLog(command: Command, ctx: CliContext): Promise<number>
   const flags = command.optsWithGlobals<LogFlags>();
   const out = createOutput(ctx, flags);
   const status = parseStatus(flags.status);
-  const { db, path } = openStoreFor(flags, ctx);
+  const { db, path } = openStoreFor(flags, ctx, { mustExist: true });
   try {
     if (flags.endpoint !== undefined && !getEndpointByName(db, flags.endpoint)) {
       const known = listEndpoints(db).map((e) => e.name);
@@ -50,21 +41,21 @@ export async function runLog(command: Command, ctx: CliContext): Promise<number>
       since: flags.since !== undefined ? now - flags.since : undefined,
       limit: flags.limit,
     });
-    const views = items.map(viewOfListItem);
     if (out.json) {
-      for (const view of views) out.writeJson(deliveryObject(view));
-      return 0;
+      for (const item of items) out.writeJson(deliveryJson(item));
+      return ExitCode.ok;
     }
+    const views = items.map(viewOfListItem);
     if (views.length === 0) {
       out.note(
         `no deliveries${status || flags.event || flags.endpoint || flags.since ? " match" : ` in ${path}`}; send one with hookctl send`,
       );
-      return 0;
+      return ExitCode.ok;
     }
     const typeWidth = Math.min(32, Math.max(...views.map((view) => view.event.type.length)));
     for (const view of views) out.line(logLine(view, out.style, { now, typeWidth }));
     if (views.length === flags.limit) out.note(`showing the newest ${flags.limit}; use --limit for more`);
-    return 0;
+    return ExitCode.ok;
   } finally {
     db.close();
   }
@@ -77,27 +68,25 @@ function parseStatus(text: string | undefined): DeliveryStatus | undefined {
   throw new UsageError(`unknown status ${JSON.stringify(text)}`, `use one of ${deliveryStatuses.join(", ")}`);
 }
 
-/** `hookctl log show <id>`: one delivery in full; a unique id prefix is enough. */
+/** `hookctl log show <id>`: one delivery in full; a unique id suffix is enough. */
 export async function runLogShow(id: string, command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx);
+  const { db } = openStoreFor(flags, ctx, { mustExist: true });
   try {
-    const detail = findDetail(db, id.trim());
-    if (out.json) out.writeJson(deliveryJson(detail));
+    const detail = findDetail(db, id);
+    if (out.json) out.writeJson(deliveryDetailJson(detail));
     else for (const line of renderDeliveryDetail(detail, out.style, { now: ctx.now() })) out.line(line);
-    return 0;
+    return ExitCode.ok;
   } finally {
     db.close();
   }
 }
 
-/** A delivery by id or unique prefix, or a UsageError saying what to do. */
+/** A delivery by its id or a unique suffix, or a UsageError saying what to do. */
 export function findDetail(db: Db, id: string): DeliveryDetail {
-  const exact = id === "" ? undefined : loadDeliveryDetail(db, id);
-  if (exact) return exact;
-  const matches = id.length >= 4 ? deliveryIdsWithPrefix(db, id, 2) : [];
-  if (matches.length === 1) return loadDeliveryDetail(db, matches[0] as string) as DeliveryDetail;
-  if (matches.length > 1) throw new UsageError(`${id} matches several deliveries`, "give more of the id");
-  throw new UsageError(`no delivery ${JSON.stringify(id)}`, "list them with hookctl log");
+  const detail = loadDeliveryDetail(db, resolveId(db, "deliveries", id));
+  // Resolved a moment ago; gone now only if another process purged it in between.
+  if (!detail) throw new UsageError(`delivery ${id} was just removed from the log`);
+  return detail;
 }

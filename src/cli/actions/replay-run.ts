@@ -4,7 +4,9 @@ import type { RetryPolicy } from "../../delivery/policy.js";
 import { TokenBucket, timerSleep } from "../../delivery/rate-limit.js";
 import { runScheduler, type SchedulerDeps } from "../../delivery/scheduler.js";
 import { loadAgent } from "../../delivery/undici-agent.js";
+import { ExitCode } from "../../errors.js";
 import type { Db } from "../../store/open.js";
+import { describeDeliveries } from "../../store/queue.js";
 import type { CliContext } from "../context.js";
 import type { Output } from "../output.js";
 import { createReplayRenderer } from "../render/replay-progress.js";
@@ -65,7 +67,11 @@ export async function runSchedule(
   ctx: CliContext,
   out: Output,
 ): Promise<number> {
-  const renderer = createReplayRenderer(out, { now: ctx.now, live: ctx.stderr.isTTY === true });
+  const renderer = createReplayRenderer(out, {
+    now: ctx.now,
+    live: ctx.stderr.isTTY === true,
+    describe: (id) => describeDeliveries(db, [id])[0],
+  });
   // One keep-alive pool for the run, closed with it.
   const agent = new (loadAgent())();
   try {
@@ -77,8 +83,8 @@ export async function runSchedule(
       signal: ctx.signal,
       onEvent: (event) => renderer.onEvent(event),
     });
-    if (result.outcome === "interrupted") return 130;
-    return result.dead > 0 ? 1 : 0;
+    if (result.outcome === "interrupted") return ExitCode.interrupted;
+    return result.dead > 0 ? ExitCode.failed : ExitCode.ok;
   } finally {
     renderer.close();
     await agent.close();

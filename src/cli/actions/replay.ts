@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { defaultPolicy, mergePolicy, policyProblem, type RetryPolicy } from "../../delivery/policy.js";
-import { UsageError } from "../../errors.js";
+import { ExitCode, UsageError } from "../../errors.js";
 import { getEndpointByName } from "../../store/endpoints.js";
 import { newId } from "../../store/ids.js";
 import type { Db } from "../../store/open.js";
@@ -12,10 +12,12 @@ import {
 } from "../../store/queue.js";
 import type { DeliveryStatus } from "../../store/types.js";
 import type { CliContext } from "../context.js";
+import { resolveIds } from "../ids.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
 import { renderRequeued, renderWouldRequeue } from "../render/requeue.js";
 import { openStoreFor } from "../store.js";
+import { parseHttpUrl } from "../urls.js";
 import { runSchedule } from "./replay-run.js";
 
 interface ReplayFlags extends GlobalOptions, PolicyFlagValues {
@@ -35,20 +37,7 @@ const requeueable: DeliveryStatus[] = ["pending", "succeeded", "dead"];
 
 /** A redirect target must be an absolute http(s) URL. */
 export function parseTargetUrl(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--to ${JSON.stringify(value)} is not a URL`, "give an absolute http(s) URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(
-      `--to must be an http or https URL, not ${url.protocol}`,
-      "give an absolute http(s) URL",
-    );
-  }
-  return value;
+  return value === undefined ? undefined : parseHttpUrl(value, "--to");
 }
 
 /** The policy flags as an override, checked against the defaults so nonsense stops here (exit 2). */
@@ -57,18 +46,6 @@ export function checkedPolicyOverride(flags: PolicyFlagValues): Partial<RetryPol
   const problem = policyProblem(mergePolicy(defaultPolicy, override));
   if (problem) throw new UsageError(problem, "see hookctl backoff --help to try a policy");
   return override;
-}
-
-/** Explicit ids must all exist: a typo should not silently requeue less than asked. */
-export function requireKnownIds(db: Db, ids: readonly string[]): void {
-  const known = new Set(describeDeliveries(db, ids).map((item) => item.delivery.id));
-  const missing = ids.filter((id) => !known.has(id));
-  if (missing.length > 0) {
-    throw new UsageError(
-      `no delivery ${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ""} in the log`,
-      "list deliveries with hookctl log or hookctl dlq list",
-    );
-  }
 }
 
 /**
@@ -123,16 +100,17 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
       "name delivery ids or use --status, --since, --event or --endpoint",
     );
   }
-  const { db } = openStoreFor(flags, ctx);
+  // Requeueing or running a schedule needs the log that holds it; only --watch may start on an
+  // empty machine (a scheduler waiting for the first send).
+  const { db } = openStoreFor(flags, ctx, { mustExist: flags.watch !== true });
   try {
     let scope: string[] | undefined;
     if (choosing) {
       requireEndpoint(db, flags.endpoint);
-      if (ids.length > 0) requireKnownIds(db, ids);
       const now = ctx.now();
       const chosen =
         ids.length > 0
-          ? [...new Set(ids)]
+          ? resolveIds(db, "deliveries", ids)
           : selectDeliveryIds(db, {
               status: flags.status ?? requeueable,
               since: flags.since !== undefined ? now - flags.since : undefined,
@@ -146,9 +124,9 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
         nothing: "no deliveries match; nothing to requeue",
         ctx,
       });
-      if (!results) return 0;
+      if (!results) return ExitCode.ok;
       scope = results.flatMap((r) => (r.outcome === "requeued" ? [r.deliveryId] : []));
-      if (scope.length === 0 && !flags.watch) return 0;
+      if (scope.length === 0 && !flags.watch) return ExitCode.ok;
     }
     // --watch keeps running the whole schedule, requeued deliveries included.
     return await runSchedule(

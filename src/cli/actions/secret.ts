@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { ExitCode, UsageError } from "../../errors.js";
 import { generateEd25519KeyPair, generateSecret } from "../../signing/index.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
@@ -31,11 +31,11 @@ export async function runSecretGenerate(
       out.line(`secret key (signs):   ${pair.secretKey}`);
       out.line(`public key (verifies): ${pair.publicKey}`);
     }
-    return 0;
+    return ExitCode.ok;
   }
   const secret = generateSecret(ctx.randomBytes, { bytes: flags.bytes, prefix: flags.prefix });
   if (flags.bytes < 16) out.note(`warning: ${flags.bytes} random bytes is weak; 24 or more is usual`);
   if (json) out.writeJson({ secret, bytes: flags.bytes });
   else out.line(secret);
-  return 0;
+  return ExitCode.ok;
 }

@@ -11,6 +11,8 @@ import type { GlobalOptions } from "../output.js";
 import { type PayloadSource, readPayload } from "../payload.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
+import { checkHeaderBound, checkSendableHeader } from "../sendable.js";
+import { parseHttpUrl } from "../urls.js";
 
 export interface SendFlags extends GlobalOptions, PolicyFlagValues, SecretFlags {
   data?: string;
@@ -52,6 +54,7 @@ export async function resolvePayload(
   flags: SendFlags,
   ctx: CliContext,
 ): Promise<Payload> {
+  if (flags.event !== undefined) checkEventType(flags.event);
   if (flags.fixture !== undefined) {
     if (file !== undefined || flags.data !== undefined) {
       throw new UsageError("give the payload once: --fixture, --data or a file");
@@ -70,6 +73,13 @@ export async function resolvePayload(
     contentType: sniffContentType(body),
     source: flags.data !== undefined ? "--data" : file === undefined || file === "-" ? "stdin" : file,
   };
+}
+
+/** The event type goes out as X-Webhook-Event on every attempt. */
+function checkEventType(type: string): void {
+  if (type.trim() === "")
+    throw new UsageError("--event is empty", "give an event type such as order.created");
+  checkHeaderBound("--event", type);
 }
 
 function fixturePayload(name: string, eventType: string | undefined): Payload {
@@ -123,27 +133,11 @@ export function extraHeaders(flags: readonly string[] | undefined): {
     const lower = name.toLowerCase();
     const why = reserved.get(lower);
     if (why) throw new UsageError(`-H cannot set ${name}`, why);
+    checkSendableHeader(name, value);
     if (lower === "content-type") contentType = value;
     else headers[canonical.get(lower) ?? name] = value;
   }
   return { headers, contentType };
-}
-
-/** `http://…` or `https://…`, or a UsageError saying what is wrong. */
-export function parseHttpUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(
-      `${JSON.stringify(text)} is not a valid URL`,
-      "give an http(s) URL or an endpoint name",
-    );
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`cannot send to ${url.protocol} URLs`, "use http:// or https://");
-  }
-  return url.href;
 }
 
 export function looksLikeUrl(text: string): boolean {
@@ -170,23 +164,26 @@ export function findEndpoint(db: Db, name: string): EndpointRow {
  * flags (or HOOKCTL_SECRET for a bare URL) are stored with each delivery so retries sign the
  * same; an endpoint's own secrets are read at each attempt instead, so rotation applies.
  */
-export function resolveTarget(
+export async function resolveTarget(
   db: Db,
   targetArg: string,
   flags: SendFlags,
   ctx: CliContext,
   headers: Record<string, string>,
-): { target: SendTarget; endpoint: EndpointRow | null; signing: readonly string[] } {
+): Promise<{ target: SendTarget; endpoint: EndpointRow | null; signing: readonly string[] }> {
   const endpoint = looksLikeUrl(targetArg) ? null : findEndpoint(db, targetArg);
   const url = endpoint ? endpoint.url : parseHttpUrl(targetArg);
   const schemeText = flags.scheme ?? endpoint?.scheme ?? "hookctl";
   const scheme = parseSchemeName(schemeText);
   if (!scheme)
     throw new UsageError(`unknown scheme ${JSON.stringify(schemeText)}`, "see hookctl send --help");
-  const fromFlags = endpoint && !flags.secret && !flags.secretFile ? null : collectSecrets(flags, ctx);
+  const fromFlags = endpoint && !flags.secret && !flags.secretFile ? null : await collectSecrets(flags, ctx);
   const signing = fromFlags ?? (endpoint ? activeSecrets(db, endpoint.id, ctx.now()) : []);
   checkSecrets(scheme, signing);
-  const policy = mergePolicy(endpoint ? parsePolicy(endpoint.policy) : defaultPolicy, policyOverride(flags));
+  const policy = mergePolicy(
+    endpoint ? parsePolicy(endpoint.policy, `endpoints ${endpoint.name} policy`) : defaultPolicy,
+    policyOverride(flags),
+  );
   const problem = policyProblem(policy);
   if (problem) throw new UsageError(`bad retry policy: ${problem}`, "see hookctl backoff --help");
   const timeoutMs = flags.timeout ?? endpoint?.timeoutMs ?? defaultTimeoutMs;

@@ -1,26 +1,26 @@
 import type { Command } from "commander";
 import type { Agent } from "undici";
+import { deliveryJson } from "../../contract/delivery.js";
+import type { SendResultJson } from "../../contract/schema/delivery.js";
 import { createAttempt } from "../../delivery/attempt.js";
 import { listFixtures } from "../../delivery/fixtures.js";
 import { timerSleep } from "../../delivery/rate-limit.js";
 import { type SendEvent, type SendPlan, sendEvents } from "../../delivery/send.js";
+import type { DeliveryOutcome } from "../../delivery/send-outcome.js";
 import { loadAgent } from "../../delivery/undici-agent.js";
-import { UsageError } from "../../errors.js";
+import { ExitCode, UsageError } from "../../errors.js";
 import { idFactory } from "../../store/ids.js";
+import type { Db } from "../../store/open.js";
+import { describeDeliveries } from "../../store/queue.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type Output } from "../output.js";
-import { deliveryObject, sendLine, viewOfOutcome } from "../render/delivery-view.js";
+import { sendLine, viewOfOutcome } from "../render/delivery-view.js";
 import { ProgressBar, summaryLines } from "../render/send-summary.js";
 import { openStoreFor } from "../store.js";
+import { parseHttpUrl } from "../urls.js";
 import { packageVersion } from "../version.js";
-import {
-  extraHeaders,
-  looksLikeUrl,
-  parseHttpUrl,
-  resolvePayload,
-  resolveTarget,
-  type SendFlags,
-} from "./send-input.js";
+import { settleTakenElsewhere } from "./send-elsewhere.js";
+import { extraHeaders, looksLikeUrl, resolvePayload, resolveTarget, type SendFlags } from "./send-input.js";
 
 /** Runs at least this many sends get a progress bar (on a terminal). */
 const progressThreshold = 20;
@@ -48,7 +48,7 @@ export async function runSend(
   let bar: ProgressBar | undefined;
   let flushLines = () => {};
   try {
-    const { target, endpoint, signing } = resolveTarget(db, targetArg, flags, ctx, headers.headers);
+    const { target, endpoint, signing } = await resolveTarget(db, targetArg, flags, ctx, headers.headers);
     if (signing.length === 0) {
       out.note(
         endpoint
@@ -89,9 +89,9 @@ export async function runSend(
       if (event.type === "attempt") bar?.tick(event.report.decision.status === "succeeded");
       else if (event.type === "skipped") bar?.tick(false);
       else if (event.type === "delivery") {
-        const view = viewOfOutcome(event.outcome);
-        if (out.json) emit(JSON.stringify(deliveryObject(view)));
-        else if (!out.quiet) emit(sendLine(view, out.style, { now: ctx.now(), hint: single }));
+        if (out.json) emit(JSON.stringify(sendResultJson(db, event.outcome)));
+        else if (!out.quiet)
+          emit(sendLine(viewOfOutcome(event.outcome), out.style, { now: ctx.now(), hint: single }));
       }
     };
     const result = await sendEvents(
@@ -112,10 +112,11 @@ export async function runSend(
     flushLines();
     bar?.clear();
     bar = undefined;
+    settleTakenElsewhere(db, result.outcomes);
     if (total > 1 || result.interrupted)
       for (const line of summaryLines(result, out.style, ctx.now())) out.note(line);
-    if (result.interrupted) return 130;
-    return result.outcomes.every((outcome) => outcome.status === "succeeded") ? 0 : 1;
+    if (result.interrupted) return ExitCode.interrupted;
+    return result.outcomes.every((outcome) => outcome.status === "succeeded") ? ExitCode.ok : ExitCode.failed;
   } finally {
     flushLines();
     bar?.clear();
@@ -146,5 +147,15 @@ function printFixtures(out: Output): number {
     if (out.json) out.writeJson(fixture);
     else out.line(`${fixture.name.padEnd(24)} ${out.style.dim(`${fixture.bytes} bytes`)}`);
   }
-  return 0;
+  return ExitCode.ok;
+}
+
+/**
+ * The delivery as the log has it once this run's record of it is committed (the contract's one
+ * delivery shape, read back rather than rebuilt), with this run's send counts.
+ */
+function sendResultJson(db: Db, outcome: DeliveryOutcome): SendResultJson {
+  const [item] = describeDeliveries(db, [outcome.deliveryId]);
+  if (!item) throw new Error(`delivery ${outcome.deliveryId} vanished from the log during send`);
+  return { ...deliveryJson(item), sends: outcome.sends, skipped: outcome.skipped };
 }

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { UsageError } from "../../errors.js";
 import type { CommandHost } from "../program.js";
 
 export function registerCompletion(program: Command, host: CommandHost): void {
@@ -20,6 +21,11 @@ Examples:
   hookctl completion fish | source         # add to ~/.config/fish/config.fish`,
     )
     .action(async (shell: string | undefined, options: { list?: string }, command: Command) => {
+      if (shell === undefined && !options.list)
+        throw new UsageError(
+          "completion needs a shell: bash, zsh or fish",
+          'e.g. eval "$(hookctl completion bash)"',
+        );
       const { runCompletion } = await import("../actions/completion.js");
       host.setExitCode(await runCompletion(shell, options, command, host.ctx));
     });

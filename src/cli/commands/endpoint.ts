@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { schemeNames } from "../../signing/index.js";
-import { collect, durationArg, integerArg, rateArg } from "../parsers.js";
+import { collect, durationArg, integerArg, rateArg, timerArg } from "../parsers.js";
 import { addPolicyOptions } from "../policy-flags.js";
 import type { CommandHost } from "../program.js";
 
@@ -34,7 +34,7 @@ Examples:
     .option("--generate-secret", "make a new whsec_ secret and print it once")
     .option("--rate <rate>", "at most this many attempts per second, e.g. 10/s", rateArg)
     .option("--concurrency <n>", "at most this many attempts at once", integerArg(1, 10_000))
-    .option("--timeout <duration>", "per-attempt timeout (default 10s)", durationArg);
+    .option("--timeout <duration>", "per-attempt timeout (default 10s)", timerArg);
   addPolicyOptions(add);
   add
     .addHelpText(

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { collect, durationArg, integerArg, numberArg } from "../parsers.js";
+import { collect, durationArg, integerArg, numberArg, timerArg } from "../parsers.js";
 import type { CommandHost } from "../program.js";
 
 /** "1mb", "512k", "2048" (bytes) into bytes. */
@@ -40,7 +40,7 @@ export function registerListen(program: Command, host: CommandHost): void {
       "fail the first N attempts of each delivery id, then succeed",
       integerArg(0, 1000),
     )
-    .option("--delay <duration>", "wait this long before answering each new request", durationArg)
+    .option("--delay <duration>", "wait this long before answering each new request", timerArg)
     .option("--retry-after <seconds>", "send Retry-After with injected failures", integerArg(0, 86_400))
     .option("--drop", "injected failures close the connection without any response")
     .option("--forward-to <url>", "relay requests byte for byte to your app and answer with its response")
@@ -51,12 +51,12 @@ export function registerListen(program: Command, host: CommandHost): void {
     )
     .addOption(
       new Option("--header-timeout <duration>", "time a client has to send its headers, else 408")
-        .argParser(durationArg)
+        .argParser(timerArg)
         .default(10_000, "10s"),
     )
     .addOption(
       new Option("--request-timeout <duration>", "time a client has to send the whole request, else 408")
-        .argParser(durationArg)
+        .argParser(timerArg)
         .default(30_000, "30s"),
     )
     .option("--max-concurrent <n>", "requests handled at once; more get 503", integerArg(1, 100_000), 256)
@@ -75,6 +75,9 @@ answered 2xx is answered 200 again, marked duplicate and not counted again.
 Injected failures only touch authentic requests that are not duplicates: --fail-first counts the
 attempts of each delivery id (attempts 1..N fail, N+1 succeeds, later repeats are duplicates).
 --fail-status or --drop alone fails every request. Captured requests: hookctl log received.
+A 2xx means the request is committed to the log (kill -9 loses none of them); when it cannot be
+committed (log locked, disk full) the answer is 503 with Retry-After, never 2xx. Stops on
+SIGTERM with exit 0 (Ctrl-C: 130).
 
 Examples:
   hookctl listen --port 4000 --secret s3cret

@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { schemeNames } from "../../signing/index.js";
-import { collect, durationArg, integerArg, rateArg } from "../parsers.js";
+import { collect, integerArg, rateArg, timerArg } from "../parsers.js";
 import { addPolicyOptions } from "../policy-flags.js";
 import type { CommandHost } from "../program.js";
 
@@ -26,7 +26,7 @@ export function registerSend(program: Command, host: CommandHost): void {
     .option(
       "--timeout <duration>",
       "bound on connect, headers and body (default: the endpoint's, else 10s)",
-      durationArg,
+      timerArg,
     )
     .option("-n, --count <n>", "how many events to create and send", integerArg(1, 10_000_000), 1)
     .option(

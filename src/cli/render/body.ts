@@ -1,3 +1,4 @@
+import { indentJson } from "../../format/json-indent.js";
 import type { Styles } from "../output.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -15,56 +16,11 @@ export function bodyText(body: Uint8Array): string | undefined {
 }
 
 /**
- * Re-indent JSON text without parsing values, so numbers keep every digit and strings every
- * escape exactly as sent. Returns undefined when the text is not JSON.
+ * A JSON object or array re-indented with every token as sent (numbers keep every digit, strings
+ * every escape); undefined for anything else, which is shown as it is.
  */
 export function prettyJson(text: string): string | undefined {
-  const trimmed = text.trim();
-  if (!/^[[{]/.test(trimmed)) return undefined;
-  try {
-    JSON.parse(trimmed);
-  } catch {
-    return undefined;
-  }
-  let out = "";
-  let depth = 0;
-  let inString = false;
-  const newline = () => `\n${"  ".repeat(depth)}`;
-  for (let i = 0; i < trimmed.length; i++) {
-    const char = trimmed[i] as string;
-    if (inString) {
-      out += char;
-      if (char === "\\") out += trimmed[++i] ?? "";
-      else if (char === '"') inString = false;
-      continue;
-    }
-    if (/\s/.test(char)) continue;
-    if (char === '"') {
-      inString = true;
-      out += char;
-    } else if (char === "{" || char === "[") {
-      const close = char === "{" ? "}" : "]";
-      let j = i + 1;
-      while (/\s/.test(trimmed[j] ?? "")) j++;
-      if (trimmed[j] === close) {
-        out += char + close;
-        i = j;
-      } else {
-        depth++;
-        out += char + newline();
-      }
-    } else if (char === "}" || char === "]") {
-      depth--;
-      out += newline() + char;
-    } else if (char === ",") {
-      out += `,${newline()}`;
-    } else if (char === ":") {
-      out += ": ";
-    } else {
-      out += char;
-    }
-  }
-  return out;
+  return /^\s*[[{]/.test(text) ? indentJson(text) : undefined;
 }
 
 /** `00000000  89 50 4e 47 0d 0a 1a 0a  …  |.PNG....|`: 16 bytes a row. */

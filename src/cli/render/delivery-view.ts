@@ -1,8 +1,10 @@
 import type { DeliveryOutcome } from "../../delivery/send.js";
+import { escapeControl } from "../../format/escape.js";
 import type { DeliveryListItem } from "../../store/deliveries.js";
 import type { DeliveryStatus } from "../../store/types.js";
 import type { Styles } from "../output.js";
-import { iso, latency, when } from "./time.js";
+import { maskUrl } from "./mask.js";
+import { latency, when } from "./time.js";
 
 /** The last attempt as lines and JSON show it. */
 export interface LastAttemptView {
@@ -41,7 +43,7 @@ export function viewOfOutcome(outcome: DeliveryOutcome): DeliveryView {
     attempts: outcome.attempts,
     nextAttemptAt: outcome.nextAttemptAt,
     nextRetry: outcome.nextRetry,
-    url: outcome.url,
+    url: maskUrl(outcome.url),
     endpointName: outcome.endpointName,
     event: outcome.event,
     lastAttempt: last
@@ -74,7 +76,7 @@ export function viewOfListItem(item: DeliveryListItem): DeliveryView {
     attempts: d.attemptCount,
     nextAttemptAt: d.status === "pending" ? d.nextAttemptAt : null,
     nextRetry: d.status === "pending" && d.nextTrigger === "scheduled" ? d.scheduleAttempts : null,
-    url: d.url,
+    url: maskUrl(d.url, item.secrets),
     endpointName: item.endpointName,
     event: { id: d.eventId, type: item.eventType },
     lastAttempt:
@@ -99,37 +101,6 @@ export function deadReasonOf(statusCode: number | null, lastError: string | null
   return "retries exhausted";
 }
 
-/** The JSON object for one delivery (send --json, log --json): stable field names, ISO times. */
-export function deliveryObject(view: DeliveryView): Record<string, unknown> {
-  const last = view.lastAttempt;
-  return {
-    id: view.id,
-    status: view.status,
-    attempts: view.attempts,
-    nextAttemptAt: iso(view.nextAttemptAt),
-    nextRetry: view.nextRetry,
-    url: view.url,
-    endpoint: view.endpointName,
-    event: view.event,
-    lastAttempt: last
-      ? {
-          number: last.number,
-          statusCode: last.statusCode,
-          errorClass: last.errorClass,
-          error: last.error,
-          durationMs: last.durationMs === null ? null : round1(last.durationMs),
-          startedAt: iso(last.startedAt),
-        }
-      : null,
-    deadReason: view.deadReason,
-    ...(view.createdAt !== null ? { createdAt: iso(view.createdAt) } : {}),
-    ...(view.sends !== undefined ? { sends: view.sends, skipped: view.skipped ?? 0 } : {}),
-  };
-}
-
-/** Milliseconds to one decimal, for JSON. */
-export const round1 = (ms: number) => Math.round(ms * 10) / 10;
-
 /** `200`, `503`, `refused`: what the receiver (or the network) answered. */
 export function resultLabel(last: { statusCode: number | null; errorClass: string | null }): string {
   return last.statusCode !== null ? String(last.statusCode) : (last.errorClass ?? "error");
@@ -150,7 +121,7 @@ export function sendLine(view: DeliveryView, style: Styles, options: { now: numb
     view.sends !== undefined && view.sends + (view.skipped ?? 0) > 1
       ? style.dim(` (${view.sends} sends)`)
       : "";
-  return `${mark} ${result} · ${view.event.type} · ${view.id}${copies}${fate(view, style, options)}`;
+  return `${mark} ${result} · ${escapeControl(view.event.type)} · ${view.id}${copies}${fate(view, style, options)}`;
 }
 
 function fate(view: DeliveryView, style: Styles, options: { now: number; hint: boolean }): string {
@@ -189,11 +160,11 @@ export function logLine(
     statusMarks[view.status](style),
     view.id,
     view.status.padEnd(9),
-    view.event.type.padEnd(options.typeWidth),
+    escapeControl(view.event.type).padEnd(options.typeWidth),
     result.padEnd(14),
     `×${view.attempts}`.padEnd(4),
     style.dim(at),
-    view.endpointName ?? view.url,
+    escapeControl(view.endpointName ?? view.url),
     next ? style.warn(next) : "",
   ]
     .filter((part) => part !== "")

@@ -1,17 +1,17 @@
 import { formatDuration } from "../../config/duration.js";
 import { effectiveFactor, parsePolicy } from "../../delivery/policy.js";
+import { escapeControl } from "../../format/escape.js";
 import type { DeliveryDetail } from "../../store/deliveries.js";
 import type { AttemptRow } from "../../store/types.js";
 import type { Styles } from "../output.js";
 import { bodyLines, bodyText } from "./body.js";
 import { count } from "./count.js";
-import { deadReasonOf, resultLabel, round1, statusMarks } from "./delivery-view.js";
-import { maskHeaders, maskSecretsIn, maskValue } from "./mask.js";
-import { clockTime, dateTime, iso, latency, when } from "./time.js";
+import { deadReasonOf, resultLabel, statusMarks } from "./delivery-view.js";
+import { maskHeaders, maskSecretsIn, maskUrl, maskValue } from "./mask.js";
+import { clockTime, dateTime, latency, when } from "./time.js";
 
 export {
   type DeliveryView,
-  deliveryObject,
   type LastAttemptView,
   logLine,
   resultLabel,
@@ -25,73 +25,6 @@ export {
  * {@link deliveryJson} for scripts. Both mask credentials and every secret in the detail.
  */
 
-/** `log show --json` / `dlq show --json`: `{ delivery, attempts }` with every secret masked. */
-export function deliveryJson(detail: DeliveryDetail): {
-  delivery: Record<string, unknown>;
-  attempts: unknown[];
-} {
-  const { delivery: d, event, secrets } = detail;
-  const text = bodyText(event.body);
-  return {
-    delivery: {
-      id: d.id,
-      status: d.status,
-      attempts: d.attemptCount,
-      scheduleAttempts: d.scheduleAttempts,
-      nextAttemptAt: iso(d.status === "pending" ? d.nextAttemptAt : null),
-      nextTrigger: d.nextTrigger,
-      url: d.url,
-      endpoint: detail.endpointName,
-      scheme: d.scheme,
-      signing: {
-        source: d.secrets ? "delivery" : d.endpointId ? "endpoint" : "none",
-        secrets: (d.secrets ?? []).map(maskValue),
-      },
-      extraHeaders: maskHeaders(d.extraHeaders, secrets),
-      timeoutMs: d.timeoutMs,
-      policy: parsePolicy(d.policy),
-      lastStatusCode: d.lastStatusCode,
-      lastErrorClass: d.lastErrorClass,
-      lastError: d.lastError,
-      createdAt: iso(d.createdAt),
-      updatedAt: iso(d.updatedAt),
-      completedAt: iso(d.completedAt),
-      event: {
-        id: event.id,
-        type: event.type,
-        contentType: event.contentType,
-        createdAt: iso(event.createdAt),
-        size: event.body.length,
-        ...(text !== undefined ? { body: text } : { bodyBase64: event.body.toString("base64") }),
-      },
-    },
-    attempts: detail.attempts.map((attempt) => attemptJson(attempt, secrets)),
-  };
-}
-
-function attemptJson(a: AttemptRow, secrets: readonly string[]): Record<string, unknown> {
-  const body = a.responseBody ? Buffer.from(a.responseBody) : null;
-  const text = body ? bodyText(body) : undefined;
-  return {
-    number: a.number,
-    trigger: a.trigger,
-    url: a.url,
-    startedAt: iso(a.startedAt),
-    durationMs: round1(a.durationMs),
-    statusCode: a.statusCode,
-    errorClass: a.errorClass,
-    error: a.errorMessage,
-    requestHeaders: maskHeaders(a.requestHeaders, secrets),
-    responseHeaders: a.responseHeaders ? maskHeaders(a.responseHeaders, secrets) : null,
-    ...(body === null
-      ? { responseBody: null }
-      : text !== undefined
-        ? { responseBody: text }
-        : { responseBodyBase64: body.toString("base64") }),
-    responseTruncated: a.responseTruncated,
-  };
-}
-
 /**
  * `log show` / `dlq show`: the delivery, its event, the request headers of the latest attempt
  * (secret-bearing values masked), the body, the attempt timeline and the next attempt time.
@@ -102,13 +35,16 @@ export function renderDeliveryDetail(
   options: { now: number },
 ): string[] {
   const { delivery: d, event, attempts, secrets } = detail;
-  const policy = parsePolicy(d.policy);
+  const policy = parsePolicy(d.policy, `deliveries ${d.id} policy`);
   const lines: string[] = [];
   const mark = statusMarks[d.status](style);
   lines.push(`${mark} ${style.bold(d.id)}  ${d.status}${nextText(detail, options.now, style)}`);
   const field = (name: string, value: string) => lines.push(`  ${style.dim(name.padEnd(9))} ${value}`);
-  field("event", `${event.type}  ${style.dim(event.id)}  created ${dateTime(event.createdAt)}`);
-  field("target", `${detail.endpointName ? `${detail.endpointName}  ` : ""}${d.url}`);
+  field(
+    "event",
+    `${escapeControl(event.type)}  ${style.dim(event.id)}  created ${dateTime(event.createdAt)}`,
+  );
+  field("target", `${detail.endpointName ? `${detail.endpointName}  ` : ""}${maskUrl(d.url, secrets)}`);
   const signing = d.secrets
     ? `${d.secrets.length} secret${d.secrets.length === 1 ? "" : "s"} (${d.secrets.map(maskValue).join(", ")})`
     : d.endpointId
@@ -125,6 +61,8 @@ export function renderDeliveryDetail(
     `${d.attemptCount}${d.status === "pending" ? ` (${d.scheduleAttempts} of ${policy.retries + 1} in this schedule)` : ""}`,
   );
   if (d.lastError && d.status === "dead") field("reason", deadReasonOf(d.lastStatusCode, d.lastError));
+  if (d.damage)
+    field("damaged", style.warn(`${escapeControl(d.damage)} (shown with safe stand-ins; never sent)`));
 
   const latest = attempts.at(-1);
   lines.push(
@@ -135,7 +73,8 @@ export function renderDeliveryDetail(
   );
   const headers = maskHeaders(latest ? latest.requestHeaders : d.extraHeaders, secrets);
   if (Object.keys(headers).length === 0) lines.push(style.dim("  (none besides what hookctl adds)"));
-  for (const [name, value] of Object.entries(headers)) lines.push(`  ${name}: ${value}`);
+  for (const [name, value] of Object.entries(headers))
+    lines.push(`  ${escapeControl(name)}: ${escapeControl(value)}`);
 
   lines.push("", style.bold(`Body (${count(event.body.length)} bytes, ${event.contentType})`));
   for (const line of bodyLines(event.body, style)) lines.push(`  ${line}`);

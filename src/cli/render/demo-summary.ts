@@ -1,3 +1,4 @@
+import type { DemoSummaryJson } from "../../contract/schema/tools.js";
 import type { DeliveryStatus } from "../../store/types.js";
 import type { Styles } from "../output.js";
 
@@ -58,10 +59,10 @@ export function demoSummaryLines(rows: readonly DemoRow[], style: Styles, dbFlag
   return lines;
 }
 
-export function demoSummaryJson(rows: readonly DemoRow[], dbPath: string) {
+export function demoSummaryJson(rows: readonly DemoRow[], dbPath: string): DemoSummaryJson {
   return {
     db: dbPath,
-    deliveries: rows,
+    deliveries: rows.map(({ attempts, ...row }) => ({ ...row, attemptCount: attempts })),
     deliveredFirstTime: rows.filter((r) => r.status === "succeeded" && r.attempts === 1).length,
     deliveredAfterRetries: rows.filter((r) => r.status === "succeeded" && r.attempts > 1).length,
     dead: rows.filter((r) => r.status === "dead").length,

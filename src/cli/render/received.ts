@@ -1,3 +1,14 @@
+import { bodyFieldsOf } from "../../contract/body.js";
+import { toHeaderList } from "../../contract/headers.js";
+import { maskHeaderList, maskHeaderValue, maskUrl } from "../../contract/mask.js";
+import type {
+  ListenRequestJson,
+  ReceivedRequestDetailJson,
+  ReceivedRequestJson,
+} from "../../contract/schema/received.js";
+import { iso, roundMs } from "../../contract/time.js";
+import { escapeControl } from "../../format/escape.js";
+import { indentJson } from "../../format/json-indent.js";
 import type { ReceiverSummary, RequestEvent } from "../../receiver/types.js";
 import type { ReceivedRow, ReceivedSummaryRow } from "../../store/received.js";
 import type { Styles } from "../output.js";
@@ -19,6 +30,8 @@ export interface RequestView {
   injected: string | null;
   refused: string | null;
   forward: { status: number | null; durationMs: number; error: string | null } | null;
+  /** How long the receiver took to answer, when known. */
+  durationMs: number | null;
 }
 
 export function viewOfEvent(event: RequestEvent): RequestView {
@@ -40,6 +53,7 @@ export function viewOfEvent(event: RequestEvent): RequestView {
     forward: event.forward
       ? { status: event.forward.status, durationMs: event.forward.durationMs, error: event.forward.error }
       : null,
+    durationMs: event.durationMs,
   };
 }
 
@@ -63,6 +77,7 @@ export function viewOfRow(row: ReceivedSummaryRow | ReceivedRow): RequestView {
     injected: row.injected,
     refused,
     forward: null,
+    durationMs: row.durationMs,
   };
 }
 
@@ -106,7 +121,9 @@ function statusText(status: number | null, style: Styles): string {
 
 /** Headers and a readable body, indented under the line (listen --verbose, log received show). */
 export function detailLines(headers: readonly [string, string][], body: Buffer, style: Styles): string[] {
-  const lines = headers.map(([name, value]) => `    ${style.dim(`${safe(name)}:`)} ${safe(value)}`);
+  const lines = headers.map(
+    ([name, value]) => `    ${style.dim(`${safe(name)}:`)} ${safe(maskHeaderValue(name, value, []))}`,
+  );
   const shown = bodyText(body);
   if (shown !== "") lines.push("", ...shown.split("\n").map((line) => `    ${line}`));
   return lines;
@@ -124,18 +141,15 @@ export function utf8Text(body: Uint8Array): string | null {
 }
 
 /**
- * For people, not for verification: JSON is pretty-printed, other text shown with control
- * characters escaped, and binary as a hex dump (first 512 bytes). The stored bytes never change.
+ * For people, not for verification: JSON is re-indented with every value as sent, other text
+ * shown with control characters escaped, and binary as a hex dump (first 512 bytes). The stored
+ * bytes never change.
  */
 export function bodyText(body: Buffer): string {
   if (body.length === 0) return "";
   const text = utf8Text(body);
   if (text === null) return hexDump(body, 512);
-  try {
-    return safe(JSON.stringify(JSON.parse(text), null, 2), true);
-  } catch {
-    return safe(text, true);
-  }
+  return safe(indentJson(text) ?? text, true);
 }
 
 function hexDump(body: Buffer, limit: number): string {
@@ -152,18 +166,8 @@ function hexDump(body: Buffer, limit: number): string {
   return lines.join("\n");
 }
 
-/**
- * Escape control characters (terminal escape sequences in a hostile header or body must not
- * reach the terminal); newlines and tabs survive in bodies when `multiline`.
- */
-export function safe(text: string, multiline = false): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
-    if (multiline && (char === "\n" || char === "\t")) return char;
-    if (char === "\r" && multiline) return "";
-    return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  });
-}
+/** Control characters escaped: see escapeControl. */
+export const safe = escapeControl;
 
 export function formatBytes(size: number): string {
   if (size < 1024) return `${size} B`;
@@ -178,37 +182,46 @@ function clock(ms: number): string {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }
 
-/** The JSON shape of one request (listen --json, log received --json); the body only when given. */
-export function requestJson(
-  view: RequestView,
-  extra: { headers?: readonly [string, string][]; body?: Buffer; attempt?: number | null } = {},
-) {
-  const json: Record<string, unknown> = {
+/** One request as `log received --json` lists it (the contract's received-request). */
+export function requestJson(view: RequestView): ReceivedRequestJson {
+  return {
     id: view.id,
-    receivedAt: new Date(view.receivedAt).toISOString(),
+    receivedAt: iso(view.receivedAt),
     method: view.method,
-    path: view.path,
+    path: maskUrl(view.path),
     eventType: view.eventType,
     deliveryId: view.deliveryId,
     verification: view.verification,
     reason: view.reason,
     scheme: view.scheme,
     duplicate: view.duplicate,
-    status: view.status,
+    statusCode: view.status,
     injected: view.injected,
     refused: view.refused,
     size: view.size,
+    durationMs: view.durationMs === null ? null : roundMs(view.durationMs),
   };
-  if (extra.attempt !== undefined) json.attempt = extra.attempt;
-  if (view.forward) json.forward = view.forward;
-  if (extra.headers) json.headers = extra.headers;
-  if (extra.body) {
-    const text = utf8Text(extra.body);
-    // Text bodies stay readable; anything else is base64 so the JSON carries the exact bytes.
-    if (text !== null) json.body = text;
-    else json.bodyBase64 = extra.body.toString("base64");
-  }
-  return json;
+}
+
+/** With its headers (as received, credentials masked) and body: `log received show --json`. */
+export function requestDetailJson(
+  view: RequestView,
+  headers: readonly [string, string][],
+  body: Uint8Array,
+): ReceivedRequestDetailJson {
+  return { ...requestJson(view), headers: maskHeaderList(toHeaderList(headers), []), ...bodyFieldsOf(body) };
+}
+
+/** `listen --json`: as answered, with the sender's attempt number and the app's answer. */
+export function listenRequestJson(view: RequestView, event: RequestEvent): ListenRequestJson {
+  const forward = event.forward;
+  return {
+    ...requestDetailJson(view, event.headers, event.body),
+    attempt: event.attempt,
+    forward: forward
+      ? { statusCode: forward.status, durationMs: roundMs(forward.durationMs), error: forward.error }
+      : null,
+  };
 }
 
 export function summaryLine(summary: ReceiverSummary): string {

@@ -1,5 +1,9 @@
 import { formatDuration } from "../../config/duration.js";
+import { attemptJson, type DeliveryItem, deliveryJson } from "../../contract/delivery.js";
+import type { ReplayEventJson } from "../../contract/schema/replay.js";
+import { iso, isoOrNull } from "../../contract/time.js";
 import type { SchedulerCounts, SchedulerEvent } from "../../delivery/scheduler-events.js";
+import { escapeControl } from "../../format/escape.js";
 import type { Output } from "../output.js";
 import { clockTime } from "./time.js";
 
@@ -11,19 +15,50 @@ export interface ReplayRenderer {
 
 export interface ReplayRenderOptions {
   now: () => number;
+  /** Reads a delivery back for --json. */
+  describe: DescribeDelivery;
   /** Redraw a status line on stderr (stderr is a terminal, not --json, not --quiet). */
   live: boolean;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** What the JSON stream needs from the log: a delivery as it stands now. */
+export type DescribeDelivery = (id: string) => DeliveryItem | undefined;
 
-/** Scheduler events as JSON: times as ISO strings; the periodic counts are left out. */
-export function replayEventJson(event: SchedulerEvent): Record<string, unknown> | undefined {
-  if (event.type === "counts") return undefined;
-  const json: Record<string, unknown> = { ...event, at: iso(event.at) };
-  if ("until" in event) json.until = iso(event.until);
-  if ("nextAttemptAt" in event) json.nextAttemptAt = iso(event.nextAttemptAt);
-  return json;
+/**
+ * Scheduler events as the contract's replay events: each finished attempt with the attempt and
+ * the delivery as the log now has it (records are reported only once committed); times as ISO.
+ * The periodic counts and the per-attempt start and end notices are left out.
+ */
+export function replayEventJson(
+  event: SchedulerEvent,
+  describe: DescribeDelivery,
+): ReplayEventJson | undefined {
+  const at = iso(event.at);
+  switch (event.type) {
+    case "started":
+      return { type: "started", at, pending: event.pending, reclaimed: event.reclaimed, watch: event.watch };
+    case "reclaimed":
+      return { type: "reclaimed", at, count: event.count };
+    case "attempt-finished": {
+      const item = describe(event.deliveryId);
+      // Purged by another process since: nothing left to describe.
+      if (!item) return undefined;
+      const delivery = deliveryJson(item);
+      const attempt = attemptJson(event.record, item.secrets);
+      return { type: "attempt", at, result: event.result, attempt, delivery };
+    }
+    case "rate-limited":
+      return { type: "rate-limited", at, endpoint: event.endpoint, until: iso(event.until) };
+    case "idle":
+      return { type: "idle", at, until: isoOrNull(event.until), pending: event.pending };
+    case "stopped": {
+      const { reason, pending, inFlight, succeeded, dead, attempts, nextAttemptAt } = event;
+      const counts = { pending, inFlight, succeeded, dead, attempts };
+      return { type: "stopped", at, reason, ...counts, nextAttemptAt: isoOrNull(nextAttemptAt) };
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** One line for a finished attempt: `dlv_… order.created #2 → 500 in 12ms, retry in 2.5s`. */
@@ -45,7 +80,7 @@ export function attemptLine(
   const status = event.result === "succeeded" ? style.ok(what) : style.fail(what);
   const error = event.statusCode === null && event.error ? style.dim(` (${event.error})`) : "";
   const manual = event.trigger === "manual" ? style.dim(" manual") : "";
-  return `${event.deliveryId} ${event.eventType} #${event.attempt}${manual} → ${status}${error} in ${formatDuration(event.durationMs)}, ${outcome}`;
+  return `${event.deliveryId} ${escapeControl(event.eventType)} #${event.attempt}${manual} → ${status}${error} in ${formatDuration(event.durationMs)}, ${outcome}`;
 }
 
 /** The live status: counts and the next scheduled attempt with a countdown. */
@@ -78,6 +113,8 @@ export function createReplayRenderer(out: Output, options: ReplayRenderOptions):
     nextAttemptAt: null,
   };
   let drawn = false;
+  // Only a --watch run waits for new work; a plain run that finds nothing simply ends.
+  let watching = false;
   const rateNoted = new Set<string>();
   const live = options.live && !out.json && !out.quiet;
   const clear = () => {
@@ -101,7 +138,7 @@ export function createReplayRenderer(out: Output, options: ReplayRenderOptions):
   return {
     onEvent(event) {
       if (out.json) {
-        const json = replayEventJson(event);
+        const json = replayEventJson(event, options.describe);
         if (json) out.writeJson(json);
         return;
       }
@@ -131,7 +168,11 @@ export function createReplayRenderer(out: Output, options: ReplayRenderOptions):
               `waiting ${formatDuration(Math.max(0, event.until - event.at))} for the next attempt (${event.pending} pending)`,
             );
           } else if (!live && event.pending === 0) {
-            out.note("watching for new deliveries");
+            out.note(
+              watching
+                ? "watching for new deliveries"
+                : "waiting for deliveries another hookctl process has in flight",
+            );
           }
           draw();
           break;
@@ -150,6 +191,7 @@ export function createReplayRenderer(out: Output, options: ReplayRenderOptions):
           );
           break;
         case "started":
+          watching = event.watch;
           counts = { ...counts, pending: event.pending };
           if (event.reclaimed > 0) {
             out.note(

@@ -1,3 +1,7 @@
+import { deliveryJson } from "../../contract/delivery.js";
+import { maskUrl } from "../../contract/mask.js";
+import type { RequeueResultJson, WouldRequeueJson } from "../../contract/schema/replay.js";
+import { escapeControl } from "../../format/escape.js";
 import type { QueuedDelivery, RequeueResult } from "../../store/queue.js";
 import type { Output } from "../output.js";
 
@@ -7,24 +11,23 @@ export function renderWouldRequeue(
   items: readonly QueuedDelivery[],
   to: string | undefined,
 ): void {
-  for (const { delivery, eventType, endpointName } of items) {
+  for (const item of items) {
+    const { delivery, eventType, endpointName } = item;
     if (out.json) {
-      out.writeJson({
-        action: "would-requeue",
-        id: delivery.id,
-        status: delivery.status,
-        eventType,
-        endpoint: endpointName,
-        url: delivery.url,
-        to: to ?? delivery.url,
-        attempts: delivery.attemptCount,
-      });
+      const json: WouldRequeueJson = {
+        outcome: "would-requeue",
+        delivery: deliveryJson(item),
+        to: maskUrl(to ?? delivery.url, item.secrets),
+        skipped: delivery.status === "in_flight",
+      };
+      out.writeJson(json);
       continue;
     }
-    const target = to && to !== delivery.url ? `${delivery.url} → ${to}` : delivery.url;
+    const url = maskUrl(delivery.url);
+    const target = to && to !== delivery.url ? `${url} → ${maskUrl(to)}` : url;
     const leased = delivery.status === "in_flight" ? out.style.warn(" (in flight: would be skipped)") : "";
     out.line(
-      `${delivery.id}  ${delivery.status.padEnd(9)}  ${eventType}  ${endpointName ?? "-"}  ${target}${leased}`,
+      `${delivery.id}  ${delivery.status.padEnd(9)}  ${escapeControl(eventType)}  ${endpointName ?? "-"}  ${target}${leased}`,
     );
   }
   if (!out.json)
@@ -38,9 +41,7 @@ export function renderRequeued(out: Output, results: readonly RequeueResult[]): 
   const requeued = results.filter((r) => r.outcome === "requeued");
   for (const result of results) {
     if (out.json) {
-      out.writeJson(
-        result.outcome === "requeued" ? { type: "requeued", ...result } : { type: "skipped", ...result },
-      );
+      out.writeJson(requeueResultJson(result));
     } else if (result.outcome === "skipped") {
       const why = result.reason === "leased" ? "in flight under a live lease" : "not in the log";
       out.note(out.style.warn(`skipped ${result.id}: ${why}`));
@@ -51,4 +52,10 @@ export function renderRequeued(out: Output, results: readonly RequeueResult[]): 
     const extra = fresh > 0 ? ` as ${fresh === requeued.length ? "" : `${fresh} `}new deliveries` : "";
     out.note(`requeued ${requeued.length} ${requeued.length === 1 ? "delivery" : "deliveries"}${extra}`);
   }
+}
+
+function requeueResultJson(result: RequeueResult): RequeueResultJson {
+  if (result.outcome === "skipped") return { outcome: "skipped", id: result.id, reason: result.reason };
+  const { id, deliveryId, previousStatus, url } = result;
+  return { outcome: "requeued", id, deliveryId, previousStatus, url: maskUrl(url) };
 }

@@ -5,11 +5,12 @@ import { latency, when } from "./time.js";
 
 /** The end-of-run summary for runs of more than one send: totals, throughput, latency, statuses. */
 export function summaryLines(result: SendResult, style: Styles, now: number): string[] {
-  const tally = { succeeded: 0, pending: 0, dead: 0, elsewhere: 0 };
+  const tally = { succeeded: 0, pending: 0, dead: 0, elsewhere: 0, deliveredElsewhere: 0 };
   let nextRetry: number | null = null;
   for (const outcome of result.outcomes) {
     if (outcome.sends === 0) {
-      if (outcome.skipped > 0) tally.elsewhere++;
+      if (outcome.skipped > 0 && outcome.status === "succeeded") tally.deliveredElsewhere++;
+      else if (outcome.skipped > 0) tally.elsewhere++;
       continue;
     }
     if (outcome.status === "succeeded") tally.succeeded++;
@@ -25,7 +26,9 @@ export function summaryLines(result: SendResult, style: Styles, now: number): st
   const parts = [style.ok(`${count(tally.succeeded)} succeeded`)];
   if (tally.pending) parts.push(style.warn(`${count(tally.pending)} pending`));
   if (tally.dead) parts.push(style.fail(`${count(tally.dead)} dead`));
-  if (tally.elsewhere) parts.push(`${count(tally.elsewhere)} taken by another hookctl process`);
+  if (tally.deliveredElsewhere)
+    parts.push(style.ok(`${count(tally.deliveredElsewhere)} delivered by another hookctl process`));
+  if (tally.elsewhere) parts.push(`${count(tally.elsewhere)} still held by another hookctl process`);
   const lines = [
     `${count(result.attempts)} sends in ${latency(result.elapsedMs)}${rate}: ${parts.join(", ")}`,
   ];

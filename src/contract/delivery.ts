@@ -1,0 +1,127 @@
+import { effectiveFactor, parsePolicy } from "../delivery/policy.js";
+import type { DeliveryDetail, DeliveryListItem } from "../store/deliveries.js";
+import { damagedRowError } from "../store/stored-json.js";
+import type { AttemptRecord, DeliveryRow, EventRow } from "../store/types.js";
+import { bodyFieldsOf } from "./body.js";
+import { toHeaderList } from "./headers.js";
+import { maskHeaderList, maskSecret, maskUrl } from "./mask.js";
+import type { RetryPolicyJson } from "./schema/common.js";
+import type { AttemptJson, DeliveryDetailJson, DeliveryJson, EventJson } from "./schema/delivery.js";
+import { iso, isoOrNull, roundMs } from "./time.js";
+
+/**
+ * Store rows into the contract's delivery, attempt and event objects. Every command, API and
+ * screen that shows one of these goes through here, so they cannot drift apart, and the one
+ * masking rule is applied on the way out.
+ */
+
+export type DeliveryItem = DeliveryListItem;
+
+/** Why a dead delivery is dead, as a status word. */
+export function deadReasonOf(
+  row: Pick<DeliveryRow, "status" | "lastStatusCode" | "lastError">,
+): DeliveryJson["deadReason"] {
+  if (row.status !== "dead") return null;
+  if (row.lastStatusCode === 410) return "gone";
+  if (row.lastError === "endpoint removed") return "endpoint-removed";
+  if (row.lastError?.startsWith(damagedRowError)) return "damaged";
+  return "exhausted";
+}
+
+/** The policy recorded as JSON, with its growth factor worked out. */
+export function policyJson(recorded: string | null | undefined, where?: string): RetryPolicyJson {
+  const policy = parsePolicy(recorded, where);
+  return { ...policy, factor: effectiveFactor(policy) };
+}
+
+/** One delivery as the contract shows it. `secrets`: every secret to mask wherever it occurs. */
+export function deliveryJson(item: DeliveryItem, secrets: readonly string[] = item.secrets): DeliveryJson {
+  const d = item.delivery;
+  const pending = d.status === "pending";
+  return {
+    id: d.id,
+    status: d.status,
+    event: { id: d.eventId, type: item.eventType },
+    endpoint: item.endpointName,
+    url: maskUrl(d.url, secrets),
+    scheme: d.scheme,
+    signing: {
+      source: d.secrets ? "delivery" : d.endpointId ? "endpoint" : "none",
+      secrets: (d.secrets ?? []).map(maskSecret),
+    },
+    headers: maskHeaderList(toHeaderList(d.extraHeaders), secrets),
+    timeoutMs: d.timeoutMs,
+    policy: policyJson(d.policy, `deliveries ${d.id} policy`),
+    attemptCount: d.attemptCount,
+    scheduleAttempts: d.scheduleAttempts,
+    nextAttemptAt: pending ? isoOrNull(d.nextAttemptAt) : null,
+    nextTrigger: pending ? d.nextTrigger : null,
+    nextRetry: pending && d.nextTrigger === "scheduled" ? d.scheduleAttempts : null,
+    lastAttempt:
+      d.attemptCount > 0
+        ? {
+            number: d.attemptCount,
+            statusCode: d.lastStatusCode,
+            errorClass: d.lastErrorClass,
+            error: d.lastError,
+            durationMs: item.lastDurationMs === null ? null : roundMs(item.lastDurationMs),
+            startedAt: isoOrNull(item.lastAttemptAt),
+          }
+        : null,
+    deadReason: deadReasonOf(d),
+    createdAt: iso(d.createdAt),
+    updatedAt: iso(d.updatedAt),
+    completedAt: isoOrNull(d.completedAt),
+    damage: d.damage,
+  };
+}
+
+export function attemptJson(a: AttemptRecord, secrets: readonly string[]): AttemptJson {
+  const body = bodyFieldsOf(a.responseBody);
+  return {
+    deliveryId: a.deliveryId,
+    number: a.number,
+    trigger: a.trigger,
+    url: maskUrl(a.url, secrets),
+    startedAt: iso(a.startedAt),
+    durationMs: roundMs(a.durationMs),
+    statusCode: a.statusCode,
+    errorClass: a.errorClass,
+    error: a.errorMessage,
+    requestHeaders: maskHeaderList(toHeaderList(a.requestHeaders), secrets),
+    responseHeaders: a.responseHeaders ? maskHeaderList(toHeaderList(a.responseHeaders), secrets) : null,
+    responseBody: body.body,
+    responseBodyBase64: body.bodyBase64,
+    responseTruncated: a.responseTruncated,
+  };
+}
+
+/** The event with its body exactly as stored (text when UTF-8, else base64). */
+export function eventJson(e: EventRow): EventJson {
+  return {
+    id: e.id,
+    type: e.type,
+    contentType: e.contentType,
+    createdAt: iso(e.createdAt),
+    size: e.body.length,
+    ...bodyFieldsOf(e.body),
+  };
+}
+
+/** `log show`, `dlq show` and inspect's detail: the delivery, its event and every attempt. */
+export function deliveryDetailJson(detail: DeliveryDetail): DeliveryDetailJson {
+  const last = detail.attempts.at(-1);
+  const item: DeliveryItem = {
+    delivery: detail.delivery,
+    eventType: detail.event.type,
+    endpointName: detail.endpointName,
+    lastDurationMs: last?.durationMs ?? null,
+    lastAttemptAt: last?.startedAt ?? null,
+    secrets: detail.secrets,
+  };
+  return {
+    delivery: deliveryJson(item, detail.secrets),
+    event: eventJson(detail.event),
+    attempts: detail.attempts.map((attempt) => attemptJson(attempt, detail.secrets)),
+  };
+}

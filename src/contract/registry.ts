@@ -1,0 +1,102 @@
+import type * as z from "zod/mini";
+import { errorReport } from "./schema/common.js";
+import { attempt, delivery, deliveryDetail, event, sendResult } from "./schema/delivery.js";
+import {
+  endpoint,
+  endpointAdded,
+  endpointDetail,
+  endpointRemoved,
+  endpointRotated,
+} from "./schema/endpoint.js";
+import { headersInput } from "./schema/headers.js";
+import { listenRequest, receivedRequest, receivedRequestDetail } from "./schema/received.js";
+import { purgeResult, replayEvent, requeueResult, wouldPurge, wouldRequeue } from "./schema/replay.js";
+import {
+  backoffSchedule,
+  demoSummary,
+  fixture,
+  generatedKeyPair,
+  generatedSecret,
+  signResult,
+} from "./schema/tools.js";
+import { verifyBatchLine, verifyBatchResult, verifyResult } from "./schema/verify.js";
+
+export interface ContractEntry {
+  name: string;
+  schema: z.ZodMiniType;
+  /** Which commands print it (output) or read it (input). */
+  where: string;
+  direction: "output" | "input";
+}
+
+/** Every JSON value hookctl prints or reads, by the name `hookctl schema <name>` takes. */
+export const contract: readonly ContractEntry[] = [
+  {
+    name: "delivery",
+    schema: delivery,
+    direction: "output",
+    where: "log, dlq list, and inside send, replay and show",
+  },
+  { name: "delivery-detail", schema: deliveryDetail, direction: "output", where: "log show, dlq show" },
+  { name: "attempt", schema: attempt, direction: "output", where: "inside delivery-detail and replay-event" },
+  { name: "event", schema: event, direction: "output", where: "inside delivery-detail" },
+  { name: "send-result", schema: sendResult, direction: "output", where: "send (one per line)" },
+  { name: "replay-event", schema: replayEvent, direction: "output", where: "replay (one per line)" },
+  {
+    name: "would-requeue",
+    schema: wouldRequeue,
+    direction: "output",
+    where: "replay --dry-run, dlq requeue --dry-run",
+  },
+  { name: "requeue-result", schema: requeueResult, direction: "output", where: "replay <ids>, dlq requeue" },
+  { name: "would-purge", schema: wouldPurge, direction: "output", where: "dlq purge --dry-run" },
+  { name: "purge-result", schema: purgeResult, direction: "output", where: "dlq purge" },
+  { name: "received-request", schema: receivedRequest, direction: "output", where: "log received" },
+  {
+    name: "received-request-detail",
+    schema: receivedRequestDetail,
+    direction: "output",
+    where: "log received show",
+  },
+  { name: "listen-request", schema: listenRequest, direction: "output", where: "listen (one per line)" },
+  { name: "endpoint", schema: endpoint, direction: "output", where: "endpoint list" },
+  { name: "endpoint-detail", schema: endpointDetail, direction: "output", where: "endpoint show" },
+  { name: "endpoint-added", schema: endpointAdded, direction: "output", where: "endpoint add" },
+  { name: "endpoint-removed", schema: endpointRemoved, direction: "output", where: "endpoint rm" },
+  { name: "endpoint-rotated", schema: endpointRotated, direction: "output", where: "endpoint rotate-secret" },
+  { name: "verify-result", schema: verifyResult, direction: "output", where: "verify" },
+  {
+    name: "verify-batch-result",
+    schema: verifyBatchResult,
+    direction: "output",
+    where: "verify --batch (one per line)",
+  },
+  { name: "sign-result", schema: signResult, direction: "output", where: "sign --format json" },
+  { name: "generated-secret", schema: generatedSecret, direction: "output", where: "secret generate" },
+  {
+    name: "generated-key-pair",
+    schema: generatedKeyPair,
+    direction: "output",
+    where: "secret generate --ed25519",
+  },
+  { name: "backoff-schedule", schema: backoffSchedule, direction: "output", where: "backoff" },
+  { name: "fixture", schema: fixture, direction: "output", where: "send --list-fixtures (one per line)" },
+  { name: "demo-summary", schema: demoSummary, direction: "output", where: "demo" },
+  { name: "error", schema: errorReport, direction: "output", where: "any command with --json, on stderr" },
+  {
+    name: "verify-batch-line",
+    schema: verifyBatchLine,
+    direction: "input",
+    where: "verify --batch (one per line)",
+  },
+  {
+    name: "headers-input",
+    schema: headersInput,
+    direction: "input",
+    where: "verify --headers-file, -H alternatives",
+  },
+];
+
+export function contractEntry(name: string): ContractEntry | undefined {
+  return contract.find((entry) => entry.name === name);
+}

@@ -1,0 +1,14 @@
+/** A point in time as the contract reports it: ISO 8601 in UTC with milliseconds, or null. */
+export function isoOrNull(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+}
+
+/** A point in time that is always known. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** A duration in milliseconds rounded to 0.001 ms: `13.727`, never `13.726853000000006`. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
