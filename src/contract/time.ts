@@ -1,6 +1,7 @@
 /** A point in time as the contract reports it: ISO 8601 in UTC with milliseconds, or null. */
 export function isoOrNull(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+  // Beyond ±8.64e15 ms a Date is invalid and toISOString throws: such a stored time says nothing.
+  return ms === null || ms === undefined || !(Math.abs(ms) <= 8.64e15) ? null : new Date(ms).toISOString();
 }
 
 /** A point in time that is always known. */

@@ -4,11 +4,20 @@ import type { SchemeName, UnverifiableCode } from "./types.js";
 
 const order = Object.keys(schemes) as SchemeName[];
 const signatureHeaders = order.map((name) => [name, schemes[name].signatureHeader.toLowerCase()] as const);
+const markerHeaders = order.flatMap((name) =>
+  (schemes[name].markers ?? []).map((header) => [name, header] as const),
+);
 
-/** The schemes whose signature header is present, in scheme order. */
+/**
+ * The schemes whose signature header is present, in scheme order; when there is none, the
+ * schemes a marker points to (a GitHub request signed only with the retired SHA-1 header).
+ */
 export function detectIn(headers: HeaderMap): SchemeName[] {
   const found: SchemeName[] = [];
   for (const [name, header] of signatureHeaders) if (headers.has(header)) found.push(name);
+  if (found.length > 0) return found;
+  for (const [name, header] of markerHeaders)
+    if (headers.has(header) && !found.includes(name)) found.push(name);
   return found;
 }
 

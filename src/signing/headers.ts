@@ -5,10 +5,17 @@
  * common path allocates nothing.
  */
 export class HeaderMap {
-  private lowered: Map<string, string> | undefined;
-  private onlyLowerCase: boolean | undefined;
+  // Assigned in the constructor rather than declared as class fields: one is built per message,
+  // and plain stores are cheaper than defining three fields each time.
+  declare private lowered: Map<string, string> | undefined;
+  declare private onlyLowerCase: boolean | undefined;
+  declare private readonly headers: Record<string, string>;
 
-  constructor(private readonly headers: Record<string, string>) {}
+  constructor(headers: Record<string, string>) {
+    this.headers = headers;
+    this.lowered = undefined;
+    this.onlyLowerCase = undefined;
+  }
 
   get(name: string): string | undefined {
     const exact = Object.hasOwn(this.headers, name) ? this.headers[name] : undefined;

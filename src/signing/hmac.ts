@@ -1,11 +1,18 @@
 import { createHmac } from "node:crypto";
 import { safeEqual } from "./compare.js";
 
-/** HMAC-SHA256 over the concatenation of parts, without copying the body into a new buffer. */
-export function hmacSha256(key: Uint8Array, ...parts: (string | Uint8Array)[]): Buffer {
-  const mac = createHmac("sha256", key);
-  for (const part of parts) mac.update(part);
-  return mac.digest();
+/**
+ * HMAC-SHA256 of `prefix` then `body`, without copying the body into a new buffer. Strings are
+ * hashed as their UTF-8 bytes.
+ */
+export function hmacSha256(key: Uint8Array, prefix: string | Uint8Array, body?: string | Uint8Array): Buffer {
+  const mac = createHmac("sha256", key).update(prefix);
+  return (body === undefined ? mac : mac.update(body)).digest();
+}
+
+/** The same HMAC as base64 text (no Buffer for the digest). */
+export function hmacSha256Base64(key: Uint8Array, prefix: string, body: string | Uint8Array): string {
+  return createHmac("sha256", key).update(prefix).update(body).digest("base64");
 }
 
 /**

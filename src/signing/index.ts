@@ -15,6 +15,7 @@ export {
 } from "./secrets.js";
 export type {
   SchemeName,
+  SignedTime,
   SignInput,
   SignResult,
   UnverifiableCode,
@@ -68,9 +69,10 @@ export function sign(input: SignInput): SignResult {
 }
 
 /**
- * Check a payload against its headers. Never throws for bad input: a forged or stale message is
- * `invalid`, and anything that prevents checking at all (no secret, no signature header, an
- * ambiguous `auto`, a secret the scheme cannot use) is `unverifiable`.
+ * Check a payload against its headers. Never throws for bad input: a forged or stale message, or
+ * one missing or garbling a header its scheme signs, is `invalid`; anything that prevents checking
+ * at all (no secret, no signature header under `auto`, an ambiguous `auto`, a secret the scheme
+ * cannot use) is `unverifiable`.
  */
 export function verify(input: VerifyInput): VerifyResult {
   const headers = headerMap(input.headers);
@@ -86,13 +88,7 @@ export function verify(input: VerifyInput): VerifyResult {
   if (!scheme) return unverifiable(null, "unknown-scheme", `unknown scheme ${JSON.stringify(name)}`);
   if (input.secrets.length === 0) return unverifiable(name, "no-secret", "no secret to verify with");
   try {
-    return scheme.verify({
-      body: input.body,
-      headers,
-      secrets: input.secrets,
-      toleranceSeconds: input.toleranceSeconds,
-      nowSeconds: input.nowSeconds,
-    });
+    return scheme.verify(input, headers);
   } catch (error) {
     if (error instanceof SigningError) return unverifiable(name, "bad-secret", error.message);
     throw error;

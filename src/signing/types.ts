@@ -23,7 +23,8 @@ export interface SignResult {
 
 export interface VerifyInput {
   scheme: SchemeName | "auto";
-  body: Uint8Array;
+  /** The bytes received; a string stands for its UTF-8 bytes (a JSON line's `body`). */
+  body: Uint8Array | string;
   /** Header names in any case; values as received. */
   headers: Record<string, string>;
   secrets: readonly string[];
@@ -33,44 +34,45 @@ export interface VerifyInput {
   nowSeconds: number;
 }
 
+/** The signed time a header carried: unix seconds, and the text as sent (for stripe, `t=`'s value). */
+export interface SignedTime {
+  /** Unix seconds; null when the scheme signs none or the value is not a timestamp. */
+  timestamp: number | null;
+  /** The value as sent, even when it is malformed; null when there was none. */
+  timestampValue: string | null;
+  /** now - timestamp, in seconds (negative: in the future); null without a timestamp. */
+  ageSeconds: number | null;
+}
+
 /**
  * valid: some signature matched some secret. invalid: not authentic (mismatch, stale or future
- * timestamp, malformed signature value). unverifiable: could not check at all (no secret, no
- * signature header, scheme ambiguous); the CLI maps this to exit 2.
+ * timestamp, a missing or malformed signed header: what the provider's own library rejects).
+ * unverifiable: could not check at all (no secret, no signature header under `auto`, scheme
+ * ambiguous, a secret the scheme cannot use); the CLI maps this to exit 2.
  */
 export type VerifyResult =
-  | {
+  | ({
       outcome: "valid";
       scheme: SchemeName;
       /** 0-based index into `secrets` of the one that matched. */
       secretIndex: number;
-      timestamp: number | null;
-      ageSeconds: number | null;
-    }
-  | {
+    } & SignedTime)
+  | ({
       outcome: "invalid";
       scheme: SchemeName;
       reason: string;
-      timestamp: number | null;
-      ageSeconds: number | null;
-    }
+    } & SignedTime)
   | {
       outcome: "unverifiable";
       scheme: SchemeName | null;
       reason: string;
       /** Why, for callers that suggest a next step (never match on `reason`'s text). */
-      code?: UnverifiableCode;
+      code: UnverifiableCode;
     };
 
 /**
- * no-secret: none given. no-signature: no signature header (auto: none of any scheme).
- * ambiguous: auto saw several schemes' headers. missing-header: the scheme needs another header
- * (id, timestamp). bad-secret: a secret this scheme cannot use. unknown-scheme: not a scheme.
+ * no-secret: none given. no-signature: `auto` found no scheme's signature header. ambiguous:
+ * `auto` saw several schemes' headers. bad-secret: a secret this scheme cannot use.
+ * unknown-scheme: not a scheme.
  */
-export type UnverifiableCode =
-  | "no-secret"
-  | "no-signature"
-  | "ambiguous"
-  | "missing-header"
-  | "bad-secret"
-  | "unknown-scheme";
+export type UnverifiableCode = "no-secret" | "no-signature" | "ambiguous" | "bad-secret" | "unknown-scheme";

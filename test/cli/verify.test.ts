@@ -1,8 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { errorReport } from "../../src/contract/schema/common.js";
+import { verifyResult } from "../../src/contract/schema/verify.js";
 import { sign } from "../../src/signing/index.js";
 import { runCli } from "../helpers/context.js";
+import { shaped } from "../helpers/contract.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const T = 1_700_000_000;
@@ -84,27 +87,34 @@ describe("hookctl verify", () => {
     expect(result).toEqual({ code: 1, stdout: "invalid: malformed webhook-signature header\n", stderr: "" });
   });
 
-  it("prints the documented JSON with --json", async () => {
+  it("prints the documented JSON with --json: ISO time, the header's value as sent", async () => {
     const headers = flags(headersOf("standard", [whsecA], T - 5));
     const valid = await runCli(["verify", "--json", "--data", body, "--secret", whsecA, ...headers], { now });
+    expect(valid.code).toBe(0);
     expect(JSON.parse(valid.stdout)).toEqual({
       valid: true,
+      outcome: "valid",
       scheme: "standard",
       reason: null,
+      code: null,
       secretIndex: 0,
-      timestamp: T - 5,
+      timestamp: new Date((T - 5) * 1000).toISOString(),
+      timestampValue: String(T - 5),
       ageSeconds: 5,
     });
     const invalid = await runCli(["verify", "--json", "--data", "other", "--secret", whsecA, ...headers], {
       now,
     });
     expect(invalid.code).toBe(1);
-    expect(JSON.parse(invalid.stdout)).toEqual({
+    expect(shaped(verifyResult, JSON.parse(invalid.stdout))).toEqual({
       valid: false,
+      outcome: "invalid",
       scheme: "standard",
       reason: "signature does not match any secret",
+      code: null,
       secretIndex: null,
-      timestamp: T - 5,
+      timestamp: "2023-11-14T22:13:15.000Z",
+      timestampValue: String(T - 5),
       ageSeconds: 5,
     });
   });
@@ -196,6 +206,66 @@ describe("hookctl verify", () => {
     }
   });
 
+  it("a request missing a header its scheme signs is not authentic: exit 1, the reason names it", async () => {
+    const { "webhook-id": _id, ...rest } = headersOf("standard", [whsecA]);
+    for (const scheme of [[], ["--scheme", "standard"]]) {
+      const result = await runCli(["verify", "--data", body, "--secret", whsecA, ...scheme, ...flags(rest)], {
+        now,
+      });
+      expect(result).toEqual({
+        code: 1,
+        stdout: "invalid: no webhook-id header (standard signs id.timestamp.body)\n",
+        stderr: "",
+      });
+    }
+    const named = await runCli(
+      ["verify", "--data", body, "--secret", "k", "--scheme", "stripe", "-H", "Content-Type: text/plain"],
+      { now },
+    );
+    expect(named).toEqual({ code: 1, stdout: "invalid: no Stripe-Signature header\n", stderr: "" });
+  });
+
+  it("--scheme svix reads the webhook-* names Svix also sends", async () => {
+    const svix = sign({
+      scheme: "svix",
+      body: Buffer.from(body),
+      secrets: [whsecA],
+      id: "msg_1",
+      timestamp: T,
+    });
+    const renamed = Object.fromEntries(
+      Object.entries(svix.headers).map(([name, value]) => [name.replace("svix-", "webhook-"), value]),
+    );
+    const result = await runCli(
+      ["verify", "--data", body, "--secret", whsecA, "--scheme", "svix", ...flags(renamed)],
+      { now },
+    );
+    expect(result).toEqual({
+      code: 0,
+      stdout: "valid: svix signature, secret #1, timestamp 0s old\n",
+      stderr: "",
+    });
+  });
+
+  it("a GitHub request carrying only the legacy SHA-1 X-Hub-Signature is invalid (exit 1)", async () => {
+    for (const scheme of [[], ["--scheme", "github"]]) {
+      const result = await runCli([
+        "verify",
+        "--data",
+        body,
+        "--secret",
+        "k",
+        ...scheme,
+        "-H",
+        `X-Hub-Signature: sha1=${"a".repeat(40)}`,
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe(
+        "invalid: only the legacy SHA-1 X-Hub-Signature header; GitHub's libraries verify only X-Hub-Signature-256\n",
+      );
+    }
+  });
+
   describe("could not check: one line on stderr, exit 2", () => {
     const headers = flags(headersOf("standard", [whsecA]));
     it("no secret", async () => {
@@ -224,13 +294,6 @@ describe("hookctl verify", () => {
           "Stripe-Signature: t=1,v1=ab",
         ]),
         /several signature headers present: X-Signature \(hookctl\), Stripe-Signature \(stripe\).* — pass --scheme\n$/,
-      );
-    });
-    it("a missing webhook-id", async () => {
-      const { "webhook-id": _id, ...rest } = headersOf("standard", [whsecA]);
-      expectUsageError(
-        await runCli(["verify", "--data", body, "--secret", whsecA, ...flags(rest)]),
-        /no webhook-id header \(standard signs id\.timestamp\.body\) — add it with -H/,
       );
     });
     it("an unknown scheme", async () => {
@@ -268,125 +331,71 @@ describe("hookctl verify", () => {
   });
 });
 
-describe("hookctl verify --batch", () => {
-  const line = (
-    scheme: "standard" | "hookctl",
-    data: string,
-    secrets: string[],
-    extra: Record<string, unknown> = {},
-  ) => JSON.stringify({ headers: headersOf(scheme, secrets, T, data), body: data, ...extra });
-
-  it("prints one result per line, in order, and exits 0 when all are valid", async () => {
-    const input = [
-      line("standard", "a", [whsecA]),
-      "",
-      line("standard", "b", [whsecB], { id: "req-2" }),
-    ].join("\n");
-    const result = await runCli(["verify", "--batch", "--secret", whsecA, "--secret", whsecB], {
-      stdin: `${input}\n`,
-      now,
-    });
-    expect(result.code).toBe(0);
-    const results = result.stdout
-      .trim()
-      .split("\n")
-      .map((text) => JSON.parse(text));
-    expect(results).toEqual([
-      {
-        line: 1,
-        outcome: "valid",
-        valid: true,
-        scheme: "standard",
-        reason: null,
-        secretIndex: 0,
-        timestamp: T,
-        ageSeconds: 0,
-      },
-      {
-        line: 3,
-        id: "req-2",
-        outcome: "valid",
-        valid: true,
-        scheme: "standard",
-        reason: null,
-        secretIndex: 1,
-        timestamp: T,
-        ageSeconds: 0,
-      },
-    ]);
+describe("hookctl verify --json: one result object in every case", () => {
+  const headers = flags(headersOf("standard", [whsecA]));
+  const couldNot = (reason: RegExp | string, code: string, scheme: string | null = null) => ({
+    valid: false,
+    outcome: "unverifiable",
+    scheme,
+    reason: typeof reason === "string" ? reason : expect.stringMatching(reason),
+    code,
+    secretIndex: null,
+    timestamp: null,
+    timestampValue: null,
+    ageSeconds: null,
   });
 
-  it("turns bad lines into error results, not a crash, and exits 1", async () => {
-    const bytes = Buffer.from([0xff, 0x00, 0x80]);
-    const signedBytes = sign({
-      scheme: "hookctl",
-      body: bytes,
-      secrets: ["k"],
-      id: "d",
-      timestamp: T,
-    }).headers;
-    const input = [
-      "{not json",
-      JSON.stringify({ headers: signedBytes, bodyBase64: bytes.toString("base64") }),
-      JSON.stringify([1, 2]),
-      JSON.stringify({ headers: signedBytes }),
-      JSON.stringify({ headers: { "Content-Type": "text/plain" }, body: "x" }),
-      JSON.stringify({ headers: signedBytes, body: "tampered" }),
-      JSON.stringify({ headers: "X-Signature: ab", body: "x" }),
-    ].join("\r\n");
-    const result = await runCli(["verify", "--batch", "--secret", "k"], { stdin: input, now });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe("");
-    const results = result.stdout
-      .trim()
-      .split("\n")
-      .map((text) => JSON.parse(text));
-    expect(results.map((r) => [r.line, r.outcome, r.valid])).toEqual([
-      [1, "error", false],
-      [2, "valid", true],
-      [3, "error", false],
-      [4, "error", false],
-      [5, "error", false],
-      [6, "invalid", false],
-      [7, "error", false],
-    ]);
-    expect(results[0].reason).toBe("line is not valid JSON");
-    expect(results[3].reason).toBe('missing "body" (a string) or "bodyBase64"');
-    expect(results[4].reason).toMatch(/^no signature header found/);
-    expect(results[5].reason).toBe("signature does not match any secret");
-  });
+  const cases: [string, string[], ReturnType<typeof couldNot>, { cwd?: string; stdin?: string }?][] = [
+    ["no secret", ["--data", body, ...headers], couldNot("no secret to verify with", "no-secret")],
+    [
+      "no signature header (auto)",
+      ["--data", body, "--secret", "k", "-H", "Content-Type: text/plain"],
+      couldNot(/^no signature header found \(saw content-type;/, "no-signature"),
+    ],
+    [
+      "several schemes' headers",
+      ["--data", body, "--secret", "k", "-H", "X-Signature: ab", "-H", "Stripe-Signature: t=1,v1=ab"],
+      couldNot(/^several signature headers present/, "ambiguous"),
+    ],
+    [
+      "a secret the scheme cannot use",
+      ["--data", body, "--secret", "not base64!", "--scheme", "standard", ...headers],
+      couldNot("secret #1 is not a whsec_ secret (whsec_ followed by base64)", "bad-secret", "standard"),
+    ],
+    [
+      "an unreadable payload file",
+      ["missing.json", "--secret", whsecA, ...headers],
+      couldNot("cannot read payload file missing.json (ENOENT)", "bad-input"),
+      { cwd: tempDir() },
+    ],
+    [
+      "an unreadable headers file, with the scheme named",
+      ["--data", body, "--secret", whsecA, "--scheme", "standard", "--headers-file", "nope.txt"],
+      couldNot("cannot read headers file nope.txt (ENOENT)", "bad-input", "standard"),
+      { cwd: tempDir() },
+    ],
+    [
+      "a --signature whose scheme cannot be told",
+      ["--data", body, "--secret", "k", "--signature", "what"],
+      couldNot("cannot tell the scheme from --signature's value", "ambiguous"),
+    ],
+  ];
+  for (const [name, args, expected, options] of cases) {
+    it(`${name}: exit 2, the object on stdout, the error report on stderr`, async () => {
+      const result = await runCli(["verify", "--json", ...args], { now, ...options });
+      expect(result.code).toBe(2);
+      expect(result.stdout.trimEnd().split("\n")).toHaveLength(1);
+      const printed = shaped(verifyResult, JSON.parse(result.stdout));
+      expect(printed).toEqual(expected);
+      expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(shaped(errorReport, JSON.parse(result.stderr))).toMatchObject({
+        error: { message: printed.reason, exitCode: 2 },
+      });
+    });
+  }
 
-  it("applies --scheme, --tolerance and --now to every line", async () => {
-    const input = line("standard", "a", [whsecA]);
-    const stale = await runCli(["verify", "--batch", "--secret", whsecA, "--now", String(T + 301)], {
-      stdin: input,
-    });
-    expect(JSON.parse(stale.stdout)).toMatchObject({
-      outcome: "invalid",
-      reason: "timestamp 301s old (tolerance 300s)",
-    });
-    const wide = await runCli(
-      ["verify", "--batch", "--secret", whsecA, "--now", String(T + 301), "--tolerance", "10m"],
-      { stdin: input },
-    );
-    expect(wide.code).toBe(0);
-    const wrongScheme = await runCli(["verify", "--batch", "--scheme", "github", "--secret", whsecA], {
-      stdin: input,
-      now,
-    });
-    expect(JSON.parse(wrongScheme.stdout)).toMatchObject({
-      outcome: "error",
-      reason: "no X-Hub-Signature-256 header",
-    });
-  });
-
-  it("refuses flags that make no sense with --batch (exit 2)", async () => {
-    for (const args of [["--data", "x"], ["body.json"], ["-H", "X-Signature: ab"], ["--signature", "ab"]]) {
-      expectUsageError(
-        await runCli(["verify", "--batch", "--secret", "k", ...args], { stdin: "" }),
-        /--batch/,
-      );
-    }
-    expectUsageError(await runCli(["verify", "--batch"], { stdin: "{}" }), /no secret/);
+  it("a flag commander rejects has no result object (flags never parsed)", async () => {
+    const result = await runCli(["verify", "--json", "--data", body, "--secret", "k", "--tolerance", "soon"]);
+    expect(result).toMatchObject({ code: 2, stdout: "" });
   });
 });

@@ -1,7 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { verifyResult } from "../../src/contract/schema/verify.js";
 import { runBin } from "../helpers/bin.js";
+import { shaped } from "../helpers/contract.js";
 import { tempDir } from "../helpers/tmp.js";
 
 // The built binary, as CI scripts run it (`npm test` builds first).
@@ -47,11 +49,11 @@ describe("hookctl sign | verify (built binary)", () => {
     const json = await runBin([...base, "--format", "json", "--data", vector.body]);
     expect(JSON.parse(json.stdout)).toEqual({
       scheme: "standard",
-      headers: {
-        "webhook-id": vector.id,
-        "webhook-timestamp": vector.timestamp,
-        "webhook-signature": vectorSignature,
-      },
+      headers: [
+        { name: "webhook-id", value: vector.id },
+        { name: "webhook-timestamp", value: vector.timestamp },
+        { name: "webhook-signature", value: vectorSignature },
+      ],
     });
     const header = await runBin([...base, "-"], { input: vector.body });
     expect(header.stdout).toBe(
@@ -92,6 +94,32 @@ describe("hookctl sign | verify (built binary)", () => {
     const unknown = await runBin(["verify", "--data", vector.body, "--secret", secret]);
     expect(unknown.code).toBe(2);
     expect(unknown.stdout).toBe("");
+    const unknownJson = await runBin(["verify", "--json", "--data", vector.body, "--secret", secret]);
+    expect(unknownJson.code).toBe(2);
+    expect(shaped(verifyResult, JSON.parse(unknownJson.stdout))).toMatchObject({
+      outcome: "unverifiable",
+      code: "no-signature",
+    });
+    expect(JSON.parse(unknownJson.stderr)).toMatchObject({
+      error: { message: expect.stringMatching(/^no signature header found/), exitCode: 2 },
+    });
+    const missingId = await runBin([
+      "verify",
+      "--data",
+      vector.body,
+      "--secret",
+      secret,
+      "--scheme",
+      "svix",
+      "-H",
+      `webhook-timestamp: ${vector.timestamp}`,
+      "-H",
+      `webhook-signature: ${vectorSignature}`,
+    ]);
+    expect(missingId).toMatchObject({
+      code: 1,
+      stdout: "invalid: no webhook-id header (svix signs id.timestamp.body)\n",
+    });
   });
 
   it("--batch through stdin: one result per line, a malformed line is an error result", async () => {
@@ -117,7 +145,7 @@ describe("hookctl sign | verify (built binary)", () => {
       .map((text) => JSON.parse(text));
     expect(results.map((r) => [r.line, r.outcome])).toEqual([
       [1, "valid"],
-      [2, "error"],
+      [2, "unverifiable"],
       [3, "invalid"],
     ]);
     expect(results[0].id).toBe("a");
@@ -181,6 +209,14 @@ describe("hookctl sign | verify (built binary)", () => {
         ["verify", "--data", "x", "--secret", "k", "--headers-file", "/nonexistent"],
       ],
       ["verify --batch with a file", ["verify", "--batch", "--secret", "k", "body.json"], ""],
+      [
+        "verify --received with a payload",
+        ["verify", "--received", "ABCDEF", "--secret", "k", "--data", "x"],
+      ],
+      [
+        "verify --received against a log that is not there",
+        ["--db", "/nonexistent/hookctl.db", "verify", "--received", "ABCDEF", "--secret", "k"],
+      ],
       ["secret generate with a bad size", ["secret", "generate", "--bytes", "0"]],
     ];
     for (const [name, args, input] of cases) {

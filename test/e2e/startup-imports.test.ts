@@ -1,10 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { sign } from "../../src/signing/index.js";
 import { runBin } from "../helpers/bin.js";
+import { capturedRequest, logWith } from "../helpers/captured.js";
 import { tempDir } from "../helpers/tmp.js";
 
 // Start-up is part of the product: `sign`, `verify` and help must not load the UI, HTTP or
@@ -21,10 +23,11 @@ function heavyIn(urls: string[]): string[] {
   );
 }
 
-async function traced(args: string[], input?: string) {
+async function traced(args: string[], input?: string, cwd?: string) {
   const file = join(tempDir(), "imports.txt");
   const result = await runBin(args, {
     input,
+    cwd,
     env: { NODE_OPTIONS: `--import=${hook}`, HOOKCTL_TRACE_IMPORTS: file },
   });
   const urls = readFileSync(file, "utf8").split("\n").filter(Boolean);
@@ -64,6 +67,12 @@ describe("start-up imports", () => {
     expect(heavyIn(readFileSync(file, "utf8").split("\n"))).not.toEqual([]);
   });
 
+  // Lives for the whole describe (tempDir's are removed after each test).
+  const headersDir = mkdtempSync(join(tmpdir(), "hookctl-imports-"));
+  afterAll(() => rmSync(headersDir, { recursive: true, force: true }));
+  writeFileSync(join(headersDir, "headers.json"), JSON.stringify(headers));
+  const headersFile = join(headersDir, "headers.json");
+
   const cases: [string, string[], string | undefined, number][] = [
     ["sign", ["sign", "--data", body, "--secret", "whsec_AAAA", "--scheme", "standard"], undefined, 0],
     ["verify", ["verify", "--secret", "whsec_AAAA", "--tolerance", "0", ...headerFlags], body, 0],
@@ -71,6 +80,12 @@ describe("start-up imports", () => {
       "verify --batch",
       ["verify", "--batch", "--secret", "whsec_AAAA", "--tolerance", "0"],
       JSON.stringify({ headers, body }),
+      0,
+    ],
+    [
+      "verify --headers-file headers.json (loads zod)",
+      ["verify", "--secret", "whsec_AAAA", "--tolerance", "0", "--headers-file", headersFile],
+      body,
       0,
     ],
     ["--help", ["--help"], undefined, 0],
@@ -97,4 +112,45 @@ describe("start-up imports", () => {
       );
     });
   }
+
+  it("plain verify leaves zod unloaded; a JSON headers file loads it (chunks named after zod's schemas.js)", async () => {
+    const zodChunk = (urls: string[]) => urls.some((url) => /\/dist\/app\/schemas-[\w-]+\.cjs$/.test(url));
+    const plain = await traced(
+      ["verify", "--secret", "whsec_AAAA", "--tolerance", "0", ...headerFlags],
+      body,
+    );
+    expect(plain.result.code).toBe(0);
+    expect(zodChunk(plain.urls)).toBe(false);
+    const json = await traced(
+      ["verify", "--secret", "whsec_AAAA", "--tolerance", "0", "--headers-file", headersFile],
+      body,
+    );
+    expect(json.result.code).toBe(0);
+    expect(zodChunk(json.urls)).toBe(true);
+  });
+
+  it("hookctl verify --received is the one verify path that loads SQLite", async () => {
+    const db = logWith(
+      capturedRequest({
+        id: "rcv_01JD000000000000000TRACE01",
+        headers: Object.entries(headers),
+        body: Buffer.from(body),
+      }),
+    );
+    const { result, urls } = await traced([
+      "--db",
+      db,
+      "verify",
+      "--received",
+      "TRACE01",
+      "--secret",
+      "whsec_AAAA",
+      "--tolerance",
+      "0",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(heavyIn(urls).some((url) => url.includes("/node_modules/better-sqlite3/"))).toBe(true);
+    expect(heavyIn(urls).filter((url) => !url.includes("/node_modules/better-sqlite3/"))).toEqual([]);
+  });
 });

@@ -182,13 +182,30 @@ describe.each(traits)("$name scheme", (scheme) => {
     expect(check(scheme.name, changed, headers, [a])).toMatchObject(mismatch);
   });
 
-  it("cannot check without its signature header", () => {
+  it("without its signature header the request is not authentic (explicit scheme), the reason names it", () => {
     const { headers, signatureHeader } = signed(scheme.name, body, [a]);
     const { [signatureHeader]: _dropped, ...rest } = headers;
-    expect(check(scheme.name, body, rest, [a])).toMatchObject({
-      outcome: "unverifiable",
-      code: "no-signature",
+    expect(check(scheme.name, body, rest, [a])).toEqual({
+      outcome: "invalid",
+      scheme: scheme.name,
+      reason: `no ${signatureHeader} header`,
+      timestamp: null,
+      timestampValue: null,
+      ageSeconds: null,
     });
+  });
+
+  it("with auto and no signature header at all, there is nothing to check", () => {
+    const { headers, signatureHeader } = signed(scheme.name, body, [a]);
+    const { [signatureHeader]: _dropped, ...rest } = headers;
+    expect(check("auto", body, rest, [a])).toMatchObject({ outcome: "unverifiable", code: "no-signature" });
+  });
+
+  it("hashes a string body as its UTF-8 bytes", () => {
+    const text = '{"name":"Zoë","emoji":"🎉"}';
+    const { headers } = signed(scheme.name, Buffer.from(text, "utf8"), [a]);
+    expect(check(scheme.name, text, headers, [a])).toMatchObject({ outcome: "valid" });
+    expect(check(scheme.name, `${text} `, headers, [a])).toMatchObject(mismatch);
   });
 
   it("cannot check without a secret", () => {
@@ -266,16 +283,40 @@ describe("scheme details", () => {
     }
   });
 
-  it("standard cannot check without webhook-id or webhook-timestamp", () => {
+  it("standard: a request without webhook-id or webhook-timestamp is not authentic, named (explicit or auto)", () => {
     const secret = secretFor("standard", "a");
     const { headers } = signed("standard", body, [secret]);
     for (const name of ["webhook-id", "webhook-timestamp"]) {
       const { [name]: _dropped, ...rest } = headers;
-      expect(check("standard", body, rest, [secret])).toMatchObject({
-        outcome: "unverifiable",
-        code: "missing-header",
-      });
+      for (const scheme of ["standard", "auto"] as const) {
+        expect(check(scheme, body, rest, [secret])).toMatchObject({
+          outcome: "invalid",
+          reason: `no ${name} header (standard signs id.timestamp.body)`,
+        });
+      }
     }
+  });
+
+  it("reports the signed timestamp header's value as sent, even when it is malformed", () => {
+    const secret = secretFor("standard", "a");
+    const { headers } = signed("standard", body, [secret]);
+    expect(check("standard", body, headers, [secret], { now: T + 7 })).toMatchObject({
+      outcome: "valid",
+      timestamp: T,
+      timestampValue: String(T),
+      ageSeconds: 7,
+    });
+    const broken = withHeader(headers, "webhook-timestamp", () => "12e9");
+    expect(check("standard", body, broken, [secret])).toEqual({
+      outcome: "invalid",
+      scheme: "standard",
+      reason: "malformed webhook-timestamp header",
+      timestamp: null,
+      timestampValue: "12e9",
+      ageSeconds: null,
+    });
+    const stripe = signed("stripe", body, ["whsec_s"]).headers;
+    expect(check("stripe", body, stripe, ["whsec_s"])).toMatchObject({ timestampValue: String(T) });
   });
 
   it("standard accepts a secret without the whsec_ prefix (as the reference library does)", () => {
@@ -299,7 +340,10 @@ describe("scheme details", () => {
     const { headers } = signed("slack", body, ["k"]);
     expect(
       check("slack", body, { "X-Slack-Signature": headers["X-Slack-Signature"] as string }, ["k"]),
-    ).toMatchObject({ outcome: "unverifiable", code: "missing-header" });
+    ).toMatchObject({
+      outcome: "invalid",
+      reason: "no X-Slack-Request-Timestamp header (slack signs v0:timestamp:body)",
+    });
     const bare = withHeader(headers, "X-Slack-Signature", (value) => value.slice(3));
     expect(check("slack", body, bare, ["k"])).toMatchObject({ reason: "malformed X-Slack-Signature header" });
   });

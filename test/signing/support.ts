@@ -84,7 +84,7 @@ export function signed(
 
 export function check(
   scheme: SchemeName | "auto",
-  body: Uint8Array,
+  body: Uint8Array | string,
   headers: Record<string, string>,
   secrets: readonly string[],
   options: { now?: number; tolerance?: number } = {},

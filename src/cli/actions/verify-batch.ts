@@ -1,16 +1,9 @@
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
-import { type SchemeName, type VerifyResult, verify } from "../../signing/index.js";
+import { ExitCode, UsageError } from "../../errors.js";
 import type { CliContext, OutStream } from "../context.js";
 import { collectSecrets } from "../secrets.js";
-import { noSecretHint, resultJson, type VerifyFlags, verifyScheme } from "./verify.js";
-
-interface BatchSettings {
-  scheme: SchemeName | "auto";
-  secrets: readonly string[];
-  toleranceSeconds: number;
-  nowSeconds: number;
-}
+import { noSecretHint, type VerifyFlags, verifyScheme } from "./verify.js";
+import { type BatchRun, type BatchSettings, checkLine } from "./verify-batch-line.js";
 
 /**
  * `hookctl verify --batch`: NDJSON in, one JSON result per non-blank line out, in order. A bad
@@ -23,16 +16,16 @@ export async function runVerifyBatch(
   ctx: CliContext,
 ): Promise<number> {
   const flags = command.optsWithGlobals<VerifyFlags>();
-  if ((file !== undefined && file !== "-") || flags.data !== undefined) {
+  if ((file !== undefined && file !== "-") || flags.data !== undefined || flags.received !== undefined) {
     throw new UsageError(
       "--batch reads NDJSON from stdin",
-      "drop the file and --data, and pipe the lines in",
+      "drop the file, --data and --received, and pipe the lines in",
     );
   }
   if (flags.header || flags.headersFile || flags.signature !== undefined) {
     throw new UsageError("--batch takes headers from each line", "drop -H, --headers-file and --signature");
   }
-  const secrets = collectSecrets(flags, ctx);
+  const secrets = await collectSecrets(flags, ctx);
   // Without a secret no line could be checked: that is a usage error, not N error results.
   if (secrets.length === 0) throw new UsageError("no secret to verify with", noSecretHint);
   if (file === undefined && ctx.stdin.isTTY) {
@@ -48,115 +41,88 @@ export async function runVerifyBatch(
     nowSeconds: flags.now ?? Math.floor(ctx.now() / 1000),
   };
   const writer = bufferedWriter(ctx.stdout);
-  let allValid = true;
+  const run: BatchRun = { settings, strict: undefined, allValid: true };
   let lineNumber = 0;
   // Lines are checked synchronously a chunk at a time: no await per line, so 10,000 lines cost
-  // 10,000 HMACs and JSON parses, not 10,000 trips through the event loop.
-  const check = (line: string) => {
-    lineNumber++;
-    if (line.trim() === "") return;
-    const result = checkLine(line, lineNumber, settings);
-    if (!result.valid) allValid = false;
-    writer.push(`${JSON.stringify(result)}\n`);
+  // 10,000 HMACs and JSON parses, not 10,000 trips through the event loop. Returns where a line
+  // needs the schema (not loaded yet), or -1 once every line is done.
+  const checkFrom = (texts: readonly string[], start: number): number => {
+    for (let i = start; i < texts.length; i++) {
+      const text = texts[i] as string;
+      if (isBlank(text)) {
+        lineNumber++;
+        continue;
+      }
+      const json = checkLine(text, lineNumber + 1, run);
+      if (json === undefined) return i;
+      lineNumber++;
+      writer.push(json);
+    }
+    return -1;
+  };
+  const check = async (texts: readonly string[]) => {
+    for (let at = checkFrom(texts, 0); at >= 0; at = checkFrom(texts, at)) {
+      run.strict = (await import("./verify-batch-strict.js")).strictLine;
+    }
   };
   const lines = lineSplitter();
   for await (const chunk of ctx.stdin) {
-    lines.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer), check);
+    await check(lines.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer)));
     await writer.flushIfFull();
   }
-  lines.end(check);
+  await check(lines.end());
   await writer.flush();
-  return allValid ? 0 : 1;
+  return run.allValid ? ExitCode.ok : ExitCode.failed;
 }
 
-type LineResult = { line: number; id?: string; outcome: "valid" | "invalid" | "error" } & ReturnType<
-  typeof resultJson
->;
-
-export function checkLine(text: string, line: number, settings: BatchSettings): LineResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return errorResult(line, "line is not valid JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    return errorResult(line, 'line is not a JSON object like {"headers":{...},"body":"..."}');
-  }
-  const record = parsed as Record<string, unknown>;
-  const id = typeof record.id === "string" ? record.id : undefined;
-  const headers = lineHeaders(record.headers);
-  if (typeof headers === "string") return errorResult(line, headers, id);
-  const body = lineBody(record);
-  if (typeof body === "string") return errorResult(line, body, id);
-  const result: VerifyResult = verify({ ...settings, headers, body });
-  const outcome = result.outcome === "unverifiable" ? "error" : result.outcome;
-  return { line, ...(id === undefined ? {} : { id }), outcome, ...resultJson(result) };
+function isBlank(text: string): boolean {
+  return text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "");
 }
 
-function lineHeaders(value: unknown): Record<string, string> | string {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return '"headers" must be an object of header names to values';
-  }
-  const headers: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(value)) {
-    if (typeof raw === "string") headers[name] = raw;
-    else if (typeof raw === "number") headers[name] = String(raw);
-    else if (Array.isArray(raw) && raw.every((item) => typeof item === "string"))
-      headers[name] = raw.join(", ");
-    else return `header ${JSON.stringify(name)} must be a string`;
-  }
-  return headers;
-}
-
-function lineBody(record: Record<string, unknown>): Buffer | string {
-  const { body, bodyBase64 } = record;
-  if (body !== undefined && bodyBase64 !== undefined) return 'give "body" or "bodyBase64", not both';
-  if (typeof body === "string") return Buffer.from(body, "utf8");
-  if (typeof bodyBase64 === "string") {
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(bodyBase64)) return '"bodyBase64" is not base64';
-    return Buffer.from(bodyBase64, "base64");
-  }
-  return 'missing "body" (a string) or "bodyBase64"';
-}
-
-function errorResult(line: number, reason: string, id?: string): LineResult {
-  return {
-    line,
-    ...(id === undefined ? {} : { id }),
-    outcome: "error",
-    valid: false,
-    scheme: null,
-    reason,
-    secretIndex: null,
-    timestamp: null,
-    ageSeconds: null,
-  };
-}
-
-/** Splits bytes into UTF-8 lines on \n (dropping a trailing \r), across chunk boundaries. */
+/**
+ * Splits bytes into UTF-8 lines on \n (dropping a trailing \r), across chunk boundaries. Each
+ * chunk is decoded once up to its last newline (a newline byte never sits inside a multi-byte
+ * character) and split as a string: one decode per chunk, not one per line. An unfinished line is
+ * kept as a list of chunks and joined once its newline arrives, so a line of any length is copied
+ * once, not once per chunk.
+ */
 export function lineSplitter() {
-  let pending: Buffer = Buffer.alloc(0);
+  let pending: Buffer[] = [];
+  const split = (text: string) => {
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as string;
+      if (line.charCodeAt(line.length - 1) === 13) lines[i] = line.slice(0, -1);
+    }
+    return lines;
+  };
   return {
-    push(data: Buffer, onLine: (line: string) => void) {
-      const buffer = pending.length === 0 ? data : Buffer.concat([pending, data]);
-      let start = 0;
-      for (let newline = buffer.indexOf(10); newline >= 0; newline = buffer.indexOf(10, start)) {
-        onLine(lineText(buffer, start, newline));
-        start = newline + 1;
+    /** The lines this chunk completes (none while a long line is still arriving). */
+    push(data: Buffer): string[] {
+      const last = data.lastIndexOf(10);
+      if (last < 0) {
+        if (data.length > 0) pending.push(data);
+        return [];
       }
-      pending = buffer.subarray(start);
+      let text: string;
+      if (pending.length > 0) {
+        pending.push(data.subarray(0, last));
+        text = Buffer.concat(pending).toString("utf8");
+        pending = [];
+      } else {
+        text = data.toString("utf8", 0, last);
+      }
+      if (last + 1 < data.length) pending.push(data.subarray(last + 1));
+      return split(text);
     },
-    end(onLine: (line: string) => void) {
-      if (pending.length > 0) onLine(lineText(pending, 0, pending.length));
-      pending = Buffer.alloc(0);
+    /** The last line, when the input did not end with a newline. */
+    end(): string[] {
+      if (pending.length === 0) return [];
+      const text = Buffer.concat(pending).toString("utf8");
+      pending = [];
+      return split(text);
     },
   };
-}
-
-function lineText(buffer: Buffer, start: number, end: number): string {
-  const stop = end > start && buffer[end - 1] === 13 ? end - 1 : end;
-  return buffer.toString("utf8", start, stop);
 }
 
 /** Joins results into large writes and honours backpressure. */
@@ -169,8 +135,8 @@ function bufferedWriter(stream: OutStream) {
     if (!ok) await new Promise<void>((resolve) => stream.once("drain", () => resolve()));
   };
   return {
-    push(text: string) {
-      buffer += text;
+    push(line: string) {
+      buffer += `${line}\n`;
     },
     flushIfFull: () => (buffer.length >= 65_536 ? flush() : undefined),
     flush,

@@ -1,7 +1,7 @@
 import { decodeHex } from "../encoding.js";
 import { firstMatch, hmacSha256 } from "../hmac.js";
 import { utf8Key } from "../keys.js";
-import { invalid, mismatch, type Scheme, unverifiable, valid } from "../scheme.js";
+import { invalid, mismatch, missing, type Scheme, valid } from "../scheme.js";
 import { parseTimestamp, staleReason } from "../timestamp.js";
 
 /**
@@ -20,29 +20,33 @@ export const stripe: Scheme = {
     });
     return { "Stripe-Signature": parts.join(",") };
   },
-  verify({ body, headers, secrets, toleranceSeconds, nowSeconds }) {
+  verify({ body, secrets, toleranceSeconds, nowSeconds }, headers) {
     const value = headers.get("stripe-signature");
-    if (value === undefined) return unverifiable("stripe", "no-signature", "no Stripe-Signature header");
+    if (value === undefined) return missing("stripe", "Stripe-Signature");
     const parsed = parseStripeHeader(value);
-    if (!parsed) return invalid("stripe", "malformed Stripe-Signature header", null, nowSeconds);
-    const { timestamp, signatures } = parsed;
+    if (!parsed) return invalid("stripe", "malformed Stripe-Signature header", null, null, nowSeconds);
+    const { timestamp, text, signatures } = parsed;
     if (signatures.length === 0) {
-      return invalid("stripe", "malformed Stripe-Signature header (no v1 signature)", timestamp, nowSeconds);
+      const reason = "malformed Stripe-Signature header (no v1 signature)";
+      return invalid("stripe", reason, timestamp, text, nowSeconds);
     }
     const index = firstMatch(secrets.map(utf8Key), signatures, (key) =>
       hmacSha256(key, `${timestamp}.`, body),
     );
-    if (index < 0) return invalid("stripe", mismatch, timestamp, nowSeconds);
+    if (index < 0) return invalid("stripe", mismatch, timestamp, text, nowSeconds);
     const stale = staleReason(timestamp, nowSeconds, toleranceSeconds);
     return stale
-      ? invalid("stripe", stale, timestamp, nowSeconds)
-      : valid("stripe", index, timestamp, nowSeconds);
+      ? invalid("stripe", stale, timestamp, text, nowSeconds)
+      : valid("stripe", index, timestamp, text, nowSeconds);
   },
 };
 
 /** `t` exactly once; every well-formed `v1`; other schemes (`v0`) ignored, as Stripe does. */
-function parseStripeHeader(value: string): { timestamp: number; signatures: Buffer[] } | undefined {
+function parseStripeHeader(
+  value: string,
+): { timestamp: number; text: string; signatures: Buffer[] } | undefined {
   let timestamp: number | undefined;
+  let timestampText = "";
   const signatures: Buffer[] = [];
   for (const item of value.split(",")) {
     const equals = item.indexOf("=");
@@ -53,10 +57,11 @@ function parseStripeHeader(value: string): { timestamp: number; signatures: Buff
       if (timestamp !== undefined) return undefined;
       timestamp = parseTimestamp(text);
       if (timestamp === undefined) return undefined;
+      timestampText = text;
     } else if (key === "v1") {
       const signature = decodeHex(text);
       if (signature) signatures.push(signature);
     }
   }
-  return timestamp === undefined ? undefined : { timestamp, signatures };
+  return timestamp === undefined ? undefined : { timestamp, text: timestampText, signatures };
 }
