@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { openDb } from "../../src/store/open.js";
-import { insertReceived } from "../../src/store/received.js";
+import { capturedRequest, logWith } from "../helpers/captured.js";
 import { runCli } from "../helpers/context.js";
 import { okReceiver, type Receiver } from "../helpers/receivers.js";
 import { tempDb } from "../helpers/tmp.js";
@@ -37,26 +36,14 @@ describe("bodies are shown as stored", () => {
   });
 
   it("log received show does the same for a captured request", async () => {
-    const path = tempDb();
-    const db = openDb(path);
-    insertReceived(db, {
-      id: "rcv_01JD0000000000000000000001",
-      receivedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
-      method: "POST",
-      path: "/",
-      headers: [["Content-Type", "application/json"]],
-      body: Buffer.from(body),
-      deliveryId: null,
-      eventType: null,
-      verification: "unverified",
-      verificationReason: null,
-      scheme: null,
-      duplicate: false,
-      responseStatus: 200,
-      injected: null,
-      durationMs: 1.5,
-    });
-    db.close();
+    const path = logWith(
+      capturedRequest({
+        id: "rcv_01JD0000000000000000000001",
+        headers: [["Content-Type", "application/json"]],
+        body: Buffer.from(body),
+        durationMs: 1.5,
+      }),
+    );
 
     const shown = await runCli(["--db", path, "log", "received", "show", "rcv_01JD0000000000000000000001"]);
     expect(shown.code).toBe(0);
