@@ -37,7 +37,25 @@ export async function readPayload(source: PayloadSource, ctx: CliContext): Promi
   if (source.file === undefined && ctx.stdin.isTTY) {
     throw new UsageError("no payload given", "pass a file, - for stdin, or --data '<json>'");
   }
+  refuseDirectory(ctx.stdin, "stdin");
   return readAll(ctx.stdin, maxPayloadBytes, "the payload on stdin");
+}
+
+/**
+ * `hookctl sign < somedir` hands the process a directory as stdin, which reads as empty: an
+ * empty body would be signed and sent as if it were the payload.
+ */
+export function refuseDirectory(stream: Readable, what: string): void {
+  const fd = (stream as Readable & { fd?: unknown }).fd;
+  if (typeof fd !== "number") return;
+  let directory = false;
+  try {
+    directory = fstatSync(fd).isDirectory();
+  } catch {
+    return; // not a file descriptor fstat understands: read it as a stream
+  }
+  if (directory)
+    throw new UsageError(`${what} is a directory, not a payload`, "pipe the payload in, or name a file");
 }
 
 /**

@@ -1,8 +1,10 @@
-import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseHttpUrl } from "../../src/cli/urls.js";
+import { binPath } from "../helpers/bin.js";
 import { runCli } from "../helpers/context.js";
-import { tempDb } from "../helpers/tmp.js";
+import { tempDb, tempDir } from "../helpers/tmp.js";
 
 async function oneLine(argv: string[], env: Record<string, string> = {}): Promise<string> {
   const run = await runCli(argv, { env });
@@ -35,5 +37,27 @@ describe("inputs that used to be read as something else", () => {
     expect(await oneLine(["--db", "", "log"], { XDG_STATE_HOME: "/nonexistent-hookctl-test" })).toMatch(
       /--db is empty/,
     );
+  });
+});
+
+describe("a directory as stdin", () => {
+  it("is refused instead of signing or sending an empty body", async () => {
+    const dir = openSync(tempDir(), "r");
+    try {
+      for (const args of [
+        ["sign", "--secret", "s"],
+        ["verify", "--batch", "--secret", "s"],
+      ]) {
+        const run = spawnSync(process.execPath, [binPath, ...args], {
+          stdio: [dir, "pipe", "pipe"],
+          encoding: "utf8",
+        });
+        expect(run.status, args.join(" ")).toBe(2);
+        expect(run.stdout).toBe("");
+        expect(run.stderr).toMatch(/^hookctl: stdin is a directory, not a payload/);
+      }
+    } finally {
+      closeSync(dir);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { ExitCode, UsageError } from "../../errors.js";
 import type { CliContext, OutStream } from "../context.js";
+import { refuseDirectory } from "../payload.js";
 import { collectSecrets } from "../secrets.js";
 import { noSecretHint, type VerifyFlags, verifyScheme } from "./verify.js";
 import { type BatchRun, type BatchSettings, checkLine } from "./verify-batch-line.js";
@@ -34,6 +35,7 @@ export async function runVerifyBatch(
       "pipe it in: hookctl verify --batch < requests.ndjson",
     );
   }
+  refuseDirectory(ctx.stdin, "stdin");
   const settings: BatchSettings = {
     scheme: verifyScheme(flags.scheme),
     secrets,
