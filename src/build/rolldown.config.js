@@ -32,6 +32,23 @@ module.exports = new Proxy({}, { get: (_, name) => (real ??= require("node:child
   },
 };
 /**
+ * chalk sniffs the terminal when it loads (node:tty, node:os, argv, env): work and modules a plain
+ * `verify` should not pay for, and a second opinion hookctl does not want. The CLI builds its chalk
+ * with the level src/format/color.ts decided, so the sniffer is replaced by "no colour".
+ */
+const chalkSniffsNothing = {
+  name: "chalk-sniffs-nothing",
+  resolveId(source, importer) {
+    if (source === "#supports-color" && importer?.includes("/node_modules/chalk/")) {
+      return "\0chalk-sniffs-nothing";
+    }
+    return null;
+  },
+  load(id) {
+    return id === "\0chalk-sniffs-nothing" ? "export default { stdout: false, stderr: false };" : null;
+  },
+};
+/**
  * Ink turns itself off when it sees a CI variable: it draws nothing until the app exits. inspect
  * refuses to start without a terminal anyway, so a shell that exports CI (many container images
  * do, and CI runners running our e2e test) would get a blank screen. Ink in this bundle always
@@ -55,7 +72,7 @@ export default [
     input: { main: "dist/cli/main.js" },
     platform: "node",
     external: (id) => external.includes(id) || isInspectAction(id),
-    plugins: [lazyChildProcess],
+    plugins: [lazyChildProcess, chalkSniffsNothing],
     logLevel: "warn",
     output: {
       dir: "dist/app",

@@ -4,6 +4,7 @@ import { ExitCode, HookctlError } from "../errors.js";
 import { storeFault } from "../store/write-errors.js";
 import type { CliContext } from "./context.js";
 import { oneLine } from "./one-line.js";
+import { prepareColor } from "./output.js";
 import { createProgram, errorJsonLine, wantsJson } from "./program.js";
 
 /**
@@ -13,6 +14,7 @@ import { createProgram, errorJsonLine, wantsJson } from "./program.js";
 export async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const result = { exitCode: 0 };
   try {
+    await prepareColor(ctx, argv);
     const program = await createProgram(ctx, result, argv);
     await program.parseAsync([...argv], { from: "user" });
     return result.exitCode;

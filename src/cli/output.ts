@@ -1,3 +1,4 @@
+import { type ColorLevel, colorLevel } from "../format/color.js";
 import type { CliContext, OutStream } from "./context.js";
 
 export interface GlobalOptions {
@@ -19,8 +20,8 @@ export interface Styles {
 }
 
 /**
- * Where a command writes. Data goes to stdout, diagnostics to stderr; colour only when the
- * stream is a terminal and neither NO_COLOR nor --no-color asks otherwise.
+ * Where a command writes. Data goes to stdout, diagnostics to stderr; colour as `colorLevel`
+ * decides (terminal, NO_COLOR, FORCE_COLOR, --no-color, TERM=dumb), painted by chalk.
  */
 export interface Output {
   readonly json: boolean;
@@ -38,20 +39,6 @@ export interface Output {
   stderr: OutStream;
 }
 
-const ansi =
-  (open: number, close: number): Paint =>
-  (text) =>
-    `\u001b[${open}m${text}\u001b[${close}m`;
-
-const colored: Styles = {
-  ok: ansi(32, 39),
-  fail: ansi(31, 39),
-  warn: ansi(33, 39),
-  dim: ansi(2, 22),
-  bold: ansi(1, 22),
-  accent: ansi(36, 39),
-};
-
 const identity: Paint = (text) => text;
 const plain: Styles = {
   ok: identity,
@@ -62,22 +49,40 @@ const plain: Styles = {
   accent: identity,
 };
 
-export function colorEnabled(ctx: CliContext, stream: OutStream, options: GlobalOptions): boolean {
-  if (options.color === false) return false;
-  if (ctx.env.NO_COLOR !== undefined && ctx.env.NO_COLOR !== "") return false;
-  if (ctx.env.FORCE_COLOR !== undefined && ctx.env.FORCE_COLOR !== "0") return true;
-  return stream.isTTY === true && ctx.env.TERM !== "dumb";
+let chalkStyles: ((level: ColorLevel) => Styles) | undefined;
+
+/**
+ * Loads chalk (a chunk of its own) when this run may print colour, before any command makes its
+ * Output: a plain `verify` in a CI loop, piped or under NO_COLOR, never loads it. `--no-color` is
+ * read from argv here because commander has not parsed it yet; createOutput decides for real.
+ */
+export async function prepareColor(ctx: CliContext, argv: readonly string[]): Promise<void> {
+  const flag = argv.includes("--no-color") ? false : undefined;
+  if (chalkStyles || colorLevel({ env: ctx.env, isTTY: ctx.stdout.isTTY, flag }) === 0) return;
+  chalkStyles = (await import("./styles.js")).chalkStyles;
+}
+
+function paint(level: ColorLevel): Styles {
+  if (level === 0) return plain;
+  if (!chalkStyles) throw new Error("colour styles used before prepareColor loaded them");
+  return chalkStyles(level);
+}
+
+/** The colour level for one stream: see `colorLevel` in src/format/color.ts. */
+export function colorLevelFor(ctx: CliContext, stream: OutStream, options: GlobalOptions): ColorLevel {
+  return colorLevel({ env: ctx.env, isTTY: stream.isTTY, flag: options.color });
 }
 
 export function createOutput(ctx: CliContext, options: GlobalOptions): Output {
-  const color = colorEnabled(ctx, ctx.stdout, options);
+  const level = colorLevelFor(ctx, ctx.stdout, options);
+  const color = level > 0;
   const quiet = options.quiet === true;
   return {
     json: options.json === true,
     quiet,
     color,
     isTTY: ctx.stdout.isTTY === true,
-    style: color ? colored : plain,
+    style: paint(level),
     line(text) {
       if (!quiet) ctx.stdout.write(`${text}\n`);
     },

@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from "commander";
-import { maxDurationMs, maxTimerMs, parseDuration } from "../config/duration.js";
+import { InvalidArgumentError, Option } from "commander";
+import { formatDuration, maxDurationMs, maxTimerMs, parseDuration } from "../config/duration.js";
 
 const durationExample = "expected a duration like 500ms, 5s, 10m, 2h or 7d";
 
@@ -62,4 +62,20 @@ export function rateArg(value: string): number {
 /** Repeatable flags (-H, --secret) collect into an array. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** Timestamp skew `verify` and `listen` accept either way by default (DESIGN: 5 minutes). */
+export const defaultToleranceMs = 5 * 60_000;
+
+/**
+ * A duration flag whose help shows its default as people type it (`(default: 5m)`, never
+ * `300000`), made from the same number the code gets when the flag is left out.
+ */
+export function durationOption(
+  flags: string,
+  description: string,
+  defaultMs: number,
+  parse: (value: string) => number = durationArg,
+): Option {
+  return new Option(flags, description).argParser(parse).default(defaultMs, formatDuration(defaultMs));
 }

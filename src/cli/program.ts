@@ -137,7 +137,7 @@ export async function createProgram(
     .helpOption("-h, --help", "show help for a command")
     .option("--db <path>", "delivery log (SQLite) path; env HOOKCTL_DB")
     .option("--json", "print machine-readable JSON")
-    .option("--no-color", "disable colour (NO_COLOR is honoured too)")
+    .option("--no-color", "disable colour (NO_COLOR and FORCE_COLOR are honoured too)")
     .option("-q, --quiet", "print nothing but errors")
     .showSuggestionAfterError(true)
     .showHelpAfterError(false)

@@ -28,9 +28,13 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(value * factor);
 }
 
-/** "1.2s", "95ms", "3.9m", "1h 40m", "3d 2h": short and human, for tables and progress lines. */
+/**
+ * The one duration format of human output, latencies and waits alike: "6.1ms", "95ms", "1.2s",
+ * "3.9m", "1h 40m", "3d 2h". Short, and in the units the flags take, so a value can be typed back.
+ */
 export function formatDuration(ms: number): string {
-  if (Math.round(ms) < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 9.95) return `${Math.max(0, ms).toFixed(1).replace(/\.0$/, "")}ms`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
   if (Number(trim(ms / 1000)) < 60) return `${trim(ms / 1000)}s`;
   if (Number(trim(ms / 60_000)) < 60) return `${trim(ms / 60_000)}m`;
   // Whole minutes first, so 599h 59.7m reads 600h, never "599h 60m".

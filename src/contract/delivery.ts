@@ -1,11 +1,11 @@
-import { effectiveFactor, parsePolicy } from "../delivery/policy.js";
+import { effectiveFactor, isRejection, parsePolicy } from "../delivery/policy.js";
 import type { DeliveryDetail, DeliveryListItem } from "../store/deliveries.js";
 import { damagedRowError } from "../store/stored-json.js";
-import type { AttemptRecord, DeliveryRow, EventRow } from "../store/types.js";
+import type { AttemptRecord, DeliveryRow, EventRow, TlsSetting } from "../store/types.js";
 import { bodyFieldsOf } from "./body.js";
 import { toHeaderList } from "./headers.js";
 import { maskHeaderList, maskSecret, maskUrl } from "./mask.js";
-import type { RetryPolicyJson } from "./schema/common.js";
+import type { RetryPolicyJson, TlsVerificationJson } from "./schema/common.js";
 import type { AttemptJson, DeliveryDetailJson, DeliveryJson, EventJson } from "./schema/delivery.js";
 import { iso, isoOrNull, roundMs } from "./time.js";
 
@@ -17,21 +17,40 @@ import { iso, isoOrNull, roundMs } from "./time.js";
 
 export type DeliveryItem = DeliveryListItem;
 
-/** Why a dead delivery is dead, as a status word. */
+/**
+ * Why a dead delivery is dead, as a status word. A rejection (a 4xx retrying cannot fix) that
+ * came before the retries ran out is `rejected`; at the last retry it is `exhausted`, as the
+ * policy decided it.
+ */
 export function deadReasonOf(
-  row: Pick<DeliveryRow, "status" | "lastStatusCode" | "lastError">,
+  row: Pick<DeliveryRow, "id" | "status" | "lastStatusCode" | "lastError" | "scheduleAttempts" | "policy">,
 ): DeliveryJson["deadReason"] {
   if (row.status !== "dead") return null;
   if (row.lastStatusCode === 410) return "gone";
   if (row.lastError === "endpoint removed") return "endpoint-removed";
   if (row.lastError?.startsWith(damagedRowError)) return "damaged";
+  if (isRejection(row.lastStatusCode) && row.scheduleAttempts <= storedRetries(row)) return "rejected";
   return "exhausted";
+}
+
+function storedRetries(row: Pick<DeliveryRow, "id" | "policy">): number {
+  try {
+    return parsePolicy(row.policy, `deliveries ${row.id} policy`).retries;
+  } catch {
+    // A damaged policy is reported where the policy is shown; the reason falls back.
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** A recorded TLS setting as the contract shows it: which check, never the PEM itself. */
+export function tlsJson(tls: TlsSetting | null | undefined): TlsVerificationJson {
+  return { insecure: tls?.insecure === true, ca: tls?.ca != null };
 }
 
 /** The policy recorded as JSON, with its growth factor worked out. */
 export function policyJson(recorded: string | null | undefined, where?: string): RetryPolicyJson {
   const policy = parsePolicy(recorded, where);
-  return { ...policy, factor: effectiveFactor(policy) };
+  return { ...policy, factor: effectiveFactor(policy), retry4xx: policy.retry4xx === true };
 }
 
 /** One delivery as the contract shows it. `secrets`: every secret to mask wherever it occurs. */
@@ -52,6 +71,7 @@ export function deliveryJson(item: DeliveryItem, secrets: readonly string[] = it
     headers: maskHeaderList(toHeaderList(d.extraHeaders), secrets),
     timeoutMs: d.timeoutMs,
     policy: policyJson(d.policy, `deliveries ${d.id} policy`),
+    tls: tlsJson(d.tls),
     attemptCount: d.attemptCount,
     scheduleAttempts: d.scheduleAttempts,
     nextAttemptAt: pending ? isoOrNull(d.nextAttemptAt) : null,

@@ -1,5 +1,5 @@
 import type { EndpointRow } from "../store/endpoints.js";
-import { policyJson } from "./delivery.js";
+import { policyJson, tlsJson } from "./delivery.js";
 import { maskSecret, maskUrl } from "./mask.js";
 import type { EndpointDetailJson, EndpointJson } from "./schema/endpoint.js";
 import { iso, isoOrNull } from "./time.js";
@@ -21,6 +21,7 @@ export function endpointJson(endpoint: EndpointRow, secrets: readonly SecretInfo
     concurrency: endpoint.concurrency,
     timeoutMs: endpoint.timeoutMs,
     policy: policyJson(endpoint.policy, `endpoints ${endpoint.name} policy`),
+    tls: tlsJson(endpoint.tls),
     secrets: secrets.map((s) => ({
       secret: maskSecret(s.secret),
       createdAt: iso(s.createdAt),

@@ -1,18 +1,24 @@
 import { performance } from "node:perf_hooks";
-import type { Agent, Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import type { ErrorClass } from "../store/types.js";
 import { type Deadline, Deadlines } from "./deadlines.js";
+import { Transport } from "./transport.js";
 import type { AttemptFn, AttemptOutcome, AttemptRequest } from "./types.js";
-import { loadAgent } from "./undici-agent.js";
 
 /** Response bodies are kept for debugging, not archived: 64 KiB is plenty to read an error page. */
 export const maxStoredResponseBytes = 64 * 1024;
 
 export interface AttemptDeps {
   /**
-   * undici dispatcher (Agent, Pool, MockAgent); undefined: one Agent of this attempt function's
-   * own. Not undici's global one: Node's built-in fetch installs its own (older) undici's agent
-   * there, and that one does not speak the handler API used here.
+   * The run's dispatchers, one per TLS setting (and through the proxy when one is set); the
+   * caller closes it.
+   */
+  transport?: Pick<Transport, "dispatcherFor">;
+  /**
+   * One undici dispatcher for every request whatever its TLS setting (a MockAgent in tests);
+   * with neither, a Transport of this attempt function's own. Not undici's global one: Node's
+   * built-in fetch installs its own (older) undici's agent there, and that one does not speak
+   * the handler API used here.
    */
   dispatcher?: Dispatcher;
   now: () => number;
@@ -31,12 +37,8 @@ export function createAttempt(deps: AttemptDeps): AttemptFn {
   // Deadlines run on real time even when a test injects `monotonic` for durations.
   const deadlines = new Deadlines(() => performance.now());
   const targets = new TargetCache();
-  let ownAgent: Agent | undefined;
-  const dispatcher = (): Dispatcher => {
-    if (deps.dispatcher) return deps.dispatcher;
-    ownAgent ??= new (loadAgent())();
-    return ownAgent;
-  };
+  const fixed = deps.dispatcher;
+  const transport = deps.transport ?? (fixed ? { dispatcherFor: () => fixed } : new Transport());
   return (req: AttemptRequest, signal?: AbortSignal): Promise<AttemptOutcome> =>
     new Promise((resolve) => {
       const startedAt = deps.now();
@@ -51,10 +53,9 @@ export function createAttempt(deps: AttemptDeps): AttemptFn {
       if (exchange.over) return;
       try {
         const { origin, path } = targets.get(req.url);
-        dispatcher().dispatch(
-          { origin, path, method: "POST", headers: req.headers, body: req.body },
-          exchange,
-        );
+        transport
+          .dispatcherFor(req.tls ?? null)
+          .dispatch({ origin, path, method: "POST", headers: req.headers, body: req.body }, exchange);
       } catch (error) {
         exchange.fail(error);
       }

@@ -91,7 +91,13 @@ export async function deliverClaimed(
   let outcome: Awaited<ReturnType<AttemptFn>>;
   try {
     outcome = await deps.attempt(
-      { url: delivery.url, headers: requestHeaders, body: claimed.event.body, timeoutMs: delivery.timeoutMs },
+      {
+        url: delivery.url,
+        headers: requestHeaders,
+        body: claimed.event.body,
+        timeoutMs: delivery.timeoutMs,
+        tls: delivery.tls,
+      },
       signal,
     );
   } finally {

@@ -13,6 +13,11 @@ export interface RetryPolicy {
   factor: number | null;
   /** Jitter fraction j: each delay is multiplied by a factor drawn from [1 - j, 1 + j]. */
   jitter: number;
+  /**
+   * Also retry the 4xx answers that say the request itself is wrong (see {@link isRejection});
+   * by default such a delivery is dead at once.
+   */
+  retry4xx?: boolean;
 }
 
 export const defaultPolicy: RetryPolicy = {
@@ -21,7 +26,28 @@ export const defaultPolicy: RetryPolicy = {
   maxDelayMs: 60 * 60 * 1000,
   factor: null,
   jitter: 0.2,
+  retry4xx: false,
 };
+
+/**
+ * 4xx answers worth another try: the receiver timed out reading (408), was busy with the same
+ * thing (409, 423), asked for a later replay (425) or for less traffic (429).
+ */
+export const retryable4xx: readonly number[] = [408, 409, 423, 425, 429];
+
+/**
+ * A 4xx that says the request itself is wrong (400, 401, 403, 404, 405, 413, 415, 422, …): the
+ * same request, signed the same way, fails the same way on every retry. 410 is `gone`, not this.
+ */
+export function isRejection(statusCode: number | null): boolean {
+  return (
+    statusCode !== null &&
+    statusCode >= 400 &&
+    statusCode < 500 &&
+    statusCode !== 410 &&
+    !retryable4xx.includes(statusCode)
+  );
+}
 
 export function effectiveFactor(policy: RetryPolicy): number {
   if (policy.factor !== null) return policy.factor;
@@ -70,10 +96,25 @@ export function schedule(policy: RetryPolicy): ScheduleRow[] {
   return rows;
 }
 
+/**
+ * The longest a pending delivery can still take after its next attempt if every attempt fails:
+ * the largest jittered delays of the retries left. `scheduleAttempts`: attempts already made in
+ * this schedule (the next attempt is retry `scheduleAttempts`, or the first attempt at 0).
+ */
+export function remainingMaxMs(policy: RetryPolicy, scheduleAttempts: number): number {
+  let total = 0;
+  for (let retry = scheduleAttempts + 1; retry <= policy.retries; retry++)
+    total += delayRange(policy, retry).maxMs;
+  return total;
+}
+
 export type Decision =
   | { status: "succeeded" }
   | { status: "pending"; nextAttemptAt: number; retry: number; delayMs: number }
-  | { status: "dead"; reason: "gone" | "exhausted" };
+  | { status: "dead"; reason: DeadReason };
+
+/** gone: 410; exhausted: every retry used; rejected: a 4xx that retrying cannot fix. */
+export type DeadReason = "gone" | "exhausted" | "rejected";
 
 export interface AttemptFacts {
   /** Attempts made in the current schedule, including the one just finished. */
@@ -87,7 +128,9 @@ export interface AttemptFacts {
 
 /**
  * What happens after an attempt: 2xx succeeds; 410 Gone is dead at once; otherwise the next
- * retry, unless all retries are used. Retry-After can only push the retry later, up to the cap.
+ * retry, unless all retries are used or the answer is a rejection (a 4xx that retrying cannot
+ * fix, unless the policy says `retry4xx`). Network errors, timeouts, 408, 409, 423, 425, 429,
+ * 5xx and anything else are retried. Retry-After can only push the retry later, up to the cap.
  */
 export function decideNext(policy: RetryPolicy, facts: AttemptFacts): Decision {
   const code = facts.statusCode;
@@ -95,6 +138,7 @@ export function decideNext(policy: RetryPolicy, facts: AttemptFacts): Decision {
   if (code === 410) return { status: "dead", reason: "gone" };
   const retry = facts.attemptsMade;
   if (retry > policy.retries) return { status: "dead", reason: "exhausted" };
+  if (isRejection(code) && policy.retry4xx !== true) return { status: "dead", reason: "rejected" };
   let delayMs = retryDelay(policy, retry, facts.random);
   if (facts.retryAfterMs !== null && facts.retryAfterMs > delayMs) {
     delayMs = Math.max(delayMs, Math.min(policy.maxDelayMs, facts.retryAfterMs));

@@ -1,4 +1,5 @@
 import type { AttemptRecord, AttemptTrigger, ErrorClass } from "../store/types.js";
+import type { DeadReason } from "./policy.js";
 
 /**
  * What the scheduler reports while it runs. It never prints: `replay` renders these as a live
@@ -31,6 +32,8 @@ export type SchedulerEvent =
       /** retry: scheduled again at nextAttemptAt; lost: the lease was taken over, nothing recorded. */
       result: "succeeded" | "retry" | "dead" | "lost";
       nextAttemptAt: number | null;
+      /** Why, when `result` is dead. */
+      deadReason: DeadReason | null;
       /** The attempt as recorded (or, when lost, as made). */
       record: AttemptRecord;
     }
@@ -39,15 +42,21 @@ export type SchedulerEvent =
       type: "delivery-dead";
       at: number;
       deliveryId: string;
-      reason: "gone" | "exhausted";
+      reason: DeadReason;
       attempts: number;
       error: string | null;
     }
   | { type: "rate-limited"; at: number; endpointId: string; endpoint: string; until: number }
-  /** Nothing is running: the next due attempt is at `until` (null: nothing is scheduled). */
-  | { type: "idle"; at: number; until: number | null; pending: number }
+  /**
+   * Nothing is running: the next due attempt is at `until` (null: nothing is scheduled), of
+   * delivery `next`.
+   */
+  | { type: "idle"; at: number; until: number | null; next: string | null; pending: number }
   | ({ type: "counts"; at: number } & SchedulerCounts)
-  | ({ type: "stopped"; at: number; reason: "done" | "interrupted" } & SchedulerCounts);
+  | ({ type: "stopped"; at: number; reason: StopReason } & SchedulerCounts);
+
+/** done: nothing left (or, with dueBy, nothing left due); time-limit: stopAt was reached. */
+export type StopReason = "done" | "interrupted" | "time-limit";
 
 export interface SchedulerCounts {
   /** Pending deliveries in the log (or in the requeued set), due or not. */
@@ -64,7 +73,7 @@ export interface SchedulerCounts {
 }
 
 export interface SchedulerResult extends SchedulerCounts {
-  outcome: "done" | "interrupted";
+  outcome: StopReason;
   /** Attempts whose lease was lost before they could be recorded (another scheduler took over). */
   lost: number;
 }

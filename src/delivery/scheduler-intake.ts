@@ -28,6 +28,8 @@ export interface IntakeDeps {
   gates: EndpointGates;
   newToken: () => string;
   marginMs: number;
+  /** Claim only rows due by this time (`replay --due`). */
+  dueBy?: number;
   emit: (event: SchedulerEvent) => void;
 }
 
@@ -87,6 +89,7 @@ export class Intake {
         limit: want,
         marginMs: this.deps.marginMs,
         exclude: this.deps.gates.blocked(now),
+        dueBy: this.deps.dueBy,
       });
       for (const row of rows) this.ready.push({ row, token });
       exhausted = rows.length < want;

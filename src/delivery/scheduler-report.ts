@@ -34,6 +34,7 @@ export function reportAttempt(
     durationMs: attempt.durationMs,
     result,
     nextAttemptAt: recorded && decision.status === "pending" ? decision.nextAttemptAt : null,
+    deadReason: recorded && decision.status === "dead" ? decision.reason : null,
     record: attempt,
   });
   if (!recorded) {

@@ -10,6 +10,8 @@ export interface ClaimRequest {
   limit: number;
   marginMs: number;
   exclude: readonly string[];
+  /** Claim only rows due by this time (default: `now`). */
+  dueBy?: number;
 }
 
 /** What the scheduler needs to know to decide how long to sleep. */
@@ -18,6 +20,8 @@ export interface Outlook {
   anyPending: boolean;
   /** Earliest next_attempt_at among pending deliveries of endpoints that are not blocked. */
   nextDue: number | null;
+  /** The delivery due at `nextDue`. */
+  nextDueId: string | null;
   /** Earliest lease expiry among in-flight deliveries this scheduler does not run. */
   foreignLeaseExpiry: number | null;
 }
@@ -47,11 +51,10 @@ export class SchedulerStore {
   ) {
     this.scope = scope ? JSON.stringify(scope) : null;
     this.inScope = scope ? "AND id IN (SELECT value FROM json_each(@scope))" : "";
-    this.nextDueStmt = db
-      .prepare(`SELECT next_attempt_at FROM deliveries ${scope ? "" : "INDEXED BY deliveries_due"}
+    this.nextDueStmt =
+      db.prepare(`SELECT id, next_attempt_at FROM deliveries ${scope ? "" : "INDEXED BY deliveries_due"}
         WHERE status = 'pending' ${this.inScope}
-        AND ${notExcluded} ORDER BY next_attempt_at LIMIT 1`)
-      .pluck();
+        AND ${notExcluded} ORDER BY next_attempt_at LIMIT 1`);
     this.anyPendingStmt = db
       .prepare(`SELECT 1 FROM deliveries WHERE status = 'pending' ${this.inScope} LIMIT 1`)
       .pluck();
@@ -63,7 +66,7 @@ export class SchedulerStore {
       .prepare(`SELECT COUNT(*) FROM deliveries WHERE status = 'pending' ${this.inScope}`)
       .pluck();
     this.dueInScopeStmt = db.prepare(`SELECT id, timeout_ms FROM deliveries
-      WHERE status = 'pending' AND next_attempt_at <= @now ${this.inScope} AND ${notExcluded}
+      WHERE status = 'pending' AND next_attempt_at <= @due ${this.inScope} AND ${notExcluded}
       ORDER BY next_attempt_at LIMIT @limit`);
     this.eventStmt = db.prepare("SELECT * FROM events WHERE id = ?");
     this.endpointStmt = db.prepare(
@@ -77,7 +80,8 @@ export class SchedulerStore {
 
   /** Lease up to `limit` due deliveries in one short write transaction. */
   claim(request: ClaimRequest): DeliveryRow[] {
-    if (this.scope === null) {
+    // A due cut-off other than now goes the scoped way (it works on the whole log too).
+    if (this.scope === null && request.dueBy === undefined) {
       return this.leases.claimDue({
         token: request.token,
         now: request.now,
@@ -90,7 +94,11 @@ export class SchedulerStore {
     return this.db
       .transaction(() => {
         const due = this.dueInScopeStmt.all(
-          this.params({ now: request.now, limit: request.limit, exclude: JSON.stringify(request.exclude) }),
+          this.params({
+            due: Math.min(request.now, request.dueBy ?? request.now),
+            limit: request.limit,
+            exclude: JSON.stringify(request.exclude),
+          }),
         ) as { id: string; timeout_ms: number }[];
         const claimed: DeliveryRow[] = [];
         for (const row of due) {
@@ -109,17 +117,23 @@ export class SchedulerStore {
   /** `ours(id)`: the row is leased by this scheduler (running or about to). */
   outlook(exclude: readonly string[], ours: (id: string) => boolean, oursCount: number): Outlook {
     const anyPending = this.anyPendingStmt.get(this.params({})) !== undefined;
-    const nextDue = anyPending
-      ? ((this.nextDueStmt.get(this.params({ exclude: JSON.stringify(exclude) })) as number | undefined) ??
-        null)
-      : null;
+    const next = anyPending
+      ? (this.nextDueStmt.get(this.params({ exclude: JSON.stringify(exclude) })) as
+          | { id: string; next_attempt_at: number }
+          | undefined)
+      : undefined;
     // Our own leases are renewed while they run; only someone else's can lapse and need reclaiming.
     const leased = this.leasedStmt.all(this.params({ limit: oursCount + 1 })) as {
       id: string;
       lease_expires_at: number;
     }[];
     const foreign = leased.find((row) => !ours(row.id));
-    return { anyPending, nextDue, foreignLeaseExpiry: foreign ? foreign.lease_expires_at : null };
+    return {
+      anyPending,
+      nextDue: next?.next_attempt_at ?? null,
+      nextDueId: next?.id ?? null,
+      foreignLeaseExpiry: foreign ? foreign.lease_expires_at : null,
+    };
   }
 
   pendingCount(): number {

@@ -34,6 +34,13 @@ export interface SchedulerOptions {
   leaseMarginMs?: number;
   /** How often watch mode looks for new work (default 1 s). */
   pollMs?: number;
+  /**
+   * Attempt only deliveries due by this time (`replay --due`), then return: retries they
+   * schedule for later stay scheduled, and other processes' in-flight work is not waited for.
+   */
+  dueBy?: number;
+  /** Stop claiming at this time and return once running attempts finish (`replay --for`). */
+  stopAt?: number;
   signal?: AbortSignal;
   onEvent?: (event: SchedulerEvent) => void;
 }

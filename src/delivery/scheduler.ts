@@ -42,6 +42,8 @@ class Scheduler {
   private lastCountsAt = Number.NEGATIVE_INFINITY;
   private lastIdle: number | null | undefined;
   private nextDue: number | null = null;
+  /** `stopAt` has passed: claim nothing more, finish what runs. */
+  private timeUp = false;
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -57,6 +59,7 @@ class Scheduler {
       gates: this.gates,
       newToken: deps.newToken,
       marginMs: this.marginMs,
+      dueBy: options.dueBy,
       emit: (event) => this.emit(event),
     });
     this.signal = options.signal ?? new AbortController().signal;
@@ -91,6 +94,10 @@ class Scheduler {
     while (!this.signal.aborted && !this.failure) {
       this.alarm.reset();
       const now = this.deps.now();
+      if (this.options.stopAt !== undefined && now >= this.options.stopAt) {
+        this.timeUp = true;
+        break;
+      }
       const launches = this.step(now);
       for (const launch of launches) this.launch(launch, now);
       const delay = this.plan(now, launches.length);
@@ -104,7 +111,7 @@ class Scheduler {
     this.leases.flush();
     await Promise.all(this.recording.values());
     if (this.failure) throw this.failure.error;
-    const outcome = this.signal.aborted ? "interrupted" : "done";
+    const outcome = this.signal.aborted ? "interrupted" : this.timeUp ? "time-limit" : "done";
     const counts = this.counts(this.deps.now());
     this.emit({ type: "stopped", at: this.deps.now(), reason: outcome, ...counts });
     return { outcome, lost: this.tally.lost, ...counts };
@@ -204,13 +211,22 @@ class Scheduler {
     const idle = this.running.size === 0 && this.recording.size === 0;
     if (idle && !outlook.anyPending && outlook.foreignLeaseExpiry === null && !this.options.watch)
       return "done";
-    const wakeAt = [outlook.nextDue, outlook.foreignLeaseExpiry, this.gates.nextUnblock(now)].filter(
-      (t): t is number => t !== null,
-    );
+    const { dueBy } = this.options;
+    const moreDue = dueBy === undefined || (outlook.nextDue !== null && outlook.nextDue <= dueBy);
+    if (!moreDue && this.gates.nextUnblock(now) === null) {
+      // Nothing more is due by the cut-off: later retries stay scheduled for a later run.
+      return idle ? "done" : undefined;
+    }
+    const wakeAt = [
+      outlook.nextDue,
+      outlook.foreignLeaseExpiry,
+      this.gates.nextUnblock(now),
+      this.options.stopAt ?? null,
+    ].filter((t): t is number => t !== null);
     // Someone else's attempts may finish and schedule retries at any time: look every poll.
     if (this.options.watch || outlook.foreignLeaseExpiry !== null)
       wakeAt.push(now + (this.options.pollMs ?? 1000));
-    if (idle) this.idle(now, outlook.nextDue);
+    if (idle) this.idle(now, outlook.nextDue, outlook.nextDueId);
     this.maybeCounts(now, idle);
     if (wakeAt.length === 0) return undefined;
     // A due row we could not claim (another scheduler took it first): look again soon, not in a spin.
@@ -218,10 +234,10 @@ class Scheduler {
     return Math.max(claimed === 0 && earliest <= now ? 5 : 0, earliest - now);
   }
 
-  private idle(now: number, until: number | null): void {
+  private idle(now: number, until: number | null, next: string | null): void {
     if (this.lastIdle === until) return;
     this.lastIdle = until;
-    this.emit({ type: "idle", at: now, until, pending: this.store.pendingCount() });
+    this.emit({ type: "idle", at: now, until, next, pending: this.store.pendingCount() });
   }
 
   private counts(now: number): SchedulerCounts {

@@ -2,6 +2,7 @@ import { getDelivery } from "../store/deliveries.js";
 import type { Db } from "../store/open.js";
 import type { AttemptRecord, DeliveryStatus, EventRow } from "../store/types.js";
 import type { DeliveryReport } from "./deliver.js";
+import type { DeadReason } from "./policy.js";
 
 /** Where one delivery stands after this run. */
 export interface DeliveryOutcome {
@@ -19,7 +20,7 @@ export interface DeliveryOutcome {
   nextAttemptAt: number | null;
   /** Which retry `nextAttemptAt` is (1 = the first retry). */
   nextRetry: number | null;
-  deadReason: "gone" | "exhausted" | null;
+  deadReason: DeadReason | null;
   lastAttempt: AttemptSummary | null;
 }
 
@@ -27,7 +28,18 @@ export interface DeliveryOutcome {
 export type AttemptSummary = Pick<
   AttemptRecord,
   "number" | "startedAt" | "durationMs" | "statusCode" | "errorClass" | "errorMessage"
->;
+> & {
+  /** The start of the response body's first line (raw text, up to 200 characters), if any. */
+  bodyLine: string | null;
+};
+
+/** Enough of a response body to say why a receiver refused: its first non-blank line. */
+export function firstBodyLine(body: Uint8Array | null): string | null {
+  if (!body || body.length === 0) return null;
+  const text = Buffer.from(body.subarray(0, 1024)).toString("utf8");
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== "");
+  return line === undefined ? null : line.trim().slice(0, 200);
+}
 
 /** A delivery before its first send this run. */
 export function initialOutcome(
@@ -63,6 +75,7 @@ export function applyReport(outcome: DeliveryOutcome, report: DeliveryReport, db
     statusCode: attempt.statusCode,
     errorClass: attempt.errorClass,
     errorMessage: attempt.errorMessage,
+    bodyLine: firstBodyLine(attempt.responseBody),
   };
   if (report.stale) {
     // Not recorded (our lease ran out and another process took over, or the log could not be

@@ -7,7 +7,7 @@ import {
 import { activeSecrets } from "../store/endpoints.js";
 import type { IdFactory } from "../store/ids.js";
 import type { Db } from "../store/open.js";
-import type { DeliveryRow, EventRow } from "../store/types.js";
+import type { DeliveryRow, EventRow, TlsSetting } from "../store/types.js";
 import { type DeliveryReport, deliverClaimed } from "./deliver.js";
 import { Histogram, type LatencySummary, outcomeKey, summarizeLatency } from "./latency.js";
 import type { RetryPolicy } from "./policy.js";
@@ -30,6 +30,8 @@ export interface SendTarget {
   extraHeaders: Record<string, string>;
   timeoutMs: number;
   policy: RetryPolicy;
+  /** How an https target is verified (--insecure, --ca, or the endpoint's); null: the system's trust store. */
+  tls?: TlsSetting | null;
 }
 
 export interface SendPlan {
@@ -149,6 +151,7 @@ export async function sendEvents(
     secrets: target.secrets,
     policy: policyJson,
     timeoutMs: target.timeoutMs,
+    tls: target.tls,
   });
   createEventsWithDeliveries(
     deps.db,

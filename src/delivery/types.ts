@@ -1,4 +1,4 @@
-import type { ErrorClass } from "../store/types.js";
+import type { ErrorClass, TlsSetting } from "../store/types.js";
 
 /** One HTTP request to make: the signed headers and the exact body bytes. */
 export interface AttemptRequest {
@@ -7,6 +7,8 @@ export interface AttemptRequest {
   body: Uint8Array;
   /** Bounds connect, response headers and body together. */
   timeoutMs: number;
+  /** How an https target's certificate is checked; null or absent: the system's trust store. */
+  tls?: TlsSetting | null;
 }
 
 /** What one attempt produced. Network failures are data here, not exceptions. */

@@ -77,7 +77,7 @@ async function decide(state: ReceiverState, req: IncomingMessage, work: Work): P
   if (state.active > options.maxConcurrent) {
     return refuse(event, 503, "busy", "too many requests at once; retry shortly", [["retry-after", "1"]]);
   }
-  if (pathOf(event.path) !== options.path) {
+  if (options.path !== null && pathOf(event.path) !== options.path) {
     return refuse(event, 404, "not found", `nothing here; webhooks go to ${options.path}`);
   }
   const read = await readBody(req, options.maxBodyBytes);

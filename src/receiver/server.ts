@@ -12,7 +12,8 @@ import type { Receiver, ReceiverDeps, ReceiverOptions } from "./types.js";
 export const receiverDefaults = {
   host: "127.0.0.1",
   port: 4000,
-  path: "/",
+  /** Any path: a sender's URL path is the app's, not the receiver's, to choose. */
+  path: null as string | null,
   toleranceSeconds: 300,
   failStatus: 503,
   maxBodyBytes: 1024 * 1024,
@@ -79,7 +80,7 @@ export async function startReceiver(
   const displayHost = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
   let closed: Promise<ReturnType<ReceiverState["summary"]>> | null = null;
   const receiver: Receiver = {
-    url: `http://${displayHost}:${port}${resolved.path}`,
+    url: `http://${displayHost}:${port}${resolved.path ?? "/"}`,
     host: resolved.host,
     port,
     on(event, listener) {

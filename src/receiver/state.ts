@@ -10,7 +10,8 @@ import type { CaptureSink, FailureOptions, ReceiverEvents, ReceiverSummary } fro
 export interface ResolvedOptions {
   host: string;
   port: number;
-  path: string;
+  /** Only this path is accepted (others get 404); null: any path. */
+  path: string | null;
   auth: AuthOptions;
   failure: FailureOptions;
   forwardTo: string | null;

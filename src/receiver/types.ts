@@ -36,8 +36,8 @@ export interface ReceiverOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** The one path webhooks arrive on (default "/"); other paths get 404. */
-  path?: string;
+  /** The one path webhooks arrive on, other paths getting 404; absent or null: any path. */
+  path?: string | null;
   /** No secrets: every request is accepted and reported as unverified. */
   secrets?: readonly string[];
   scheme?: SchemeName | "auto";

@@ -6,8 +6,8 @@ import { eventGlob } from "./patterns.js";
 
 export type { DeliveryListItem } from "./listing.js";
 
-import { toAttempt, toDelivery } from "./rows.js";
-import type { AttemptRow, DeliveryRow, DeliveryStatus, EventRow } from "./types.js";
+import { tlsColumns, toAttempt, toDelivery } from "./rows.js";
+import type { AttemptRow, DeliveryRow, DeliveryStatus, EventRow, TlsSetting } from "./types.js";
 
 export interface NewDelivery {
   id: string;
@@ -19,6 +19,8 @@ export interface NewDelivery {
   /** RetryPolicy as JSON. */
   policy: string;
   timeoutMs: number;
+  /** Absent or null: the system's trust store. */
+  tls?: TlsSetting | null;
 }
 
 /**
@@ -66,15 +68,16 @@ export function createEventsWithDeliveries(
   );
   const insert = db.prepare(`
     INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
-      status, next_attempt_at, next_trigger, created_at, updated_at)
+      tls_insecure, tls_ca, status, next_attempt_at, next_trigger, created_at, updated_at)
     VALUES (@id, @eventId, @endpointId, @url, @scheme, @extraHeaders, @secrets, @policy, @timeoutMs,
-      'pending', @now, 'initial', @now, @now)`);
+      @tlsInsecure, @tlsCa, 'pending', @now, 'initial', @now, @now)`);
   const writeChunk = db.transaction((slice: readonly NewEventDeliveries[]) => {
     for (const { event, deliveries } of slice) {
       insertEventStmt.run(event);
       for (const delivery of deliveries) {
         insert.run({
           ...delivery,
+          ...tlsColumns(delivery.tls),
           eventId: event.id,
           extraHeaders: JSON.stringify(delivery.extraHeaders),
           secrets: delivery.secrets ? JSON.stringify(delivery.secrets) : null,
@@ -102,6 +105,7 @@ export function createdRow(delivery: NewDelivery, eventId: string, now: number):
     secrets: delivery.secrets,
     policy: delivery.policy,
     timeoutMs: delivery.timeoutMs,
+    tls: delivery.tls ?? null,
     status: "pending",
     attemptCount: 0,
     scheduleAttempts: 0,

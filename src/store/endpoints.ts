@@ -1,4 +1,6 @@
 import type { Db } from "./open.js";
+import { tlsColumns, tlsOf } from "./rows.js";
+import type { TlsSetting } from "./types.js";
 
 export interface EndpointRow {
   id: string;
@@ -10,6 +12,8 @@ export interface EndpointRow {
   timeoutMs: number | null;
   /** Partial RetryPolicy as JSON, or null for the defaults. */
   policy: string | null;
+  /** How its HTTPS certificate is checked; copied to each delivery. Null: the system's trust store. */
+  tls?: TlsSetting | null;
   createdAt: number;
 }
 
@@ -31,6 +35,7 @@ function toEndpoint(raw: Record<string, unknown>): EndpointRow {
     concurrency: (raw.concurrency as number | null) ?? null,
     timeoutMs: (raw.timeout_ms as number | null) ?? null,
     policy: (raw.policy as string | null) ?? null,
+    tls: tlsOf(raw),
     createdAt: raw.created_at as number,
   };
 }
@@ -38,10 +43,10 @@ function toEndpoint(raw: Record<string, unknown>): EndpointRow {
 export function insertEndpoint(db: Db, endpoint: EndpointRow, secrets: readonly string[]): void {
   db.transaction(() => {
     db.prepare(`
-      INSERT INTO endpoints (id, name, url, scheme, rate_per_second, concurrency, timeout_ms, policy, created_at)
-      VALUES (@id, @name, @url, @scheme, @ratePerSecond, @concurrency, @timeoutMs, @policy, @createdAt)`).run(
-      endpoint,
-    );
+      INSERT INTO endpoints (id, name, url, scheme, rate_per_second, concurrency, timeout_ms, policy,
+        tls_insecure, tls_ca, created_at)
+      VALUES (@id, @name, @url, @scheme, @ratePerSecond, @concurrency, @timeoutMs, @policy,
+        @tlsInsecure, @tlsCa, @createdAt)`).run({ ...endpoint, ...tlsColumns(endpoint.tls) });
     const addSecret = db.prepare(
       "INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)",
     );

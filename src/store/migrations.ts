@@ -110,6 +110,15 @@ export const migrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX received_by_delivery ON received(delivery_id);
   `,
+  // 2: how HTTPS targets are verified (--insecure, --ca), on deliveries and endpoints. Null:
+  // the system's trust store. tls_ca holds the PEM text itself, so a replay works after the file
+  // moves.
+  `
+  ALTER TABLE deliveries ADD COLUMN tls_insecure INTEGER;
+  ALTER TABLE deliveries ADD COLUMN tls_ca TEXT;
+  ALTER TABLE endpoints ADD COLUMN tls_insecure INTEGER;
+  ALTER TABLE endpoints ADD COLUMN tls_ca TEXT;
+  `,
 ];
 
 export const schemaVersion = migrations.length;

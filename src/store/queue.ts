@@ -1,7 +1,8 @@
 import { type DeliveryListItem, listingSelect, toListItem } from "./listing.js";
 import type { Db } from "./open.js";
 import { eventGlob } from "./patterns.js";
-import { type DeliveryStatus, deliveryStatuses } from "./types.js";
+import { tlsColumns } from "./rows.js";
+import { type DeliveryStatus, deliveryStatuses, type TlsSetting } from "./types.js";
 
 /**
  * The one implementation of choosing, requeueing and purging stored deliveries: `replay <ids>`,
@@ -26,6 +27,8 @@ export interface RequeueOptions {
   to?: string;
   /** Mint a new delivery (new id, same event) instead of resetting the old one. */
   newId?: () => string;
+  /** Replace the recorded TLS setting (null: the system's trust store); undefined keeps it. */
+  tls?: TlsSetting | null;
 }
 
 const ids = "SELECT value FROM json_each(@ids)";
@@ -44,14 +47,17 @@ export function requeueDeliveries(
   const reset = db.prepare(`
     UPDATE deliveries SET status = 'pending', schedule_attempts = 0, next_attempt_at = @now,
       next_trigger = 'manual', lease_token = NULL, lease_expires_at = NULL, url = @url,
+      tls_insecure = IIF(@keepTls, tls_insecure, @tlsInsecure), tls_ca = IIF(@keepTls, tls_ca, @tlsCa),
       updated_at = @now, completed_at = NULL
     WHERE id = @id AND NOT (status = 'in_flight' AND lease_expires_at > @now)`);
   const copy = db.prepare(`
     INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
-      status, next_attempt_at, next_trigger, created_at, updated_at)
+      tls_insecure, tls_ca, status, next_attempt_at, next_trigger, created_at, updated_at)
     SELECT @newId, event_id, endpoint_id, @url, scheme, extra_headers, secrets, policy, timeout_ms,
+      IIF(@keepTls, tls_insecure, @tlsInsecure), IIF(@keepTls, tls_ca, @tlsCa),
       'pending', @now, 'manual', @now, @now
     FROM deliveries WHERE id = @id`);
+  const tls = { keepTls: options.tls === undefined ? 1 : 0, ...tlsColumns(options.tls ?? null) };
   return db
     .transaction(() =>
       idList.map((id): RequeueResult => {
@@ -65,10 +71,10 @@ export function requeueDeliveries(
         const url = options.to ?? row.url;
         if (options.newId) {
           const deliveryId = options.newId();
-          copy.run({ newId: deliveryId, id, url, now: options.now });
+          copy.run({ newId: deliveryId, id, url, now: options.now, ...tls });
           return { id, outcome: "requeued", deliveryId, previousStatus: row.status, url };
         }
-        reset.run({ id, url, now: options.now });
+        reset.run({ id, url, now: options.now, ...tls });
         return { id, outcome: "requeued", deliveryId: id, previousStatus: row.status, url };
       }),
     )

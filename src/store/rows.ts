@@ -1,6 +1,6 @@
 import { storedHeaderObject, storedPolicy, storedSecrets } from "../contract/schema/stored.js";
 import { DamagedRowError, parseStoredJson } from "./stored-json.js";
-import type { AttemptRow, DeliveryRow, EventRow } from "./types.js";
+import type { AttemptRow, DeliveryRow, EventRow, TlsSetting } from "./types.js";
 
 /** SQLite rows (snake_case columns) into the typed records the rest of hookctl uses. */
 type Raw = Record<string, unknown>;
@@ -40,6 +40,7 @@ export function toDelivery(raw: Raw): DeliveryRow {
     secrets,
     policy,
     timeoutMs: raw.timeout_ms as number,
+    tls: tlsOf(raw),
     status: raw.status as DeliveryRow["status"],
     attemptCount: raw.attempt_count as number,
     scheduleAttempts: raw.schedule_attempts as number,
@@ -55,6 +56,20 @@ export function toDelivery(raw: Raw): DeliveryRow {
     completedAt: (raw.completed_at as number | null) ?? null,
     damage: faults.length > 0 ? faults.join("; ") : null,
   };
+}
+
+/** The tls_insecure and tls_ca columns (deliveries and endpoints) as one setting. */
+export function tlsOf(raw: Raw): TlsSetting | null {
+  if (raw.tls_insecure === 1) return { insecure: true, ca: null };
+  return typeof raw.tls_ca === "string" ? { insecure: false, ca: raw.tls_ca } : null;
+}
+
+/** A setting as the two columns' named parameters. */
+export function tlsColumns(tls: TlsSetting | null | undefined): {
+  tlsInsecure: 1 | null;
+  tlsCa: string | null;
+} {
+  return { tlsInsecure: tls?.insecure ? 1 : null, tlsCa: tls?.ca ?? null };
 }
 
 let lastGoodPolicy: string | undefined;

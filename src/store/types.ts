@@ -6,6 +6,12 @@ export type AttemptTrigger = "initial" | "scheduled" | "manual";
 
 export type ErrorClass = "dns" | "refused" | "reset" | "timeout" | "tls" | "http";
 
+/**
+ * How an HTTPS target's certificate is checked when it is not by the system's trust store:
+ * skipped (`--insecure`) or against the given CA certificates (`--ca`, PEM text).
+ */
+export type TlsSetting = { insecure: true; ca: null } | { insecure: false; ca: string };
+
 export interface EventRow {
   id: string;
   type: string;
@@ -30,6 +36,8 @@ export interface DeliveryRow {
   /** The retry policy recorded at creation, as JSON (see delivery/policy.ts); null: the defaults. */
   policy: string | null;
   timeoutMs: number;
+  /** TLS verification recorded at creation (the flags', else the endpoint's); null: the system's. */
+  tls: TlsSetting | null;
   status: DeliveryStatus;
   /** Every attempt ever made. */
   attemptCount: number;

@@ -15,6 +15,7 @@ import { colorTheme, plainTheme, ThemeContext } from "./theme.js";
 import { useDeliveries } from "./use-deliveries.js";
 import { useDetail } from "./use-detail.js";
 import { useKeyHandler } from "./use-key-handler.js";
+import { useRetries } from "./use-retries.js";
 import { useTerminalSize } from "./use-terminal-size.js";
 
 export interface AppProps {
@@ -38,7 +39,7 @@ export const minColumns = 40;
 export const minRows = 12;
 
 interface Confirm {
-  action: "requeue" | "purge";
+  action: "purge";
   id: string;
   from: "list" | "detail";
 }
@@ -47,8 +48,9 @@ interface Confirm {
 const chromeLines = 5;
 
 /**
- * `hookctl inspect`: status tabs over a windowed delivery list, a detail screen, and requeue or
- * purge behind a confirmation. All state that touches the log lives in `useDeliveries`.
+ * `hookctl inspect`: status tabs over a windowed delivery list, a detail screen, retry now (sent
+ * in the background; keys keep working), requeue, and purge behind a y-only confirmation. All
+ * state that touches the log lives in `useDeliveries`; all writes go through the store.
  */
 export function App(props: AppProps) {
   const { store, pollMs = 1000 } = props;
@@ -91,16 +93,26 @@ export function App(props: AppProps) {
   const finishConfirm = (run: boolean) => {
     if (!confirm) return;
     if (run) {
-      const result = confirm.action === "requeue" ? store.requeue(confirm.id) : store.purge(confirm.id);
+      const result = store.purge(confirm.id);
       setMessage({ text: result.message, tone: result.ok ? "ok" : "error" });
       deliveries.refresh();
-      setMode(confirm.from === "detail" && !(result.ok && confirm.action === "purge") ? "detail" : "list");
+      setMode(confirm.from === "detail" && !result.ok ? "detail" : "list");
     } else {
       setMessage({ text: `${confirm.action} cancelled; nothing changed`, tone: "info" });
       setMode(confirm.from);
     }
     setConfirm(undefined);
   };
+  const requeue = (id: string | null) => {
+    if (id === null) return;
+    const result = store.requeue(id);
+    setMessage({ text: result.message, tone: result.ok ? "ok" : "error" });
+    deliveries.refresh();
+  };
+  const retries = useRetries(store, (result) => {
+    if (result) setMessage({ text: result.message, tone: result.ok ? "ok" : "error" });
+    deliveries.refresh();
+  });
   const switchTab = (step: number) => {
     const index = browseStatuses.indexOf(view.query.status);
     const next = browseStatuses[
@@ -127,8 +139,10 @@ export function App(props: AppProps) {
       return setMode("help");
     }
     if (mode === "help") return action === "back" ? setMode(helpFrom) : undefined;
-    if (action === "requeue" || action === "purge")
-      return ask(action, mode === "detail" ? openId : selectedId, mode === "detail" ? "detail" : "list");
+    const target = mode === "detail" ? openId : selectedId;
+    if (action === "retry") return retries.retry(target);
+    if (action === "requeue") return requeue(target);
+    if (action === "purge") return ask(action, target, mode === "detail" ? "detail" : "list");
     if (mode === "detail") {
       const page = detailBodyHeight(bodyHeight) - 1;
       const scrolls: Partial<Record<typeof action, () => void>> = {
@@ -182,12 +196,8 @@ export function App(props: AppProps) {
     confirm ? (
       <Box height={height} paddingTop={1} paddingLeft={2} alignItems="flex-start">
         <ConfirmDialog
-          title={`${confirm.action === "requeue" ? "Requeue" : "Purge"} ${confirm.id}?`}
-          lines={[
-            confirm.action === "requeue"
-              ? "It goes back to pending, due now, with its retry schedule reset."
-              : "It is deleted with all its attempts. This cannot be undone.",
-          ]}
+          title={`Purge ${confirm.id}?`}
+          lines={["It is deleted with all its attempts. This cannot be undone."]}
           width={size.columns - 4}
           onConfirm={() => finishConfirm(true)}
           onCancel={() => finishConfirm(false)}
@@ -249,7 +259,11 @@ export function App(props: AppProps) {
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={size.columns} height={usable}>
         {body}
-        <Footer mode={mode} width={size.columns} message={message ?? statusLine(view, screen, openId)} />
+        <Footer
+          mode={mode}
+          width={size.columns}
+          message={message ?? retries.sendingLine ?? statusLine(view, screen, openId)}
+        />
       </Box>
     </ThemeContext.Provider>
   );

@@ -10,11 +10,14 @@ export interface ConfirmDialogProps {
   width: number;
   onConfirm: () => void;
   onCancel: () => void;
-  /** Listen for y/n only while shown on top. */
+  /** Listen for keys only while shown on top. */
   active?: boolean;
 }
 
-/** A yes/no question in a box: y or Enter confirms, n or Esc cancels; nothing else does anything. */
+/**
+ * A yes/no question in a box: only y confirms; any other key (Enter, n, Esc, …) cancels, so a
+ * key meant for another screen can never say yes to something that cannot be undone.
+ */
 export function ConfirmDialog({
   title,
   lines,
@@ -26,9 +29,8 @@ export function ConfirmDialog({
   const theme = useTheme();
   useKeyHandler((input, key) => {
     if (!active) return;
-    const action = actionFor("confirm", input, key);
-    if (action === "confirm") onConfirm();
-    else if (action === "cancel") onCancel();
+    if (actionFor("confirm", input, key) === "confirm") onConfirm();
+    else onCancel();
   });
   const boxWidth = Math.min(width, Math.max(40, Math.min(72, width - 4)));
   return (
@@ -43,11 +45,7 @@ export function ConfirmDialog({
         <Text bold color={theme.accent}>
           y
         </Text>
-        /Enter yes{"   "}
-        <Text bold color={theme.accent}>
-          n
-        </Text>
-        /Esc no
+        {" yes   any other key no"}
       </Text>
     </Box>
   );

@@ -12,7 +12,9 @@ import {
   snippet,
   statusName,
   until,
+  wrap,
 } from "./format.js";
+import { responseLines } from "./response-lines.js";
 
 /**
  * Everything the detail screen shows about one delivery: the contract's delivery-detail, the
@@ -85,15 +87,23 @@ export function detailLines(data: DeliveryDetailData, options: DetailOptions): D
   blank();
   heading(`Attempts (${attempts.length})`);
   if (attempts.length === 0) lines.push({ text: "  none yet", tone: "dim" });
-  for (const attempt of attempts) lines.push(attemptLine(attempt, width));
+  for (const attempt of attempts) {
+    const failedAnswer = attempt.statusCode !== null && !succeeded(attempt.statusCode);
+    lines.push(attemptLine(attempt, width, failedAnswer));
+    // What the receiver said when it refused: the reason is usually in the body.
+    if (failedAnswer) lines.push(...responseLines(attempt, width));
+  }
   return lines;
 }
 
-function attemptLine(attempt: AttemptJson, width: number): DetailLine {
+const succeeded = (statusCode: number) => statusCode >= 200 && statusCode < 300;
+
+/** The attempt in one line; a failed answer's body follows it on lines of its own instead. */
+function attemptLine(attempt: AttemptJson, width: number, failedAnswer: boolean): DetailLine {
   const startedAt = Date.parse(attempt.startedAt);
   const result =
     attempt.statusCode !== null ? `HTTP ${attempt.statusCode}` : outcome(null, attempt.errorClass);
-  const ok = attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300;
+  const ok = attempt.statusCode !== null && succeeded(attempt.statusCode);
   const head = [
     clip(`#${attempt.number}`, 4),
     // Narrow terminals get the time of day only.
@@ -106,10 +116,12 @@ function attemptLine(attempt: AttemptJson, width: number): DetailLine {
   const detail =
     attempt.statusCode === null && attempt.error
       ? printable(attempt.error)
-      : snippet(
-          bodyBytesOf({ body: attempt.responseBody, bodyBase64: attempt.responseBodyBase64 }),
-          Math.max(0, rest),
-        );
+      : failedAnswer
+        ? ""
+        : snippet(
+            bodyBytesOf({ body: attempt.responseBody, bodyBase64: attempt.responseBodyBase64 }),
+            Math.max(0, rest),
+          );
   const text = clip(`  ${head}  ${detail}`, width).trimEnd();
   return { text, tone: ok ? "good" : "bad" };
 }
@@ -118,15 +130,4 @@ function statusTone(status: DeliveryStatus): Tone {
   if (status === "dead") return "bad";
   if (status === "succeeded") return "good";
   return "warn";
-}
-
-/** Hard-wrap at `width` characters; continuation lines are indented to show they continue. */
-export function wrap(text: string, width: number): string[] {
-  if (width <= 0) return [""];
-  if (text.length <= width) return [text];
-  const lines = [text.slice(0, width)];
-  const indent = "    ";
-  const step = Math.max(1, width - indent.length);
-  for (let i = width; i < text.length; i += step) lines.push(indent + text.slice(i, i + step));
-  return lines;
 }

@@ -1,3 +1,4 @@
+import stringWidth from "string-width";
 import { indentJson } from "../format/json-indent.js";
 import type { DeliveryStatus, ErrorClass } from "../store/types.js";
 
@@ -20,11 +21,48 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, "·").replace(/\t/g, "  ");
 }
 
-/** Cut to `width` characters (with an ellipsis when cut) and pad to exactly `width`. */
+// Printable ASCII is one column a character: the common case skips grapheme segmentation.
+const narrowOnly = /^[\u0020-\u007e]*$/;
+const graphemes = new Intl.Segmenter();
+
+/** Columns `text` takes on a terminal: CJK and emoji take two, combining marks none. */
+export function displayWidth(text: string): number {
+  return narrowOnly.test(text) ? text.length : stringWidth(text);
+}
+
+/** The longest start of `text` that fits in `width` columns, and the columns it takes. */
+export function fitStart(text: string, width: number): { text: string; width: number } {
+  if (narrowOnly.test(text)) {
+    const cut = text.slice(0, Math.max(0, width));
+    return { text: cut, width: cut.length };
+  }
+  let used = 0;
+  let end = 0;
+  for (const { segment, index } of graphemes.segment(text)) {
+    const columns = stringWidth(segment);
+    if (used + columns > width) break;
+    used += columns;
+    end = index + segment.length;
+  }
+  return { text: text.slice(0, end), width: used };
+}
+
+/**
+ * Cut to `width` columns (with an ellipsis when cut) and pad to exactly `width` columns, counted
+ * as the terminal shows them: a wide character that would straddle the edge becomes padding.
+ */
 export function clip(text: string, width: number, align: "left" | "right" = "left"): string {
   if (width <= 0) return "";
-  const cut = text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
-  return align === "right" ? cut.padStart(width) : cut.padEnd(width);
+  const full = displayWidth(text);
+  let cut = text;
+  let used = full;
+  if (full > width) {
+    const start = fitStart(text, width - 1);
+    cut = `${start.text}…`;
+    used = start.width + 1;
+  }
+  const fill = " ".repeat(width - used);
+  return align === "right" ? fill + cut : cut + fill;
 }
 
 /** 100000 as "100,000" (Intl is slow enough to show up in a per-keystroke profile). */
@@ -126,4 +164,27 @@ export function snippet(body: Uint8Array | null, width: number): string {
   if (decodeUtf8(body) === undefined) return `(${body.length} bytes, binary)`;
   const text = new TextDecoder().decode(body.subarray(0, Math.min(body.length, 4096)));
   return clip(printable(text.replace(/\s+/g, " ").trim()), width).trimEnd();
+}
+
+/**
+ * Hard-wrap at `width` columns (CJK and emoji count two); continuation lines are indented by
+ * `indent` to show they continue.
+ */
+export function wrap(text: string, width: number, indent = "    "): string[] {
+  if (width <= 0) return [""];
+  if (displayWidth(text) <= width) return [text];
+  const lines: string[] = [];
+  let rest = text;
+  let prefix = "";
+  let room = width;
+  while (rest !== "") {
+    let part = fitStart(rest, room).text;
+    // A wide character wider than the room left: take it anyway (the line is cut on screen).
+    if (part === "") part = [...rest][0] as string;
+    lines.push(prefix + part);
+    rest = rest.slice(part.length);
+    prefix = indent;
+    room = Math.max(1, width - indent.length);
+  }
+  return lines;
 }

@@ -21,6 +21,7 @@ export type Action =
   | "prevTab"
   | "filter"
   | "clearFilter"
+  | "retry"
   | "requeue"
   | "purge"
   | "help"
@@ -59,6 +60,7 @@ interface Binding {
 
 const browsing: readonly Mode[] = ["list", "detail"];
 const isEnter = (input: string, key: Key) => key.return || input === "\n";
+const isYes = (input: string) => input === "y" || input === "Y";
 
 export const bindings: readonly Binding[] = [
   {
@@ -170,13 +172,22 @@ export const bindings: readonly Binding[] = [
     match: (_input, key) => key.escape,
   },
   {
-    action: "requeue",
+    action: "retry",
     label: "r",
-    short: "requeue",
-    help: "requeue the delivery (asks first)",
+    short: "retry",
+    help: "retry now: requeue and send at once (as replay <id>); the result shows below",
     modes: browsing,
     footer: true,
     match: (input) => input === "r",
+  },
+  {
+    action: "requeue",
+    label: "R",
+    short: "requeue",
+    help: "requeue only: due now, sent by the next hookctl replay",
+    modes: browsing,
+    footer: true,
+    match: (input) => input === "R",
   },
   {
     action: "purge",
@@ -207,21 +218,22 @@ export const bindings: readonly Binding[] = [
   },
   {
     action: "confirm",
-    label: "y/Enter",
+    label: "y",
     short: "yes",
     help: "confirm",
     modes: ["confirm"],
     footer: true,
-    match: (input, key) => input === "y" || input === "Y" || isEnter(input, key),
+    match: (input) => isYes(input),
   },
   {
+    // Enter too: it means "open" one screen earlier, so it must never confirm a deletion.
     action: "cancel",
-    label: "n/Esc",
+    label: "any other key",
     short: "no",
     help: "cancel",
     modes: ["confirm"],
     footer: true,
-    match: (input, key) => input === "n" || input === "N" || key.escape,
+    match: (input) => !isYes(input),
   },
 ];
 

@@ -1,4 +1,6 @@
+import chalk from "chalk";
 import { createContext, useContext } from "react";
+import type { ColorLevel } from "../format/color.js";
 import type { DeliveryStatus } from "../store/types.js";
 
 /** Colour names for Ink's `color` prop; undefined everywhere when colour is off (NO_COLOR). */
@@ -27,4 +29,14 @@ export const ThemeContext = createContext<Theme>(colorTheme);
 
 export function useTheme(): Theme {
   return useContext(ThemeContext);
+}
+
+/**
+ * Ink paints `color`, `bold` and `dimColor` with chalk's shared instance, which sniffs the terminal
+ * itself and ignores NO_COLOR. Give it hookctl's decision instead, so `--no-color`, NO_COLOR and
+ * FORCE_COLOR mean the same in `inspect` as in every other command; true when colour is on.
+ */
+export function inkColor(level: ColorLevel): boolean {
+  chalk.level = level;
+  return level > 0;
 }

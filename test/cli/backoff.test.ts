@@ -30,7 +30,7 @@ describe("hookctl backoff", () => {
     ]);
     expect(result.code).toBe(0);
     expect(shaped(backoffSchedule, JSON.parse(result.stdout))).toEqual({
-      policy: { retries: 3, initialMs: 500, maxDelayMs: 3_600_000, factor: 2, jitter: 0.1 },
+      policy: { retries: 3, initialMs: 500, maxDelayMs: 3_600_000, factor: 2, jitter: 0.1, retry4xx: false },
       retries: [
         { retry: 1, delayMs: 500, minMs: 450, maxMs: 550, cumulativeMs: 500 },
         { retry: 2, delayMs: 1000, minMs: 900, maxMs: 1100, cumulativeMs: 1500 },

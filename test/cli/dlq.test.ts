@@ -114,7 +114,12 @@ describe("hookctl dlq", () => {
     const log = seededLog();
     const dry = await runCli(["--db", log.path, "dlq", "requeue", "--all", "--dry-run"]);
     expect(dry.code).toBe(0);
-    expect(dry.stdout.trim().split("\n")).toHaveLength(2);
+    const [dryHeader, ...dryRows] = dry.stdout.trim().split("\n");
+    expect(dryHeader).toMatch(/^id +status +event +endpoint +target$/);
+    expect(dryRows).toHaveLength(2);
+    expect(dryRows.map((row) => row.indexOf(" dead ") + 1)).toEqual(
+      dryRows.map(() => dryHeader?.indexOf("status")),
+    );
     expect(statusOf(log.path, log.old)).toBe("dead");
     const dryJson = await runCli(["--db", log.path, "--json", "dlq", "requeue", "--all", "--dry-run"]);
     expect(shapedLines(wouldRequeue, dryJson.stdout)).toEqual([

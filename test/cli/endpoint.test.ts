@@ -197,10 +197,14 @@ describe("hookctl endpoint list and rm", () => {
       "2/s",
     ]);
     const list = await runCli(["--db", db, "endpoint", "list"]);
-    expect(list.stdout.split("\n")[0]).toMatch(
-      /^billing +http:\/\/127\.0\.0\.1:4000\/ +hookctl +unsigned +2\/s$/,
-    );
-    expect(list.stdout.split("\n")[1]).toMatch(/^orders +http:\/\/127\.0\.0\.1:3000\/ +hookctl +plai…$/);
+    const [header = "", ...rows] = list.stdout.trimEnd().split("\n");
+    expect(header).toMatch(/^name +url +scheme +secret +limits$/);
+    expect(rows[0]).toMatch(/^billing +http:\/\/127\.0\.0\.1:4000\/ +hookctl +unsigned +2\/s$/);
+    expect(rows[1]).toMatch(/^orders +http:\/\/127\.0\.0\.1:3000\/ +hookctl +plai…$/);
+    for (const title of ["url", "scheme", "secret"]) {
+      expect(rows.map((row) => row[header.indexOf(title) - 1])).toEqual([" ", " "]);
+      expect(rows.map((row) => row[header.indexOf(title)])).not.toContain(" ");
+    }
     const json = shapedLines(
       endpointSchema,
       (await runCli(["--db", db, "--json", "endpoint", "list"])).stdout,
@@ -214,12 +218,12 @@ describe("hookctl endpoint list and rm", () => {
     const db = tempDb();
     await runCli(["--db", db, "endpoint", "add", "orders", "--url", "http://127.0.0.1:9/"]);
     await runCli(["--db", db, "send", "orders", "--timeout", "1s"]);
-    const refused = await runCli(["--db", db, "endpoint", "rm", "orders"]);
+    const refused = await runCli(["--db", db, "endpoint", "rm", "orders", "--yes"]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
       /has 1 deliveries still waiting — run hookctl replay first, or pass --force/,
     );
-    const forced = await runCli(["--db", db, "endpoint", "rm", "orders", "--force"]);
+    const forced = await runCli(["--db", db, "endpoint", "rm", "orders", "--yes", "--force"]);
     expect(forced).toMatchObject({
       code: 0,
       stdout: "✓ removed endpoint orders (1 waiting deliveries marked dead)\n",
@@ -231,12 +235,58 @@ describe("hookctl endpoint list and rm", () => {
       deadReason: "endpoint-removed",
     });
     await runCli(["--db", db, "endpoint", "add", "billing", "--url", "http://127.0.0.1:9/"]);
-    const removed = await runCli(["--db", db, "--json", "endpoint", "rm", "billing"]);
+    const removed = await runCli(["--db", db, "--json", "endpoint", "rm", "billing", "--yes"]);
     expect(shaped(endpointRemoved, JSON.parse(removed.stdout))).toEqual({
       name: "billing",
       removed: true,
       abandoned: 0,
     });
+  });
+});
+
+describe("hookctl endpoint rm asks first", () => {
+  async function withOrders(): Promise<string> {
+    const db = tempDb();
+    await runCli([
+      "--db",
+      db,
+      ..."endpoint add orders --url http://127.0.0.1:9/ --generate-secret".split(" "),
+    ]);
+    return db;
+  }
+  const names = async (db: string) =>
+    (await runCli(["--db", db, "--json", "endpoint", "list"])).stdout
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => (JSON.parse(line) as { name: string }).name);
+
+  it("on a terminal: y alone removes it", async () => {
+    const db = await withOrders();
+    const result = await runCli(["--db", db, "endpoint", "rm", "orders"], { stdin: "y\n", tty: true });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("Remove endpoint orders and its 1 secret? [y/N] ");
+    expect(result.stdout).toBe("✓ removed endpoint orders\n");
+    expect(await names(db)).toEqual([]);
+  });
+
+  it("on a terminal: Enter or anything but y keeps it", async () => {
+    const db = await withOrders();
+    for (const answer of ["\n", "n\n", "yep\n"]) {
+      const result = await runCli(["--db", db, "endpoint", "rm", "orders"], { stdin: answer, tty: true });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/nothing removed\n$/);
+    }
+    expect(await names(db)).toEqual(["orders"]);
+  });
+
+  it("not on a terminal: one line, exit 2, saying to add --yes", async () => {
+    const db = await withOrders();
+    const result = await runCli(["--db", db, "endpoint", "rm", "orders"], { stdin: "y\n", tty: false });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "hookctl: refusing to remove endpoint orders and its 1 secret without --yes when not on a terminal — add --yes\n",
+    );
+    expect(await names(db)).toEqual(["orders"]);
   });
 });
 

@@ -1,13 +1,15 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
+import { listAttempts } from "../../src/store/deliveries.js";
 import { openDb } from "../../src/store/open.js";
 import { waitFor } from "../helpers/bin.js";
 import { runCli, testContext } from "../helpers/context.js";
 import { emptyLog } from "../helpers/empty-log.js";
+import { startScriptedReceiver } from "../helpers/scripted-receiver.js";
 import { fakeTerminal } from "../helpers/terminal.js";
 import { tempDb } from "../helpers/tmp.js";
-import { seedDead } from "../tui/seed.js";
+import { seedDead, seedDelivery } from "../tui/seed.js";
 
 const message = "hookctl inspect needs an interactive terminal; try hookctl dlq list --json";
 
@@ -42,7 +44,9 @@ describe("hookctl inspect", () => {
     expect(result.stdout).toContain("--status <status>");
     expect(result.stdout).toContain("--filter <text>");
     expect(result.stdout).toContain("Examples:");
-    expect(result.stdout).toContain("r requeues");
+    expect(result.stdout).toContain("r  retry now: requeue and send at once");
+    expect(result.stdout).toContain("R  requeue only");
+    expect(result.stdout).toContain("only y confirms");
   });
 });
 
@@ -67,6 +71,30 @@ describe("hookctl inspect in a terminal", () => {
     expect(await running).toBe(0);
     expect(stdout().startsWith("\u001B[?1049h")).toBe(true);
     expect(stdout().endsWith("\u001B[?1049l")).toBe(true);
+  });
+
+  it("r sends the selected dead letter through replay's transport and records it; q then exits 0", async () => {
+    const receiver = await startScriptedReceiver(() => ({ status: 200 }));
+    try {
+      const path = tempDb();
+      const db = openDb(path);
+      seedDead(db, 2);
+      const id = seedDelivery(db, { url: receiver.url, type: "retry.me", agoMs: 0 });
+      db.close();
+      const { ctx, stdin, stdout } = terminal();
+      const running = run(["--db", path, "inspect"], ctx);
+      await untilShown(stdout, "retry.me");
+      stdin.write("r");
+      await untilShown(stdout, "succeeded");
+      stdin.write("q");
+      expect(await running).toBe(0);
+      expect(receiver.count(id)).toBe(1);
+      const check = openDb(path);
+      expect(listAttempts(check, id).map((a) => a.trigger)).toEqual(["initial", "manual"]);
+      check.close();
+    } finally {
+      await receiver.close();
+    }
   });
 
   it("exits 130 on Ctrl+C and on SIGINT", async () => {

@@ -61,17 +61,22 @@ function seeded(): string {
 }
 
 describe("hookctl log received", () => {
-  it("lists captured requests newest first, one line each", async () => {
+  it("lists captured requests newest first under a header, one row each", async () => {
     const db = seeded();
     const result = await runCli(["--db", db, "log", "received"]);
     expect(result.code).toBe(0);
-    const lines = result.stdout.trim().split("\n");
+    const [header = "", ...lines] = result.stdout.trim().split("\n");
+    expect(header).toMatch(/^id +time +request +event +delivery +verified +size +status +notes$/);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(
-      /^rcv_01JD0000000000000000000003 {2}\d\d:\d\d:\d\d\.678 {2}POST \/ {2}- {2}dlv_2 {2}✗ signature does not match any secret {2}9 B {2}→ 401$/,
+      /^rcv_01JD0000000000000000000003 {2}\d\d:\d\d:\d\d\.678 {2}POST \/ +- +dlv_2 +✗ signature does not match any secret +9 B {2}→ 401$/,
     );
-    expect(lines[1]).toMatch(/order\.created {2}dlv_1 {2}✓ verified \(hookctl\) {2}35 B {2}→ 200$/);
-    expect(lines[2]).toMatch(/→ 503 {2}injected fail-first 1\/1 503$/);
+    expect(lines[1]).toMatch(/order\.created {2}dlv_1 +✓ verified \(hookctl\) +35 B {2}→ 200$/);
+    expect(lines[2]).toMatch(/→ 503 +injected fail-first 1\/1 503$/);
+    for (const title of ["event", "delivery", "verified", "status"]) {
+      expect(lines.map((line) => line[header.indexOf(title) - 1])).toEqual([" ", " ", " "]);
+      expect(lines.map((line) => line[header.indexOf(title)])).not.toContain(" ");
+    }
   });
 
   it("--json prints one object per request; --limit and --delivery narrow it", async () => {

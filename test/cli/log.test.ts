@@ -54,12 +54,19 @@ describe("hookctl log", () => {
 
     const all = await runCli(["--db", db, "log"]);
     expect(all.code).toBe(0);
-    const lines = all.stdout.trim().split("\n");
+    const [header = "", ...lines] = all.stdout.trimEnd().split("\n");
+    expect(header).toMatch(/^ {3}id +status +event +result +tries +created +target +next$/);
     expect(lines.map((line) => /dlv_\w+/.exec(line)?.[0])).toEqual([c, b, a]);
     expect(lines[0]).toMatch(
-      /^✓ {2}dlv_\w+ {2}succeeded {2}user\.signup +200 [\d.]+ ms +×1 +\d\d:\d\d:\d\d {2}orders$/,
+      /^✓ {2}dlv_\w{26} {2}succeeded {2}user\.signup +200 [\d.]+ms +1 {2}\d\d:\d\d:\d\d {2}orders$/,
     );
-    expect(lines[1]).toMatch(/^↻ {2}dlv_\w+ {2}pending {4}order\.paid +503 .*×1 .*next \d\d:\d\d:\d\d$/);
+    expect(lines[1]).toMatch(/^↻ {2}dlv_\w+ {2}pending {4}order\.paid +503 .* 1 .* \d\d:\d\d:\d\d$/);
+    // Every column starts where its header does.
+    for (const title of ["status", "event", "result", "created", "target"]) {
+      const at = header.indexOf(title);
+      for (const line of lines) expect(line[at - 1]).toBe(" ");
+      for (const line of lines) expect(line[at]).not.toBe(" ");
+    }
 
     const ids = async (...args: string[]) => (await listJson(db, ...args)).map((d) => d.id);
     expect(await ids("--status", "pending")).toEqual([b]);
@@ -159,7 +166,7 @@ describe("hookctl log show", () => {
     expect(out).toContain('"amount": 12345678901234567890,');
     expect(out).toContain('  "nested": {\n      "ok": true\n    },');
     expect(out).toMatch(
-      /#1 +initial +\d\d:\d\d:\d\d +503 +[\d.]+ ms +HTTP 503 +"\{\\"error\\":\\"maintenance\\",\\"retry\\":\\"later\\"\}"/,
+      /#1 +initial +\d\d:\d\d:\d\d +503 +[\d.]+ms +HTTP 503 +"\{\\"error\\":\\"maintenance\\",\\"retry\\":\\"later\\"\}"/,
     );
     for (const leaked of [secret, "tok_live_abcdefghijklmnop", "key_abcdefghijklmnop"])
       expect(out).not.toContain(leaked);

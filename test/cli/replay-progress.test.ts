@@ -6,8 +6,10 @@ import {
   attemptLine,
   createReplayRenderer,
   type DescribeDelivery,
+  horizonNote,
   replayEventJson,
   statusLine,
+  waitLine,
 } from "../../src/cli/render/replay-progress.js";
 import type { DeliveryItem } from "../../src/contract/delivery.js";
 import { replayEvent } from "../../src/contract/schema/replay.js";
@@ -49,6 +51,7 @@ const finished = (extra: Partial<Extract<SchedulerEvent, { type: "attempt-finish
     durationMs: 12,
     result: "retry",
     nextAttemptAt: at + 2500,
+    deadReason: null,
     record,
     ...extra,
   }) as Extract<SchedulerEvent, { type: "attempt-finished" }>;
@@ -91,20 +94,76 @@ describe("replay progress rendering", () => {
   const out = createOutput(testContext().ctx, {});
 
   it("says what each attempt led to", () => {
-    expect(attemptLine(finished({}), out, at)).toBe("dlv_1 order.created #2 → 500 in 12ms, retry in 2.5s");
+    expect(attemptLine(finished({}), out, at)).toBe(
+      'dlv_1 order.created #2 → 500 in 12ms, retry in 2.5s · "boom"',
+    );
     expect(attemptLine(finished({ statusCode: 200, result: "succeeded", trigger: "manual" }), out, at)).toBe(
       "dlv_1 order.created #2 manual → 200 in 12ms, succeeded",
     );
-    expect(attemptLine(finished({ statusCode: 410, result: "dead", nextAttemptAt: null }), out, at)).toMatch(
-      /→ 410 in 12ms, dead \(410 Gone\)$/,
-    );
     expect(
       attemptLine(
-        finished({ statusCode: null, errorClass: "refused", error: "connect ECONNREFUSED", result: "dead" }),
+        finished({ statusCode: 410, result: "dead", nextAttemptAt: null, deadReason: "gone" }),
         out,
         at,
       ),
-    ).toMatch(/→ refused \(connect ECONNREFUSED\) in 12ms, dead \(retries used up\)$/);
+    ).toMatch(/→ 410 in 12ms, dead \(410 Gone\) · "boom"$/);
+    expect(
+      attemptLine(
+        finished({
+          statusCode: null,
+          errorClass: "refused",
+          error: "connect ECONNREFUSED",
+          result: "dead",
+          deadReason: "exhausted",
+        }),
+        out,
+        at,
+      ),
+    ).toMatch(/→ refused \(connect ECONNREFUSED\) in 12ms, dead \(retries exhausted\)$/);
+  });
+
+  it("says why a receiver refused: its first body line, escaped and cut, and what to check", () => {
+    const refused = (statusCode: number, body: string) =>
+      attemptLine(
+        finished({
+          statusCode,
+          result: "dead",
+          nextAttemptAt: null,
+          deadReason: "rejected",
+          record: { ...record, statusCode, responseBody: Buffer.from(body) },
+        }),
+        out,
+        at,
+      );
+    expect(refused(401, "signature does not match any secret\nmore")).toBe(
+      'dlv_1 order.created #2 → 401 in 12ms, dead (rejected (401, not retried)) · "signature does not match any secret" — the receiver rejected the signature? check the endpoint\'s secret and scheme',
+    );
+    expect(refused(404, "no route")).toContain("listen accepts any path unless --path narrows it");
+    const long = refused(400, `\u001b[31m${"x".repeat(200)}`);
+    expect(long).toContain('"\\u001b[31mxxx');
+    expect(long).not.toContain("\u001b");
+    expect(long.split('"')[1]).toHaveLength(80);
+  });
+
+  it("names what it waits for, and how many more are pending", () => {
+    const idle = { type: "idle" as const, at, until: at + 4900, next: "dlv_1", pending: 3 };
+    expect(waitLine(idle, item)).toBe(
+      "waiting 4.9s for dlv_1 (order.created → http://127.0.0.1:9/, retry 2) and 2 more pending",
+    );
+    expect(waitLine({ ...idle, pending: 1 }, { ...item, endpointName: "orders" })).toBe(
+      "waiting 4.9s for dlv_1 (order.created → orders, retry 2)",
+    );
+    expect(waitLine({ ...idle, next: null }, undefined)).toBe(
+      "waiting 4.9s for the next attempt (3 pending)",
+    );
+  });
+
+  it("says up front how long the schedule can run and that Ctrl-C loses nothing", () => {
+    const note = horizonNote(at + 100 * 60_000, at);
+    expect(note).toMatch(
+      /^the schedule can run until \d\d:\d\d:\d\d \(up to 1h 40m\) if every retry fails; /,
+    );
+    expect(note).toContain("Ctrl-C stops it and loses nothing");
   });
 
   it("shows counts and a countdown to the next attempt only while nothing runs", () => {
@@ -129,7 +188,7 @@ describe("replay progress rendering", () => {
       const value = replayEventJson(event, describeOne);
       return value === undefined ? undefined : shaped(replayEvent, value);
     };
-    expect(json({ type: "idle", at, until: at + 1000, pending: 1 })).toEqual({
+    expect(json({ type: "idle", at, until: at + 1000, next: null, pending: 1 })).toEqual({
       type: "idle",
       at: "2026-01-01T12:00:00.000Z",
       until: "2026-01-01T12:00:01.000Z",

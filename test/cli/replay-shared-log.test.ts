@@ -16,7 +16,7 @@ describe("processes sharing a log", () => {
     const out = createOutput(ctx, {});
     const renderer = createReplayRenderer(out, { now: () => 0, live: false, describe: () => undefined });
     renderer.onEvent({ type: "started", at: 0, pending: 0, reclaimed: 0, watch: false });
-    renderer.onEvent({ type: "idle", at: 0, until: null, pending: 0 });
+    renderer.onEvent({ type: "idle", at: 0, until: null, next: null, pending: 0 });
     renderer.close();
     await new Promise((resolve) => setImmediate(resolve));
     expect(stderr()).toContain("waiting for deliveries another hookctl process has in flight");
@@ -29,7 +29,7 @@ describe("processes sharing a log", () => {
       describe: () => undefined,
     });
     watchRenderer.onEvent({ type: "started", at: 0, pending: 0, reclaimed: 0, watch: true });
-    watchRenderer.onEvent({ type: "idle", at: 0, until: null, pending: 0 });
+    watchRenderer.onEvent({ type: "idle", at: 0, until: null, next: null, pending: 0 });
     watchRenderer.close();
     await new Promise((resolve) => setImmediate(resolve));
     expect(watching.stderr()).toContain("watching for new deliveries");

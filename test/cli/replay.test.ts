@@ -147,7 +147,9 @@ describe("hookctl replay", () => {
     const before = snapshot(path);
     const dry = await runCli(["--db", path, "replay", "--status", "dead", "--to", to, "--dry-run"]);
     expect(dry.code).toBe(0);
-    expect(dry.stdout.trim().split("\n")).toHaveLength(2);
+    const [dryHeader, ...dryRows] = dry.stdout.trim().split("\n");
+    expect(dryHeader).toMatch(/^id +status +event +endpoint +target$/);
+    expect(dryRows).toHaveLength(2);
     expect(dry.stdout).toContain(`http://127.0.0.1:9/old → ${to}`);
     expect(dry.stderr).toMatch(/2 deliveries would be requeued; nothing changed/);
     expect(snapshot(path)).toEqual(before);

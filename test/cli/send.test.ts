@@ -49,7 +49,7 @@ describe("hookctl send: output and exit codes", () => {
       secret,
     ]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^✓ 200 in [\\d.]+ ms · order\\.created · ${dlv}\\n$`));
+    expect(result.stdout).toMatch(new RegExp(`^✓ 200 in [\\d.]+ms · order\\.created · ${dlv}\\n$`));
     expect(result.stderr).toBe("");
     expect(receiver.requests[0]?.headers["x-webhook-event"]).toBe("order.created");
   });
@@ -61,7 +61,7 @@ describe("hookctl send: output and exit codes", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
       new RegExp(
-        `^✗ 503 in [\\d.]+ ms · order\\.paid · ${dlv}, retry 1 at \\d\\d:\\d\\d:\\d\\d — run hookctl replay\\n$`,
+        `^✗ 503 in [\\d.]+ms · order\\.paid · ${dlv}, retry 1 at \\d\\d:\\d\\d:\\d\\d — run hookctl replay · "status 503"\\n$`,
       ),
     );
     expect(rows(db, "SELECT status, attempt_count, last_status_code FROM deliveries")).toEqual([

@@ -6,8 +6,10 @@ import {
   defaultPolicy,
   delayRange,
   effectiveFactor,
+  isRejection,
   parseRetryAfter,
   type RetryPolicy,
+  remainingMaxMs,
   retryDelay,
   schedule,
 } from "../../src/delivery/policy.js";
@@ -171,5 +173,71 @@ describe("retry policy: properties", () => {
         expect(decideNext(policy, { ...facts, attemptsMade: policy.retries + 1 }).status).toBe("dead");
       }),
     );
+  });
+});
+
+describe("retry policy: which answers are worth retrying", () => {
+  const facts = { attemptsMade: 1, retryAfterMs: null, now: 0, random: () => 0.5 };
+
+  it("a 4xx that says the request is wrong is dead at once as rejected", () => {
+    for (const statusCode of [400, 401, 403, 404, 405, 413, 415, 422, 451]) {
+      expect(decideNext(defaultPolicy, { ...facts, statusCode })).toEqual({
+        status: "dead",
+        reason: "rejected",
+      });
+    }
+  });
+
+  it("network errors, timeouts, 408, 409, 423, 425, 429 and 5xx are retried", () => {
+    for (const statusCode of [null, 408, 409, 423, 425, 429, 500, 502, 503, 504, 302]) {
+      expect(decideNext(defaultPolicy, { ...facts, statusCode }).status).toBe("pending");
+    }
+  });
+
+  it("410 stays gone, not rejected", () => {
+    expect(isRejection(410)).toBe(false);
+    expect(decideNext(defaultPolicy, { ...facts, statusCode: 410 })).toEqual({
+      status: "dead",
+      reason: "gone",
+    });
+    expect(decideNext({ ...defaultPolicy, retry4xx: true }, { ...facts, statusCode: 410 }).status).toBe(
+      "dead",
+    );
+  });
+
+  it("retry4xx retries rejections like any other failure, until the retries run out", () => {
+    const policy = { ...defaultPolicy, retry4xx: true };
+    expect(decideNext(policy, { ...facts, statusCode: 401 }).status).toBe("pending");
+    expect(decideNext(policy, { ...facts, statusCode: 401, attemptsMade: 11 })).toEqual({
+      status: "dead",
+      reason: "exhausted",
+    });
+  });
+
+  it("a rejection on the last retry is exhausted, as the log later reads it", () => {
+    expect(decideNext(defaultPolicy, { ...facts, statusCode: 404, attemptsMade: 11 })).toEqual({
+      status: "dead",
+      reason: "exhausted",
+    });
+  });
+
+  it("Retry-After is still honoured on a 429", () => {
+    const decision = decideNext(defaultPolicy, { ...facts, statusCode: 429, retryAfterMs: 30_000 });
+    expect(decision.status === "pending" && decision.delayMs).toBe(30_000);
+  });
+
+  it("remainingMaxMs adds the largest delays of the retries left", () => {
+    const policy = {
+      ...defaultPolicy,
+      retries: 3,
+      initialMs: 1000,
+      maxDelayMs: 4000,
+      factor: 2,
+      jitter: 0.5,
+    };
+    // Retries 1..3 wait 1 s, 2 s, 4 s before jitter; +50 % capped at 4 s: 1.5 + 3 + 4.
+    expect(remainingMaxMs(policy, 0)).toBe(8500);
+    expect(remainingMaxMs(policy, 2)).toBe(4000);
+    expect(remainingMaxMs(policy, 3)).toBe(0);
   });
 });

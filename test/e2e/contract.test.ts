@@ -230,7 +230,7 @@ describe("every command's --json parses with its published schema", () => {
     expect(shown.deliveries).toEqual({ pending: 0, inFlight: 0, succeeded: 0, dead: 0 });
     const rotated = await runBin(["endpoint", "rotate-secret", "orders", "--json"], { env });
     expect(shaped(endpointRotated, JSON.parse(rotated.stdout)).retiring).toBe(1);
-    const removed = await runBin(["endpoint", "rm", "orders", "--json"], { env });
+    const removed = await runBin(["endpoint", "rm", "orders", "--yes", "--json"], { env });
     expect(shaped(endpointRemoved, JSON.parse(removed.stdout))).toEqual({
       name: "orders",
       removed: true,

@@ -44,7 +44,7 @@ describe("dead letters end to end", () => {
 
     const failing = await runBin(["replay"], { env });
     expect(failing.code).toBe(1);
-    expect(failing.stdout.match(/dead \(retries used up\)/g)).toHaveLength(3);
+    expect(failing.stdout.match(/dead \(retries exhausted\)/g)).toHaveLength(3);
 
     const list = await runBin(["dlq", "list", "--json"], { env });
     expect(list.code).toBe(0);
@@ -67,7 +67,9 @@ describe("dead letters end to end", () => {
     ]) {
       const dry = await runBin(argv, { env });
       expect(dry.code, argv.join(" ")).toBe(0);
-      expect(dry.stdout.trim().split("\n"), argv.join(" ")).toHaveLength(3);
+      const [header, ...rows] = dry.stdout.trim().split("\n");
+      expect(header, argv.join(" ")).toMatch(/^id +(status +)?event +endpoint/);
+      expect(rows.map((row) => /dlv_\w+/.exec(row)?.[0]).sort(), argv.join(" ")).toEqual([...ids].sort());
       expect(dry.stderr).toMatch(/nothing changed/);
     }
     expect(snapshot(path)).toBe(before);

@@ -32,7 +32,7 @@ describe("hookctl send (built binary)", () => {
     });
     expect(sent.stderr).toBe("");
     expect(sent.code).toBe(0);
-    expect(sent.stdout).toMatch(/^✓ 200 in [\d.]+ ms · order\.created · dlv_\w{26}\n$/);
+    expect(sent.stdout).toMatch(/^✓ 200 in [\d.]+ms · order\.created · dlv_\w{26}\n$/);
     expect(receiver.requests[0]?.headers["user-agent"]).toMatch(/^hookctl\/\d+\.\d+\.\d+/);
     const log = await runBin(["log", "--json"], { env: { HOOKCTL_DB: db } });
     expect(shaped(delivery, JSON.parse(log.stdout))).toMatchObject({
@@ -51,7 +51,10 @@ describe("hookctl send (built binary)", () => {
     const db = tempDb();
     const failed = await runBin(["send", receiver.url], { env: { HOOKCTL_DB: db } });
     expect(failed.code).toBe(1);
-    expect(failed.stdout).toMatch(/^✗ 502 .*, retry 1 at \d\d:\d\d:\d\d — run hookctl replay\n$/);
+    // The receiver's first body line says why.
+    expect(failed.stdout).toMatch(
+      /^✗ 502 .*, retry 1 at \d\d:\d\d:\d\d — run hookctl replay · "status 502"\n$/,
+    );
     expect(query(db, "SELECT status FROM deliveries")).toEqual([{ status: "pending" }]);
 
     const dir = tempDir();

@@ -1,57 +1,9 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
-import { type Db, openDb } from "../../src/store/open.js";
-import { App } from "../../src/tui/App.js";
-import { createInspectStore } from "../../src/tui/inspect-store.js";
+import { openDb } from "../../src/store/open.js";
 import { KEY } from "../../src/tui/keys.js";
-import { tempDb } from "../helpers/tmp.js";
-import { mount } from "./harness.js";
-import { seedDead, seedDelivery, seedNow } from "./seed.js";
-
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-
-interface StartOptions {
-  dead?: number;
-  rows?: number;
-  status?: "dead" | "pending" | "all";
-  filter?: string;
-  seed?: (db: Db) => void;
-}
-
-/** The app over a real temp log with `dead` dead letters (order.created.0 oldest … newest). */
-async function start(options: StartOptions = {}) {
-  const path = tempDb();
-  const db = openDb(path);
-  const ids = seedDead(db, options.dead ?? 30);
-  options.seed?.(db);
-  const onQuit = vi.fn();
-  const app = mount(
-    <App
-      store={createInspectStore(db, () => seedNow)}
-      now={() => seedNow}
-      rows={options.rows ?? 20}
-      color={false}
-      pollMs={25}
-      initialStatus={options.status}
-      initialFilter={options.filter}
-      onQuit={onQuit}
-    />,
-  );
-  cleanups.push(() => {
-    app.unmount();
-    db.close();
-  });
-  await app.waitForFrame((frame) => frame.includes("q quit") || frame.includes("too small"));
-  return { path, db, ids, app, onQuit };
-}
-
-/** The line the cursor is on. */
-function selected(frame: string): string {
-  return frame.split("\n").find((line) => line.startsWith("›")) ?? "";
-}
+import { cleanups, selected, start } from "./app-kit.js";
+import { seedDelivery, seedNow } from "./seed.js";
 
 describe("inspect app", () => {
   it("opens on the dead letters, newest first, with a count on every tab", async () => {
@@ -123,15 +75,14 @@ describe("inspect app", () => {
     expect(cleared).toContain("order.created.19 ");
   });
 
-  it("requeues after confirmation: the delivery is pending in the log and leaves the dead tab", async () => {
+  it("R requeues only: pending in the log, nothing sent, and the status line says replay sends it", async () => {
     const { app, db, ids } = await start();
     await app.press("j");
     await app.waitForFrame((f) => /order\.created\.28 /.test(selected(f)));
-    await app.press("r");
-    const dialog = await app.waitForFrame(`Requeue ${ids[28]}?`);
-    expect(dialog).toContain("y/Enter yes");
-    await app.press("y");
+    await app.press("R");
     const after = await app.waitForFrame(`requeued ${ids[28]}`);
+    expect(after).toContain("hookctl replay sends it");
+    expect(after).not.toContain("Requeue");
     expect(after).toContain("[Dead 29]");
     expect(after).toContain("Pending 1");
     expect(after).not.toContain("order.created.28 ");
@@ -141,15 +92,17 @@ describe("inspect app", () => {
       nextTrigger: "manual",
       nextAttemptAt: seedNow,
     });
+    expect(listAttempts(db, ids[28] as string)).toHaveLength(1);
     await app.press(KEY.tab);
     await app.waitForFrame((f) => f.includes("[Pending 1]") && /order\.created\.28 /.test(selected(f)));
   });
 
-  it("purges after confirmation: the delivery and its attempts are gone", async () => {
+  it("purges on y only: the delivery and its attempts are gone", async () => {
     const { app, db, ids } = await start();
     await app.press("d");
-    await app.waitForFrame(`Purge ${ids[29]}?`);
-    await app.press(KEY.enter);
+    const dialog = await app.waitForFrame(`Purge ${ids[29]}?`);
+    expect(dialog).toContain("y yes   any other key no");
+    await app.press("y");
     const after = await app.waitForFrame(`purged ${ids[29]}`);
     expect(after).toContain("[Dead 29]");
     expect(selected(after)).toMatch(/order\.created\.28 /);
@@ -157,16 +110,16 @@ describe("inspect app", () => {
     expect(listAttempts(db, ids[29] as string)).toEqual([]);
   });
 
-  it("a cancelled confirmation changes nothing", async () => {
+  it("Enter, n, Esc or any other key at the purge question is no, and changes nothing", async () => {
     const { app, db, ids } = await start();
-    await app.press("r");
-    await app.waitForFrame("Requeue");
-    await app.press("n");
-    await app.waitForFrame("requeue cancelled; nothing changed");
-    await app.press("d");
-    await app.waitForFrame("Purge");
-    await app.press(KEY.escape);
-    const after = await app.waitForFrame("purge cancelled; nothing changed");
+    // Enter opened the delivery one screen earlier: here it must not delete it.
+    for (const key of [KEY.enter, "n", KEY.escape, "x"]) {
+      await app.press("d");
+      await app.waitForFrame(`Purge ${ids[29]}?`);
+      await app.press(key);
+      await app.waitForFrame((f) => f.includes("purge cancelled; nothing changed") && !f.includes("Purge "));
+    }
+    const after = app.frame();
     expect(after).toContain("[Dead 30]");
     expect(selected(after)).toMatch(/order\.created\.29 /);
     expect(getDelivery(db, ids[29] as string)?.status).toBe("dead");
@@ -179,9 +132,7 @@ describe("inspect app", () => {
     const { app, ids } = await start({ rows: 30 });
     await app.press(KEY.enter);
     await app.waitForFrame("Request headers");
-    await app.press("r");
-    await app.waitForFrame("Requeue");
-    await app.press("y");
+    await app.press("R");
     const detail = await app.waitForFrame(`requeued ${ids[29]}`);
     expect(detail).toContain("pending after 1 attempt");
     expect(detail).toMatch(/Next\s+.*\(now, manual\)/);
@@ -204,7 +155,9 @@ describe("inspect app", () => {
     await app.press("j", "j");
     await app.waitForFrame((f) => /order\.created\.27 /.test(selected(f)));
     const other = openDb(path);
-    cleanups.push(() => other.close());
+    cleanups.push(() => {
+      other.close();
+    });
     seedDelivery(other, { type: "late.arrival", agoMs: 0 });
     const after = await app.waitForFrame("late.arrival");
     expect(after).toContain("[Dead 31]");
@@ -217,7 +170,8 @@ describe("inspect app", () => {
     const { app } = await start();
     await app.press("?");
     const help = await app.waitForFrame("Keys");
-    expect(help).toContain("requeue the delivery (asks first)");
+    expect(help).toContain("retry now: requeue and send at once");
+    expect(help).toContain("requeue only: due now, sent by the next hookctl replay");
     await app.press(KEY.escape);
     await app.waitForFrame("[Dead 30]");
   });

@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { deliveryDetailJson } from "../../src/contract/delivery.js";
 import { deliveryDetail } from "../../src/contract/schema/delivery.js";
-import type { DeliverySummary } from "../../src/store/browse.js";
 import type { DeliveryDetail as StoredDetail } from "../../src/store/deliveries.js";
 import type { AttemptRow, DeliveryRow } from "../../src/store/types.js";
 import { ConfirmDialog } from "../../src/tui/ConfirmDialog.js";
@@ -15,27 +14,9 @@ import { KEY } from "../../src/tui/keys.js";
 import { StatusTabs } from "../../src/tui/StatusTabs.js";
 import { shaped } from "../helpers/contract.js";
 import { mount } from "./harness.js";
+import { fixtureNow, summary } from "./summary.js";
 
-const now = Date.UTC(2025, 2, 1, 12, 0, 0);
-
-function summary(i: number, extra: Partial<DeliverySummary> = {}): DeliverySummary {
-  return {
-    id: `dlv_01JN8S0D40ABCDEFGHJK${String(i).padStart(6, "0")}`,
-    eventId: `evt_${i}`,
-    eventType: `order.created.${i}`,
-    endpointName: null,
-    url: "https://api.example.com/webhooks/orders",
-    status: "dead",
-    attemptCount: 11,
-    lastStatusCode: 503,
-    lastErrorClass: "http",
-    lastError: "HTTP 503",
-    nextAttemptAt: null,
-    createdAt: now - (i + 1) * 60_000,
-    updatedAt: now,
-    ...extra,
-  };
-}
+const now = fixtureNow;
 
 const lines = (frame: string) => frame.split("\n");
 
@@ -209,6 +190,7 @@ function storedDetail(
       updatedAt: now,
       completedAt: now,
       damage: null,
+      tls: null,
       ...extra,
     },
     event: {
@@ -254,12 +236,48 @@ describe("DeliveryDetail", () => {
     expect(frame).not.toContain("sk_live_abcdefghijklmnop");
     expect(frame).toContain("x-signature: 9f2c4e7a1b3d5f60718293a4b5c6d7e8f9012345");
     expect(frame).toContain('    "amount": 4200,');
-    expect(frame).toMatch(
-      /#1\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+initial\s+HTTP 503\s+12 ms\s+\{"error": "upstream unavailable"\}/,
+    expect(frame).toMatch(/#1\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+initial\s+HTTP 503\s+12 ms\n/);
+    // A failed answer's body is shown under its attempt, re-indented.
+    expect(frame).toContain(
+      [
+        "       response 503 · 35 bytes",
+        "       {",
+        '         "error": "upstream unavailable"',
+        "       }",
+      ].join("\n"),
     );
     expect(frame).toMatch(/#2 .* manual\s+refused\s+12 ms\s+connect ECONNREFUSED 127\.0\.0\.1:9/);
     expect(frame).toMatch(/#3 .* scheduled\s+timeout\s+5003 ms\s+timed out/);
     expect(frame).not.toContain("Next");
+    app.unmount();
+  });
+
+  it("shows at most eight lines of a failed answer's body, wrapped to the width, and how many more", () => {
+    const page = Array.from({ length: 30 }, (_, i) => `line ${i + 1} ${"x".repeat(i === 0 ? 70 : 0)}`).join(
+      "\n",
+    );
+    const data = detailData();
+    const first = data.attempts[0];
+    if (!first) throw new Error("no attempt");
+    data.attempts = [
+      {
+        ...first,
+        statusCode: 401,
+        responseHeaders: [{ name: "Content-Type", value: "text/plain" }],
+        responseBody: `\u001b[31m${page}`,
+      },
+    ];
+    const app = mount(<DeliveryDetail detail={data} width={60} height={80} scroll={0} now={now} />);
+    const frame = app.frame();
+    const after = frame.slice(frame.indexOf("#1 "));
+    expect(after).toContain("response 401 · text/plain");
+    expect(after).toContain("       ·[31mline 1 xxxxxxxxxx");
+    // Line 1 wraps onto a second screen line; the escape is shown, never sent to the terminal.
+    expect(after).toMatch(/\n {9}x+\n {7}line 2\n/);
+    expect(after).toContain("       line 7");
+    expect(after).not.toContain("line 8");
+    expect(after).toContain("       … 23 more lines");
+    for (const line of lines(frame)) expect(line.length).toBeLessThanOrEqual(60);
     app.unmount();
   });
 
@@ -319,7 +337,7 @@ describe("DeliveryDetail", () => {
 });
 
 describe("ConfirmDialog", () => {
-  it("confirms on y or Enter, cancels on n or Esc, and ignores other keys", async () => {
+  it("confirms on y alone; Enter, n, Esc and any other key cancel", async () => {
     const onConfirm = vi.fn();
     const onCancel = vi.fn();
     const app = mount(
@@ -332,14 +350,12 @@ describe("ConfirmDialog", () => {
       />,
     );
     await app.waitForFrame("Purge dlv_1?");
-    expect(app.frame()).toContain("y/Enter yes");
-    await app.press("x", "r", "d", KEY.down);
+    expect(app.frame()).toContain("y yes   any other key no");
+    await app.press(KEY.enter, "n", KEY.escape, "x", KEY.down);
     expect(onConfirm).not.toHaveBeenCalled();
-    expect(onCancel).not.toHaveBeenCalled();
-    await app.press("y", KEY.enter);
+    expect(onCancel).toHaveBeenCalledTimes(5);
+    await app.press("y", "Y");
     expect(onConfirm).toHaveBeenCalledTimes(2);
-    await app.press("n", KEY.escape);
-    expect(onCancel).toHaveBeenCalledTimes(2);
     app.unmount();
   });
 });
@@ -390,14 +406,14 @@ describe("Footer and HelpOverlay", () => {
     const list = mount(<Footer mode="list" width={100} message={{ text: "requeued dlv_1", tone: "ok" }} />);
     expect(lines(list.frame())).toEqual([
       "requeued dlv_1",
-      "↑↓/jk move  Enter open  Tab status  / filter  r requeue  d purge  ? help  q quit",
+      "↑↓/jk move  Enter open  Tab status  / filter  r retry  R requeue  d purge  ? help  q quit",
     ]);
     list.unmount();
     const detail = mount(<Footer mode="detail" width={100} />);
-    expect(detail.frame()).toContain("↑↓/jk scroll  Esc back  r requeue  d purge  ? help  q quit");
+    expect(detail.frame()).toContain("↑↓/jk scroll  Esc back  r retry  R requeue  d purge  ? help  q quit");
     detail.unmount();
     const confirm = mount(<Footer mode="confirm" width={100} />);
-    expect(confirm.frame()).toContain("y/Enter yes  n/Esc no");
+    expect(confirm.frame()).toContain("y yes  any other key no");
     confirm.unmount();
   });
 
@@ -415,6 +431,7 @@ describe("Footer and HelpOverlay", () => {
       "Tab",
       "/",
       "r ",
+      "R ",
       "d ",
       "?",
       "q ",

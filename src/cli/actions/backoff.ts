@@ -8,11 +8,19 @@ import {
   schedule,
 } from "../../delivery/policy.js";
 import { ExitCode, UsageError } from "../../errors.js";
+import { table } from "../../format/table.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
 
 /** `hookctl backoff`: the schedule a policy gives, as a table or JSON. Always exit 0 (2 for bad flags). */
+const backoffColumns = [
+  { header: "retry", align: "right" },
+  { header: "delay" },
+  { header: "jitter range" },
+  { header: "cumulative" },
+] as const;
+
 export function runBackoff(command: Command, ctx: CliContext): number {
   const flags = command.optsWithGlobals<PolicyFlagValues & GlobalOptions>();
   const out = createOutput(ctx, flags);
@@ -42,23 +50,13 @@ export function runBackoff(command: Command, ctx: CliContext): number {
       `first attempt immediately; factor ${factor.toFixed(3)}, jitter ±${Math.round(policy.jitter * 100)}%, cap ${formatDuration(policy.maxDelayMs)}`,
     ),
   );
-  const table = rows.map((row) => [
+  const cells = rows.map((row) => [
     String(row.retry),
     formatDuration(row.baseMs),
     `${formatDuration(row.minMs)} – ${formatDuration(row.maxMs)}`,
     formatDuration(row.cumulativeMs),
   ]);
-  const header = ["retry", "delay", "jitter range", "cumulative"];
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...table.map((cells) => (cells[i] as string).length)),
-  );
-  const format = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number)))
-      .join("  ")
-      .trimEnd();
-  out.line(style.bold(format(header)));
-  for (const cells of table) out.line(format(cells));
+  for (const line of table(backoffColumns, cells, { header: style.bold })) out.line(line);
   out.line(
     rows.length === 0
       ? "no retries: a failed first attempt is dead at once"

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { resolveDbPath } from "../../config/paths.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { bashScript, zshScript } from "../completion/bash.js";
+import { bashScript } from "../completion/bash.js";
 import { fishScript } from "../completion/fish.js";
 import { completionTree } from "../completion/tree.js";
+import { zshScript } from "../completion/zsh.js";
 import type { CliContext } from "../context.js";
 
 export async function runCompletion(

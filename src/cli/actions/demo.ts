@@ -17,7 +17,7 @@ import { getEndpointByName, insertEndpoint } from "../../store/endpoints.js";
 import { idFactory } from "../../store/ids.js";
 import { openDb } from "../../store/open.js";
 import { describeDeliveries } from "../../store/queue.js";
-import type { CliContext } from "../context.js";
+import { type CliContext, stopCode } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { sendLine, viewOfOutcome } from "../render/delivery.js";
 import { type DemoRow, demoSummaryJson, demoSummaryLines } from "../render/demo-summary.js";
@@ -33,7 +33,7 @@ import { cliSchedulerDeps, pooledHex } from "./replay-run.js";
  * Exit 0 when every delivery ended as its receiver's behaviour says it should.
  */
 export async function runDemo(command: Command, ctx: CliContext): Promise<number> {
-  const flags = command.optsWithGlobals<GlobalOptions>();
+  const flags = command.optsWithGlobals<GlobalOptions & { keep?: boolean }>();
   const out = createOutput(ctx, flags);
   const dbPath =
     flags.db ??
@@ -98,6 +98,7 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
               extraHeaders: {},
               timeoutMs: 5000,
               policy: demoPolicy,
+              tls: null,
             },
             event: { type: fixture.type, body: fixture.body, contentType: fixture.contentType },
             count: 1,
@@ -166,13 +167,22 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
       };
     });
     const dbFlag = ` --db ${dbPath}`;
+    const healthy = demoEndpoints.findIndex((endpoint) => Object.keys(endpoint.failure).length === 0);
+    const keptUrl = flags.keep ? (receivers[healthy]?.url ?? null) : null;
     if (out.json) out.writeJson(demoSummaryJson(rows, dbPath));
-    else for (const line of demoSummaryLines(rows, out.style, dbFlag)) out.line(line);
+    else for (const line of demoSummaryLines(rows, out.style, dbFlag, { keptUrl })) out.line(line);
     const surprises = rows.filter((row) => !row.asExpected);
     for (const row of surprises)
       out.note(
         `hookctl: ${row.endpoint} ${row.eventType} ended ${row.status} after ${row.attempts} attempt(s), which the demo did not expect`,
       );
+    if (flags.keep) {
+      out.note(`receivers still running, Ctrl-C or SIGTERM stops them:`);
+      for (const [index, endpoint] of demoEndpoints.entries())
+        out.note(`  ${endpoint.name.padEnd(13)} ${receivers[index]?.url ?? ""}`);
+      await untilAborted(ctx.signal);
+      if (surprises.length === 0) return stopCode(ctx.signal);
+    }
     return surprises.length === 0 ? ExitCode.ok : ExitCode.failed;
   } finally {
     await Promise.all(receivers.map((receiver) => receiver.close()));
@@ -180,6 +190,11 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
     await agent.close();
     db.close();
   }
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }
 
 function endpointRow(endpoint: DemoEndpoint, url: string, id: string, now: number) {
@@ -192,6 +207,7 @@ function endpointRow(endpoint: DemoEndpoint, url: string, id: string, now: numbe
     concurrency: null,
     timeoutMs: 5000,
     policy: JSON.stringify(demoPolicy),
+    tls: null,
     createdAt: now,
   };
 }

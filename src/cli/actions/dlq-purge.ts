@@ -1,13 +1,12 @@
 import type { Command } from "commander";
 import { deliveryJson } from "../../contract/delivery.js";
-import { maskUrl } from "../../contract/mask.js";
-import { ExitCode, UsageError } from "../../errors.js";
-import { escapeControl } from "../../format/escape.js";
+import { ExitCode } from "../../errors.js";
 import { describeDeliveries, purgeDeliveries } from "../../store/queue.js";
-import type { CliContext, InStream } from "../context.js";
+import { confirmOrRefuse } from "../confirm.js";
+import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { openStoreFor } from "../store.js";
-import { chooseDeadLetters } from "./dlq.js";
+import { chooseDeadLetters, deadLetterTable } from "./dlq.js";
 
 interface PurgeFlags extends GlobalOptions {
   all?: boolean;
@@ -16,26 +15,6 @@ interface PurgeFlags extends GlobalOptions {
   event?: string;
   yes?: boolean;
   dryRun?: boolean;
-}
-
-/** Read one line of an answer from a terminal. */
-function readAnswer(stdin: InStream): Promise<string> {
-  return new Promise((resolve) => {
-    let text = "";
-    const onData = (chunk: Buffer | string) => {
-      text += chunk.toString();
-      if (text.includes("\n")) finish();
-    };
-    const finish = () => {
-      stdin.off("data", onData);
-      stdin.off("end", finish);
-      stdin.pause();
-      resolve(text.split("\n")[0] ?? "");
-    };
-    stdin.on("data", onData);
-    stdin.once("end", finish);
-    stdin.resume();
-  });
 }
 
 /**
@@ -53,11 +32,11 @@ export async function runDlqPurge(ids: string[], command: Command, ctx: CliConte
     const chosen = chooseDeadLetters(db, ids, { ...flags, olderThan }, "purge");
     const noun = (n: number) => `${n} dead ${n === 1 ? "letter" : "letters"}`;
     if (flags.dryRun) {
-      for (const item of describeDeliveries(db, chosen)) {
-        const { delivery, eventType, endpointName } = item;
-        if (out.json) out.writeJson({ outcome: "would-purge", delivery: deliveryJson(item) });
-        else
-          out.line(`${delivery.id}  ${escapeControl(eventType)}  ${endpointName ?? maskUrl(delivery.url)}`);
+      const items = describeDeliveries(db, chosen);
+      if (out.json) {
+        for (const item of items) out.writeJson({ outcome: "would-purge", delivery: deliveryJson(item) });
+      } else if (items.length > 0) {
+        for (const line of deadLetterTable(items, out.style, ctx.now())) out.line(line);
       }
       if (!out.json) out.note(`dry run: ${noun(chosen.length)} would be purged; nothing changed`);
       return ExitCode.ok;
@@ -68,15 +47,12 @@ export async function runDlqPurge(ids: string[], command: Command, ctx: CliConte
       return ExitCode.ok;
     }
     if (!flags.yes) {
-      if (ctx.stdin.isTTY !== true) {
-        throw new UsageError(
-          `refusing to purge ${noun(chosen.length)} without --yes when not on a terminal`,
-          "add --yes",
-        );
-      }
-      ctx.stderr.write(`Purge ${noun(chosen.length)} with their attempts? This cannot be undone. [y/N] `);
-      const answer = await readAnswer(ctx.stdin);
-      if (!/^\s*y(es)?\s*$/i.test(answer)) {
+      const yes = await confirmOrRefuse(
+        ctx,
+        `Purge ${noun(chosen.length)} with their attempts? This cannot be undone.`,
+        `refusing to purge ${noun(chosen.length)}`,
+      );
+      if (!yes) {
         out.note("nothing purged");
         return ExitCode.ok;
       }

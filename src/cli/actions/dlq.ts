@@ -3,12 +3,13 @@ import { formatDuration } from "../../config/duration.js";
 import { deliveryDetailJson, deliveryJson } from "../../contract/delivery.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { escapeControl } from "../../format/escape.js";
+import { table } from "../../format/table.js";
 import { loadDeliveryDetail } from "../../store/deliveries.js";
 import type { Db } from "../../store/open.js";
 import { type DeadLetter, describeDeliveries, listDeadLetters } from "../../store/queue.js";
 import type { CliContext } from "../context.js";
 import { resolveIds } from "../ids.js";
-import { createOutput, type GlobalOptions, type Output } from "../output.js";
+import { createOutput, type GlobalOptions, type Styles } from "../output.js";
 import { renderDeliveryDetail } from "../render/delivery.js";
 import { maskUrl } from "../render/mask.js";
 import { openStoreFor } from "../store.js";
@@ -20,8 +21,17 @@ interface ListFlags extends GlobalOptions {
   limit: number;
 }
 
-function renderList(out: Output, items: readonly DeadLetter[], now: number): void {
-  const { style } = out;
+const deadLetterColumns = [
+  { header: "id" },
+  { header: "event" },
+  { header: "endpoint/url" },
+  { header: "attempts", align: "right" },
+  { header: "last" },
+  { header: "dead since" },
+] as const;
+
+/** Dead letters as a table with their full ids, for `dlq list` and `dlq purge --dry-run`. */
+export function deadLetterTable(items: readonly DeadLetter[], style: Styles, now: number): string[] {
   const rows = items.map(({ delivery, eventType, endpointName }) => [
     delivery.id,
     escapeControl(eventType),
@@ -30,17 +40,7 @@ function renderList(out: Output, items: readonly DeadLetter[], now: number): voi
     delivery.lastStatusCode !== null ? String(delivery.lastStatusCode) : (delivery.lastErrorClass ?? "-"),
     `${formatDuration(Math.max(0, now - (delivery.completedAt ?? delivery.updatedAt)))} ago`,
   ]);
-  const header = ["id", "event", "endpoint/url", "attempts", "last", "dead since"];
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...rows.map((cells) => (cells[i] as string).length)),
-  );
-  const format = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] as number))
-      .join("  ")
-      .trimEnd();
-  out.line(style.bold(format(header)));
-  for (const cells of rows) out.line(format(cells));
+  return table(deadLetterColumns, rows, { header: style.bold });
 }
 
 /** `hookctl dlq list`: exit 0 whether or not there are dead letters. */
@@ -60,7 +60,7 @@ export function runDlqList(command: Command, ctx: CliContext): number {
     } else if (items.length === 0) {
       out.note("no dead letters");
     } else {
-      renderList(out, items, ctx.now());
+      for (const line of deadLetterTable(items, out.style, ctx.now())) out.line(line);
       if (items.length === flags.limit)
         out.note(out.style.dim(`showing the newest ${flags.limit}; use --limit for more`));
     }

@@ -3,6 +3,7 @@ import { formatDuration } from "../../config/duration.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { generateSecret, type SchemeName } from "../../signing/index.js";
 import { listEndpointSecrets, removeEndpoint, rotateEndpointSecret } from "../../store/endpoints.js";
+import { confirmOrRefuse } from "../confirm.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { maskValue } from "../render/mask.js";
@@ -15,10 +16,25 @@ interface RotateFlags extends GlobalOptions, SecretFlags {
   grace: number;
 }
 
-/** `endpoint rm`: refuses while deliveries are still waiting, unless --force (they become dead). */
+/**
+ * `endpoint rm`: asks first on a terminal (its secrets go with it), needs --yes elsewhere;
+ * refuses while deliveries are still waiting, unless --force (they become dead).
+ */
 export async function runEndpointRm(name: string, command: Command, ctx: CliContext): Promise<number> {
-  const flags = command.optsWithGlobals<GlobalOptions & { force?: boolean }>();
+  const flags = command.optsWithGlobals<GlobalOptions & { force?: boolean; yes?: boolean }>();
   const out = createOutput(ctx, flags);
+  if (!flags.yes) {
+    const secrets = withExistingStore(
+      flags,
+      ctx,
+      (db) => listEndpointSecrets(db, findEndpoint(db, name).id).length,
+    );
+    const what = `endpoint ${name} and its ${secrets} ${secrets === 1 ? "secret" : "secrets"}`;
+    if (!(await confirmOrRefuse(ctx, `Remove ${what}?`, `refusing to remove ${what}`))) {
+      out.note("nothing removed");
+      return ExitCode.ok;
+    }
+  }
   const result = withExistingStore(flags, ctx, (db) => {
     const endpoint = findEndpoint(db, name);
     return removeEndpoint(db, endpoint.id, { force: flags.force === true, now: ctx.now() });

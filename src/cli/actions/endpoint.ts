@@ -2,8 +2,10 @@ import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
 import { endpointDetailJson, endpointJson } from "../../contract/endpoint.js";
 import { maskUrl } from "../../contract/mask.js";
-import { defaultPolicy, mergePolicy, policyProblem } from "../../delivery/policy.js";
+import { defaultPolicy, mergePolicy, parsePolicy, policyProblem } from "../../delivery/policy.js";
 import { ExitCode, UsageError } from "../../errors.js";
+import { escapeControl } from "../../format/escape.js";
+import { table } from "../../format/table.js";
 import { generateSecret, parseSchemeName } from "../../signing/index.js";
 import {
   type EndpointRow,
@@ -16,16 +18,18 @@ import {
 import { newId } from "../../store/ids.js";
 import type { Db, OpenOptions } from "../../store/open.js";
 import type { CliContext } from "../context.js";
-import { createOutput, type GlobalOptions, type Output } from "../output.js";
+import { createOutput, type GlobalOptions } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
 import { maskValue } from "../render/mask.js";
+import { policyWords } from "../render/policy.js";
 import { dateTime } from "../render/time.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
 import { openStoreFor } from "../store.js";
+import { type TlsFlags, tlsFromFlags } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
-import { checkSecrets, findEndpoint } from "./send-input.js";
+import { checkSecrets, defaultTimeoutMs, findEndpoint } from "./send-input.js";
 
-interface AddFlags extends GlobalOptions, PolicyFlagValues, SecretFlags {
+interface AddFlags extends GlobalOptions, PolicyFlagValues, SecretFlags, TlsFlags {
   url: string;
   scheme: string;
   generateSecret?: boolean;
@@ -79,6 +83,7 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
   const problem = policyProblem(mergePolicy(defaultPolicy, override));
   if (problem) throw new UsageError(`bad retry policy: ${problem}`, "see hookctl backoff --help");
   if (flags.timeout !== undefined && !(flags.timeout > 0)) throw new UsageError("--timeout must be above 0");
+  const tls = (await tlsFromFlags(flags, ctx, url, (line) => out.note(line))) ?? null;
   const endpoint: EndpointRow = {
     id: newId("ep", ctx.now(), ctx.randomBytes),
     name,
@@ -88,6 +93,7 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
     concurrency: flags.concurrency ?? null,
     timeoutMs: flags.timeout ?? null,
     policy: Object.keys(override).length > 0 ? JSON.stringify(override) : null,
+    tls,
     createdAt: ctx.now(),
   };
   withStore(flags, ctx, (db) => {
@@ -135,23 +141,36 @@ export async function runEndpointList(command: Command, ctx: CliContext): Promis
     out.note("no endpoints yet; add one with hookctl endpoint add <name> --url <url>");
     return ExitCode.ok;
   }
-  const width = Math.max(...rows.map(({ endpoint }) => endpoint.name.length));
-  for (const { endpoint, secrets } of rows) {
+  const cells = rows.map(({ endpoint, secrets }) => {
     const secret = secrets[0] ? maskValue(secrets[0].secret) : out.style.dim("unsigned");
     const extra = secrets.length > 1 ? out.style.dim(` +${secrets.length - 1} retiring`) : "";
-    out.line(
-      `${out.style.bold(endpoint.name.padEnd(width))}  ${maskUrl(endpoint.url)}  ${endpoint.scheme}  ${secret}${extra}${limits(endpoint, out)}`,
-    );
-  }
+    return [
+      out.style.bold(escapeControl(endpoint.name)),
+      maskUrl(endpoint.url),
+      endpoint.scheme,
+      `${secret}${extra}`,
+      out.style.dim(limits(endpoint)),
+    ];
+  });
+  for (const line of table(endpointColumns, cells, { header: out.style.bold })) out.line(line);
   return ExitCode.ok;
 }
 
-function limits(endpoint: EndpointRow, out: Output): string {
+const endpointColumns = [
+  { header: "name" },
+  { header: "url" },
+  { header: "scheme" },
+  { header: "secret" },
+  { header: "limits" },
+];
+
+function limits(endpoint: EndpointRow): string {
   const parts: string[] = [];
   if (endpoint.ratePerSecond !== null) parts.push(`${endpoint.ratePerSecond}/s`);
   if (endpoint.concurrency !== null) parts.push(`concurrency ${endpoint.concurrency}`);
   if (endpoint.timeoutMs !== null) parts.push(`timeout ${formatDuration(endpoint.timeoutMs)}`);
-  return parts.length > 0 ? `  ${out.style.dim(parts.join(", "))}` : "";
+  if (endpoint.tls) parts.push(endpoint.tls.insecure ? "tls not verified" : "tls own CA");
+  return parts.join(", ");
 }
 
 /** `endpoint show`: settings, secrets (masked, with expiry) and delivery counts. */
@@ -186,8 +205,13 @@ export async function runEndpointShow(name: string, command: Command, ctx: CliCo
   });
   field("rate", endpoint.ratePerSecond !== null ? `${endpoint.ratePerSecond}/s` : "unlimited");
   field("concurrency", endpoint.concurrency !== null ? String(endpoint.concurrency) : "no cap");
-  field("timeout", formatDuration(endpoint.timeoutMs ?? 10_000));
-  field("policy", endpoint.policy ?? "defaults (hookctl backoff shows them)");
+  field("timeout", formatDuration(endpoint.timeoutMs ?? defaultTimeoutMs));
+  field(
+    "policy",
+    endpoint.policy
+      ? policyWords(parsePolicy(endpoint.policy, `endpoint ${endpoint.name} policy`))
+      : `${policyWords(defaultPolicy)} ${out.style.dim("(the defaults)")}`,
+  );
   field(
     "deliveries",
     Object.entries(counts)

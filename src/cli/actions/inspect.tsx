@@ -1,12 +1,16 @@
 import { render } from "ink";
+import { retryNow } from "../../delivery/retry-now.js";
+import { proxySettings, Transport } from "../../delivery/transport.js";
 import { ExitCode } from "../../errors.js";
 import type { BrowseStatus } from "../../store/browse.js";
 import { App } from "../../tui/App.js";
 import { createInspectStore } from "../../tui/inspect-store.js";
+import { inkColor } from "../../tui/theme.js";
 import type { CliContext } from "../context.js";
-import { colorEnabled, type GlobalOptions } from "../output.js";
+import { colorLevelFor, type GlobalOptions } from "../output.js";
 import { openStoreFor } from "../store.js";
 import { requireTerminal } from "../terminal.js";
+import { cliSchedulerDeps } from "./replay-run.js";
 
 export interface InspectOptions {
   status: string;
@@ -26,16 +30,20 @@ export async function runInspect(
   requireTerminal(ctx);
   const status = (options.status === "in-flight" ? "in_flight" : options.status) as BrowseStatus;
   const { db } = openStoreFor(globals, ctx, { mustExist: true });
+  // Replay's transport (proxy, per-delivery TLS); it loads undici on the first retry only.
+  const transport = new Transport({ proxy: proxySettings(ctx.env) });
+  const deps = cliSchedulerDeps(db, ctx, transport);
+  const store = createInspectStore(db, ctx.now, { retry: (id) => retryNow(deps, id) });
   ctx.stdout.write(enterAltScreen);
   try {
     let interrupted = false;
     const instance = render(
       <App
-        store={createInspectStore(db, ctx.now)}
+        store={store}
         initialStatus={status}
         initialFilter={options.filter}
         now={ctx.now}
-        color={colorEnabled(ctx, ctx.stdout, globals)}
+        color={inkColor(colorLevelFor(ctx, ctx.stdout, globals))}
         onInterrupt={() => {
           interrupted = true;
           instance.unmount();
@@ -64,6 +72,12 @@ export async function runInspect(
     return interrupted ? ExitCode.interrupted : ExitCode.ok;
   } finally {
     ctx.stdout.write(leaveAltScreen);
+    // An attempt already sent is waited for and recorded, as replay does on Ctrl+C: never lost.
+    const running = store.inFlight();
+    if (running > 0)
+      ctx.stderr.write(`hookctl: waiting for ${running} attempt(s) in flight to be recorded…\n`);
+    await store.settled();
+    await transport.close();
     db.close();
   }
 }

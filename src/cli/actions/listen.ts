@@ -1,6 +1,7 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { formatDuration } from "../../config/duration.js";
 import { UsageError } from "../../errors.js";
 import { busyTimeoutFrom, type CaptureThread, createCaptureThread } from "../../receiver/capture-thread.js";
 import { mulberry32 } from "../../receiver/prng.js";
@@ -21,7 +22,8 @@ import { parseHttpUrl } from "../urls.js";
 export interface ListenFlags extends GlobalOptions {
   port: number;
   host: string;
-  path: string;
+  /** Only this path; any path when absent. */
+  path?: string;
   readyFile?: string;
   secret?: string[];
   secretFile?: string;
@@ -83,7 +85,7 @@ export async function receiverOptions(
   flags: ListenFlags,
   ctx: CliContext,
 ): Promise<{ options: ReceiverOptions; seed: number }> {
-  if (!flags.path.startsWith("/")) {
+  if (flags.path !== undefined && !flags.path.startsWith("/")) {
     throw new UsageError(
       `--path must start with "/" (got ${JSON.stringify(flags.path)})`,
       "e.g. --path /webhooks",
@@ -96,7 +98,8 @@ export async function receiverOptions(
       throw new UsageError(`unknown scheme ${JSON.stringify(flags.scheme)}`, "see hookctl listen --help");
     scheme = parsed;
   }
-  if (flags.forwardTo !== undefined) parseHttpUrl(flags.forwardTo, "--forward-to");
+  // `:3000/hooks` and `localhost:3000` are read as the URLs they stand for, and shown so.
+  if (flags.forwardTo !== undefined) flags.forwardTo = parseHttpUrl(flags.forwardTo, "--forward-to");
   const { host } = checkBindHost(flags.host);
   checkSlowClientLimits(flags);
   const secrets = await collectSecrets(flags, ctx);
@@ -119,7 +122,7 @@ export async function receiverOptions(
     options: {
       host,
       port: flags.port,
-      path: flags.path,
+      path: flags.path ?? null,
       secrets,
       scheme,
       toleranceSeconds: flags.tolerance / 1000,
@@ -243,7 +246,7 @@ function announce(
   if (failure.rate || failure.first)
     injected.push(failure.drop ? "by dropping the connection" : `with ${failure.status ?? 503}`);
   if (failure.retryAfterSeconds !== undefined) injected.push(`Retry-After ${failure.retryAfterSeconds}`);
-  if (failure.delayMs) injected.push(`delay ${failure.delayMs}ms`);
+  if (failure.delayMs) injected.push(`delay ${formatDuration(failure.delayMs)}`);
   if (injected.length > 0) out.note(`  injecting: ${injected.join(", ")}`);
   if (flags.forwardTo) out.note(`  forwarding to ${flags.forwardTo}`);
 }

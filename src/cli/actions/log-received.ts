@@ -1,10 +1,20 @@
 import type { Command } from "commander";
+import { formatDuration } from "../../config/duration.js";
 import { ExitCode, UsageError } from "../../errors.js";
+import { table } from "../../format/table.js";
 import { getReceived, listReceived } from "../../store/received.js";
 import type { CliContext } from "../context.js";
 import { resolveId } from "../ids.js";
 import { createOutput, type GlobalOptions } from "../output.js";
-import { detailLines, requestDetailJson, requestJson, requestLine, viewOfRow } from "../render/received.js";
+import {
+  detailLines,
+  requestCells,
+  requestColumns,
+  requestDetailJson,
+  requestJson,
+  requestLine,
+  viewOfRow,
+} from "../render/received.js";
 import { openStoreFor } from "../store.js";
 
 interface ListFlags extends GlobalOptions {
@@ -33,7 +43,8 @@ export async function runLogReceived(command: Command, ctx: CliContext): Promise
       );
       return ExitCode.ok;
     }
-    for (const row of rows) out.line(requestLine(viewOfRow(row), out.style, { withId: true }));
+    const cells = rows.map((row) => requestCells(viewOfRow(row), out.style));
+    for (const line of table(requestColumns, cells, { header: out.style.bold })) out.line(line);
     return ExitCode.ok;
   } finally {
     db.close();
@@ -60,7 +71,7 @@ export async function runLogReceivedShow(id: string, command: Command, ctx: CliC
     }
     out.line(requestLine(view, out.style, { withId: true }));
     if (row.durationMs !== null)
-      out.line(`    ${out.style.dim(`answered in ${row.durationMs.toFixed(1)}ms`)}`);
+      out.line(`    ${out.style.dim(`answered in ${formatDuration(row.durationMs)}`)}`);
     for (const line of detailLines(row.headers, row.body, out.style)) out.line(line);
     return ExitCode.ok;
   } finally {

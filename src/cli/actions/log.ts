@@ -8,7 +8,8 @@ import { type DeliveryStatus, deliveryStatuses } from "../../store/types.js";
 import type { CliContext } from "../context.js";
 import { resolveId } from "../ids.js";
 import { createOutput, type GlobalOptions } from "../output.js";
-import { logLine, renderDeliveryDetail, viewOfListItem } from "../render/delivery.js";
+import { renderDeliveryDetail, viewOfListItem } from "../render/delivery.js";
+import { logTable } from "../render/log-table.js";
 import { openStoreFor } from "../store.js";
 
 interface LogFlags extends GlobalOptions {
@@ -52,8 +53,7 @@ export async function runLog(command: Command, ctx: CliContext): Promise<number>
       );
       return ExitCode.ok;
     }
-    const typeWidth = Math.min(32, Math.max(...views.map((view) => view.event.type.length)));
-    for (const view of views) out.line(logLine(view, out.style, { now, typeWidth }));
+    for (const line of logTable(views, out.style, now)) out.line(line);
     if (views.length === flags.limit) out.note(`showing the newest ${flags.limit}; use --limit for more`);
     return ExitCode.ok;
   } finally {

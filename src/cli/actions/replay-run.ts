@@ -1,11 +1,12 @@
-import type { Dispatcher } from "undici";
 import { createAttempt } from "../../delivery/attempt.js";
+import { scheduleHorizon } from "../../delivery/horizon.js";
 import type { RetryPolicy } from "../../delivery/policy.js";
 import { TokenBucket, timerSleep } from "../../delivery/rate-limit.js";
 import { runScheduler, type SchedulerDeps } from "../../delivery/scheduler.js";
-import { loadAgent } from "../../delivery/undici-agent.js";
+import { proxySettings, Transport } from "../../delivery/transport.js";
 import { ExitCode } from "../../errors.js";
 import type { Db } from "../../store/open.js";
+import { pendingSchedules } from "../../store/pending-schedules.js";
 import { describeDeliveries } from "../../store/queue.js";
 import type { CliContext } from "../context.js";
 import type { Output } from "../output.js";
@@ -18,6 +19,10 @@ export interface ScheduleRunOptions {
   policy: Partial<RetryPolicy>;
   /** Only these deliveries (a requeued set). */
   scope?: readonly string[];
+  /** `--due`: attempt what is due now, then exit. */
+  due?: boolean;
+  /** `--for`: stop after this long, as Ctrl-C would. */
+  forMs?: number;
 }
 
 /**
@@ -41,12 +46,12 @@ export function pooledHex(randomBytes: (size: number) => Uint8Array): (bytes: nu
 export function cliSchedulerDeps(
   db: Db,
   ctx: Pick<CliContext, "now" | "randomBytes">,
-  dispatcher?: Dispatcher,
+  transport?: Transport,
 ): SchedulerDeps {
   const hex = pooledHex(ctx.randomBytes);
   return {
     db,
-    attempt: createAttempt({ now: ctx.now, dispatcher }),
+    attempt: createAttempt({ now: ctx.now, transport }),
     now: ctx.now,
     sleep: timerSleep,
     random: Math.random,
@@ -59,7 +64,8 @@ export function cliSchedulerDeps(
 
 /**
  * Run the schedule with live progress and turn the outcome into replay's exit code: 130 when
- * interrupted, 1 when some delivery became dead during the run, else 0.
+ * interrupted, 1 when some delivery became dead during the run, else 0 (a `--for` run that ran
+ * its time included: what is left stays scheduled).
  */
 export async function runSchedule(
   db: Db,
@@ -72,14 +78,20 @@ export async function runSchedule(
     live: ctx.stderr.isTTY === true,
     describe: (id) => describeDeliveries(db, [id])[0],
   });
-  // One keep-alive pool for the run, closed with it.
-  const agent = new (loadAgent())();
+  const startedAt = ctx.now();
+  if (!options.due && !options.watch && options.forMs === undefined) {
+    renderer.horizon(scheduleHorizon(pendingSchedules(db, options.scope), options.policy, startedAt));
+  }
+  // Keep-alive pools for the run (one per TLS setting), closed with it.
+  const transport = new Transport({ proxy: proxySettings(ctx.env) });
   try {
-    const result = await runScheduler(cliSchedulerDeps(db, ctx, agent), {
+    const result = await runScheduler(cliSchedulerDeps(db, ctx, transport), {
       concurrency: options.concurrency,
       watch: options.watch,
       policy: options.policy,
       scope: options.scope,
+      dueBy: options.due ? startedAt : undefined,
+      stopAt: options.forMs !== undefined ? startedAt + options.forMs : undefined,
       signal: ctx.signal,
       onEvent: (event) => renderer.onEvent(event),
     });
@@ -87,6 +99,6 @@ export async function runSchedule(
     return result.dead > 0 ? ExitCode.failed : ExitCode.ok;
   } finally {
     renderer.close();
-    await agent.close();
+    await transport.close();
   }
 }

@@ -10,17 +10,18 @@ import {
   requeueDeliveries,
   selectDeliveryIds,
 } from "../../store/queue.js";
-import type { DeliveryStatus } from "../../store/types.js";
+import type { DeliveryStatus, TlsSetting } from "../../store/types.js";
 import type { CliContext } from "../context.js";
 import { resolveIds } from "../ids.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
 import { renderRequeued, renderWouldRequeue } from "../render/requeue.js";
 import { openStoreFor } from "../store.js";
+import { type TlsFlags, tlsFromFlags } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
 import { runSchedule } from "./replay-run.js";
 
-interface ReplayFlags extends GlobalOptions, PolicyFlagValues {
+interface ReplayFlags extends GlobalOptions, PolicyFlagValues, TlsFlags {
   status?: "dead" | "succeeded" | "pending";
   since?: number;
   event?: string;
@@ -29,6 +30,8 @@ interface ReplayFlags extends GlobalOptions, PolicyFlagValues {
   newId?: boolean;
   dryRun?: boolean;
   watch?: boolean;
+  due?: boolean;
+  for?: number;
   concurrency: number;
 }
 
@@ -57,7 +60,14 @@ export function requeueChosen(
   out: Output,
   db: Db,
   chosen: readonly string[],
-  options: { to: string | undefined; dryRun?: boolean; newId?: boolean; nothing: string; ctx: CliContext },
+  options: {
+    to: string | undefined;
+    dryRun?: boolean;
+    newId?: boolean;
+    nothing: string;
+    ctx: CliContext;
+    tls?: TlsSetting;
+  },
 ): RequeueResult[] | undefined {
   if (options.dryRun) {
     renderWouldRequeue(out, describeDeliveries(db, chosen), options.to);
@@ -71,6 +81,7 @@ export function requeueChosen(
   const results = requeueDeliveries(db, chosen, {
     now: ctx.now(),
     to: options.to,
+    tls: options.tls,
     newId: options.newId ? () => newId("dlv", ctx.now(), ctx.randomBytes) : undefined,
   });
   renderRequeued(out, results);
@@ -94,10 +105,19 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
   if (ids.length > 0 && selectors) {
     throw new UsageError("give delivery ids or selectors (--status, --since, --event, --endpoint), not both");
   }
-  if (!choosing && (to !== undefined || flags.newId || flags.dryRun)) {
+  const tlsGiven = flags.insecure === true || flags.ca !== undefined;
+  if (!choosing && (to !== undefined || flags.newId || flags.dryRun || tlsGiven)) {
     throw new UsageError(
-      "--to, --new-id and --dry-run apply to requeued deliveries",
+      "--to, --new-id, --dry-run, --insecure and --ca apply to requeued deliveries",
       "name delivery ids or use --status, --since, --event or --endpoint",
+    );
+  }
+  // Stored with the requeued deliveries: every later replay connects the same way.
+  const tls = await tlsFromFlags(flags, ctx, to, (line) => out.note(line));
+  if (flags.due && flags.watch) {
+    throw new UsageError(
+      "--due and --watch do not go together",
+      "--due exits once what is due now is attempted",
     );
   }
   // Requeueing or running a schedule needs the log that holds it; only --watch may start on an
@@ -121,6 +141,7 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
         to,
         dryRun: flags.dryRun,
         newId: flags.newId,
+        tls,
         nothing: "no deliveries match; nothing to requeue",
         ctx,
       });
@@ -136,6 +157,8 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
         watch: flags.watch === true,
         policy,
         scope: flags.watch ? undefined : scope,
+        due: flags.due === true,
+        forMs: flags.for,
       },
       ctx,
       out,

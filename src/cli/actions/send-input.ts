@@ -12,9 +12,10 @@ import { type PayloadSource, readPayload } from "../payload.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
 import { checkHeaderBound, checkSendableHeader } from "../sendable.js";
-import { parseHttpUrl } from "../urls.js";
+import { type TlsFlags, tlsFromFlags } from "../tls-flags.js";
+import { isUrlShorthand, parseHttpUrl } from "../urls.js";
 
-export interface SendFlags extends GlobalOptions, PolicyFlagValues, SecretFlags {
+export interface SendFlags extends GlobalOptions, PolicyFlagValues, SecretFlags, TlsFlags {
   data?: string;
   fixture?: string;
   listFixtures?: boolean;
@@ -140,8 +141,9 @@ export function extraHeaders(flags: readonly string[] | undefined): {
   return { headers, contentType };
 }
 
+/** A URL or its `host:port[/path]` / `:port[/path]` shorthand, rather than an endpoint name. */
 export function looksLikeUrl(text: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text) || isUrlShorthand(text);
 }
 
 /** An endpoint by name, or a UsageError listing the known ones. */
@@ -170,6 +172,7 @@ export async function resolveTarget(
   flags: SendFlags,
   ctx: CliContext,
   headers: Record<string, string>,
+  warn: (line: string) => void = () => {},
 ): Promise<{ target: SendTarget; endpoint: EndpointRow | null; signing: readonly string[] }> {
   const endpoint = looksLikeUrl(targetArg) ? null : findEndpoint(db, targetArg);
   const url = endpoint ? endpoint.url : parseHttpUrl(targetArg);
@@ -188,6 +191,8 @@ export async function resolveTarget(
   if (problem) throw new UsageError(`bad retry policy: ${problem}`, "see hookctl backoff --help");
   const timeoutMs = flags.timeout ?? endpoint?.timeoutMs ?? defaultTimeoutMs;
   if (!(timeoutMs > 0)) throw new UsageError("--timeout must be above 0", "for example --timeout 10s");
+  // Recorded with each delivery (the endpoint's copied too), so every replay connects the same way.
+  const tls = (await tlsFromFlags(flags, ctx, url, warn)) ?? endpoint?.tls ?? null;
   return {
     target: {
       url,
@@ -198,6 +203,7 @@ export async function resolveTarget(
       extraHeaders: headers,
       timeoutMs,
       policy,
+      tls,
     },
     endpoint,
     signing,

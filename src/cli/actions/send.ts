@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import type { Agent } from "undici";
 import { deliveryJson } from "../../contract/delivery.js";
 import type { SendResultJson } from "../../contract/schema/delivery.js";
 import { createAttempt } from "../../delivery/attempt.js";
@@ -7,7 +6,7 @@ import { listFixtures } from "../../delivery/fixtures.js";
 import { timerSleep } from "../../delivery/rate-limit.js";
 import { type SendEvent, type SendPlan, sendEvents } from "../../delivery/send.js";
 import type { DeliveryOutcome } from "../../delivery/send-outcome.js";
-import { loadAgent } from "../../delivery/undici-agent.js";
+import { proxySettings, Transport } from "../../delivery/transport.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { idFactory } from "../../store/ids.js";
 import type { Db } from "../../store/open.js";
@@ -17,6 +16,7 @@ import { createOutput, type Output } from "../output.js";
 import { sendLine, viewOfOutcome } from "../render/delivery-view.js";
 import { ProgressBar, summaryLines } from "../render/send-summary.js";
 import { openStoreFor } from "../store.js";
+import { tlsFailureHint } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
 import { packageVersion } from "../version.js";
 import { settleTakenElsewhere } from "./send-elsewhere.js";
@@ -44,11 +44,18 @@ export async function runSend(
   if (headers.contentType) payload.contentType = headers.contentType;
 
   const { db } = openStoreFor(flags, ctx);
-  let agent: Agent | undefined;
+  let transport: Transport | undefined;
   let bar: ProgressBar | undefined;
   let flushLines = () => {};
   try {
-    const { target, endpoint, signing } = await resolveTarget(db, targetArg, flags, ctx, headers.headers);
+    const { target, endpoint, signing } = await resolveTarget(
+      db,
+      targetArg,
+      flags,
+      ctx,
+      headers.headers,
+      (line) => out.note(line),
+    );
     if (signing.length === 0) {
       out.note(
         endpoint
@@ -66,8 +73,11 @@ export async function runSend(
       concurrency,
       ratePerSecond: flags.rate ?? endpoint?.ratePerSecond ?? null,
     };
-    // One keep-alive pool sized to the concurrency: a load run reuses its connections.
-    agent = new (loadAgent())({ connections: concurrency, keepAliveTimeout: 30_000 });
+    // Keep-alive pools sized to the concurrency: a load run reuses its connections.
+    transport = new Transport({
+      agent: { connections: concurrency, keepAliveTimeout: 30_000 },
+      proxy: proxySettings(ctx.env),
+    });
     const random = pooledRandom(ctx.randomBytes);
     const hex = (bytes: number) => Buffer.from(random(bytes)).toString("hex");
     const total = plan.count * plan.duplicate;
@@ -98,7 +108,7 @@ export async function runSend(
       plan,
       {
         db,
-        attempt: createAttempt({ now: ctx.now, dispatcher: agent }),
+        attempt: createAttempt({ now: ctx.now, transport }),
         now: ctx.now,
         random: Math.random,
         newId: idFactory(ctx.now, random),
@@ -113,6 +123,11 @@ export async function runSend(
     bar?.clear();
     bar = undefined;
     settleTakenElsewhere(db, result.outcomes);
+    const untrusted = result.outcomes.find((outcome) => outcome.lastAttempt?.errorClass === "tls");
+    const hint = tlsFailureHint(
+      untrusted && { url: untrusted.url, errorMessage: untrusted.lastAttempt?.errorMessage ?? null },
+    );
+    if (hint) out.note(hint);
     if (total > 1 || result.interrupted)
       for (const line of summaryLines(result, out.style, ctx.now())) out.note(line);
     if (result.interrupted) return ExitCode.interrupted;
@@ -120,7 +135,7 @@ export async function runSend(
   } finally {
     flushLines();
     bar?.clear();
-    await agent?.close();
+    await transport?.close();
     db.close();
   }
 }

@@ -15,10 +15,15 @@ export function registerCompletion(program: Command, host: CommandHost): void {
     .addHelpText(
       "after",
       `
-Examples:
-  eval "$(hookctl completion bash)"        # add to ~/.bashrc
-  eval "$(hookctl completion zsh)"         # add to ~/.zshrc
-  hookctl completion fish | source         # add to ~/.config/fish/config.fish`,
+Install (then open a new shell):
+  bash  add to ~/.bashrc:  eval "$(hookctl completion bash)"
+  zsh   add to ~/.zshrc, after compinit:  eval "$(hookctl completion zsh)"
+        or save it on $fpath (the fpath line goes above compinit in ~/.zshrc):
+          mkdir -p ~/.zfunc && hookctl completion zsh > ~/.zfunc/_hookctl
+          fpath=(~/.zfunc $fpath)
+  fish  hookctl completion fish > ~/.config/fish/completions/hookctl.fish
+
+Endpoint names come from the log named by --db on the line, else HOOKCTL_DB or the default log.`,
     )
     .action(async (shell: string | undefined, options: { list?: string }, command: Command) => {
       if (shell === undefined && !options.list)

@@ -5,7 +5,7 @@ import type { CommandHost } from "../program.js";
 export function registerDlq(program: Command, host: CommandHost): void {
   const dlq = program
     .command("dlq")
-    .description("dead letters: deliveries whose retries ran out (or that got 410 Gone)")
+    .description("dead letters: deliveries whose retries ran out (or that got 410 Gone or a 4xx rejection)")
     .addHelpText(
       "after",
       `

@@ -1,8 +1,11 @@
 import { type Command, Option } from "commander";
+import { formatDuration } from "../../config/duration.js";
 import { schemeNames } from "../../signing/index.js";
-import { collect, durationArg, integerArg, rateArg, timerArg } from "../parsers.js";
+import { defaultTimeoutMs } from "../actions/send-input.js";
+import { collect, durationOption, integerArg, rateArg, timerArg } from "../parsers.js";
 import { addPolicyOptions } from "../policy-flags.js";
 import type { CommandHost } from "../program.js";
+import { addTlsOptions } from "../tls-flags.js";
 
 export function registerEndpoint(program: Command, host: CommandHost): void {
   const endpoint = program
@@ -23,7 +26,10 @@ Examples:
     .command("add")
     .description("add a named endpoint")
     .argument("<name>", "a short name to send to (letters, digits, . _ -)")
-    .requiredOption("--url <url>", "where deliveries go (http or https)")
+    .requiredOption(
+      "--url <url>",
+      "where deliveries go: an http(s) URL, or host:port[/path] (:port means 127.0.0.1)",
+    )
     .addOption(
       new Option("--scheme <name>", "signature scheme")
         .choices([...schemeNames, "standard-webhooks"])
@@ -34,8 +40,13 @@ Examples:
     .option("--generate-secret", "make a new whsec_ secret and print it once")
     .option("--rate <rate>", "at most this many attempts per second, e.g. 10/s", rateArg)
     .option("--concurrency <n>", "at most this many attempts at once", integerArg(1, 10_000))
-    .option("--timeout <duration>", "per-attempt timeout (default 10s)", timerArg);
+    .option(
+      "--timeout <duration>",
+      `per-attempt timeout (default: ${formatDuration(defaultTimeoutMs)})`,
+      timerArg,
+    );
   addPolicyOptions(add);
+  addTlsOptions(add, "this endpoint");
   add
     .addHelpText(
       "after",
@@ -80,7 +91,11 @@ Examples:
     .description("remove an endpoint and its secrets (finished deliveries keep their history)")
     .argument("<name>", "endpoint name")
     .option("--force", "remove even with deliveries still waiting (they become dead letters)")
-    .addHelpText("after", "\nExamples:\n  hookctl endpoint rm orders\n  hookctl endpoint rm orders --force")
+    .option("-y, --yes", "do not ask (needed when not on a terminal)")
+    .addHelpText(
+      "after",
+      "\nOn a terminal it asks first; elsewhere it needs --yes.\n\nExamples:\n  hookctl endpoint rm orders\n  hookctl endpoint rm orders --yes --force",
+    )
     .action(async (name: string, _options: unknown, command: Command) => {
       const { runEndpointRm } = await import("../actions/endpoint-change.js");
       host.setExitCode(await runEndpointRm(name, command, host.ctx));
@@ -90,7 +105,7 @@ Examples:
     .command("rotate-secret")
     .description("make a new primary secret; the old one stays valid (and signed with) until --grace ends")
     .argument("<name>", "endpoint name")
-    .option("--grace <duration>", "how long the old secret stays valid", durationArg, 24 * 3_600_000)
+    .addOption(durationOption("--grace <duration>", "how long the old secret stays valid", 24 * 3_600_000))
     .option("--secret <secret>", "use this secret instead of generating one", collect)
     .option("--secret-file <path>", "read the new secret from a file")
     .addHelpText(

@@ -25,7 +25,7 @@ async function loadAsInteractive<T>(load: () => Promise<T>): Promise<T> {
 export function registerInspect(program: Command, host: CommandHost): void {
   program
     .command("inspect")
-    .description("browse dead letters and the delivery log in a terminal UI; requeue or purge them")
+    .description("browse dead letters and the delivery log in a terminal UI; retry, requeue or purge them")
     .addOption(
       new Option("--status <status>", "tab to open on")
         .choices(["dead", "pending", "in_flight", "in-flight", "succeeded", "all"])
@@ -36,7 +36,12 @@ export function registerInspect(program: Command, host: CommandHost): void {
       "after",
       `
 Keys: ↑/↓ or j/k move, PgUp/PgDn page, g/G newest/oldest, Enter opens a delivery, Esc goes back,
-Tab switches status, / filters, r requeues, d purges (both ask first), ? help, q quits.
+Tab switches status, / filters, ? help, q quits.
+  r  retry now: requeue and send at once, as \`hookctl replay <id>\` does; the result (status,
+     time, next retry) shows in the status line and the attempt in the log. Keys keep working.
+  R  requeue only: due now, sent by the next \`hookctl replay\`.
+  d  purge the delivery and its attempts; only y confirms, any other key cancels.
+The detail screen shows each failed attempt's status and the first lines of the response body.
 Changes made by other processes (a running replay, a send) show up within about a second.
 
 Needs an interactive terminal; in scripts use \`hookctl dlq list --json\` or \`hookctl log --json\`.

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { collect, durationArg, integerArg, numberArg, timerArg } from "../parsers.js";
+import { receiverDefaults } from "../../receiver/server.js";
+import { collect, defaultToleranceMs, durationOption, integerArg, numberArg, timerArg } from "../parsers.js";
 import type { CommandHost } from "../program.js";
 
 /** "1mb", "512k", "2048" (bytes) into bytes. */
@@ -18,7 +19,7 @@ export function registerListen(program: Command, host: CommandHost): void {
     .description("run a local webhook receiver that verifies, dedupes, captures and can misbehave on purpose")
     .option("-p, --port <port>", "port to listen on (0 picks a free one)", integerArg(0, 65535), 4000)
     .option("--host <host>", "address to bind", "127.0.0.1")
-    .option("--path <path>", "the path webhooks arrive on; other paths get 404", "/")
+    .option("--path <path>", "accept webhooks on this path only, 404 elsewhere (default: any path)")
     .option("--ready-file <path>", "write the URL to this file once listening (for scripts)")
     .option(
       "--secret <secret>",
@@ -28,13 +29,15 @@ export function registerListen(program: Command, host: CommandHost): void {
     .option("--secret-file <path>", "file with one secret per line")
     .option("--scheme <name>", "signature scheme, or auto to pick it from the headers", "auto")
     .addOption(
-      new Option("--tolerance <duration>", "allowed timestamp skew either way (0 disables)")
-        .argParser(durationArg)
-        .default(300_000, "5m"),
+      durationOption(
+        "--tolerance <duration>",
+        "allowed timestamp skew either way (0 disables)",
+        defaultToleranceMs,
+      ),
     )
     .option("--fail-rate <0..1>", "fail this share of requests on purpose", numberArg(0, 1))
     .option("--seed <n>", "seed for --fail-rate, to repeat a run exactly", integerArg(0, 4294967295))
-    .option("--fail-status <code>", "status of injected failures (default 503)", integerArg(300, 599))
+    .option("--fail-status <code>", "status of injected failures (default: 503)", integerArg(300, 599))
     .option(
       "--fail-first <n>",
       "fail the first N attempts of each delivery id, then succeed",
@@ -43,21 +46,30 @@ export function registerListen(program: Command, host: CommandHost): void {
     .option("--delay <duration>", "wait this long before answering each new request", timerArg)
     .option("--retry-after <seconds>", "send Retry-After with injected failures", integerArg(0, 86_400))
     .option("--drop", "injected failures close the connection without any response")
-    .option("--forward-to <url>", "relay requests byte for byte to your app and answer with its response")
+    .option(
+      "--forward-to <url>",
+      "relay requests byte for byte to your app (a URL, or host:port[/path], :3000) and answer with its response",
+    )
     .addOption(
       new Option("--max-body <size>", "largest body accepted, else 413")
         .argParser(sizeArg)
-        .default(1024 * 1024, "1mb"),
+        .default(receiverDefaults.maxBodyBytes, "1mb"),
     )
     .addOption(
-      new Option("--header-timeout <duration>", "time a client has to send its headers, else 408")
-        .argParser(timerArg)
-        .default(10_000, "10s"),
+      durationOption(
+        "--header-timeout <duration>",
+        "time a client has to send its headers, else 408",
+        receiverDefaults.headersTimeoutMs,
+        timerArg,
+      ),
     )
     .addOption(
-      new Option("--request-timeout <duration>", "time a client has to send the whole request, else 408")
-        .argParser(timerArg)
-        .default(30_000, "30s"),
+      durationOption(
+        "--request-timeout <duration>",
+        "time a client has to send the whole request, else 408",
+        receiverDefaults.requestTimeoutMs,
+        timerArg,
+      ),
     )
     .option("--max-concurrent <n>", "requests handled at once; more get 503", integerArg(1, 100_000), 256)
     .option("--no-store", "do not capture requests into the log")

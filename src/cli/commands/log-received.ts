@@ -12,8 +12,9 @@ export function registerLogReceived(log: Command, host: CommandHost): void {
     .addHelpText(
       "after",
       `
-One line per request: id, time, method, path, event type, delivery id, verification, size,
-status returned, markers. --json prints one object per request (NDJSON).
+A table, one row per request under a header: id, time, method and path, event type, delivery id,
+verification, size, status returned, notes (duplicate, injected, refused). --json prints one
+object per request (NDJSON).
 
 Examples:
   hookctl log received

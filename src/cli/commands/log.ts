@@ -18,9 +18,10 @@ export function registerLog(program: Command, host: CommandHost): void {
     .addHelpText(
       "after",
       `
-One line per delivery: status mark, id, status, event type, last result and latency, attempts,
-created time, endpoint (or URL), and for pending ones the next attempt time. --json prints one
-object per delivery (NDJSON).
+A table, one row per delivery under a header: status mark, full id (or type any unique 6+
+character suffix of it back), status, event type, last result and latency, attempts, created
+time, endpoint (or URL), and for pending ones the next attempt time. --json prints one object per
+delivery (NDJSON), durations in milliseconds.
 
 Examples:
   hookctl log

@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { durationArg, integerArg } from "../parsers.js";
 import { addPolicyOptions } from "../policy-flags.js";
 import type { CommandHost } from "../program.js";
+import { addTlsOptions } from "../tls-flags.js";
 
 export function registerReplay(program: Command, host: CommandHost): void {
   const command = program
@@ -17,26 +18,39 @@ export function registerReplay(program: Command, host: CommandHost): void {
     .option("--since <duration>", "requeue deliveries created within this long (e.g. 1h)", durationArg)
     .option("--event <glob>", "requeue deliveries of event types matching a glob (order.*)")
     .option("--endpoint <name>", "requeue deliveries to this endpoint")
-    .option("--to <url>", "send the requeued deliveries to this URL instead")
+    .option("--to <url>", "send the requeued deliveries to this URL (or host:port[/path], :port) instead")
     .option("--new-id", "requeue as new deliveries with fresh ids (the old ones stay as they are)")
     .option("--dry-run", "list what would be requeued and change nothing")
     .option("--watch", "keep running and pick up deliveries other processes add (Ctrl-C to stop)")
+    .option("--due", "attempt only what is due now, then exit (later retries stay scheduled)")
+    .option(
+      "--for <duration>",
+      "run the schedule at most this long (e.g. 10m), then stop as Ctrl-C does",
+      durationArg,
+    )
     .option("--concurrency <n>", "attempts running at once", integerArg(1, 1000), 8);
+  addTlsOptions(command, "the requeued deliveries");
   addPolicyOptions(command)
     .addHelpText(
       "after",
       `
 Without ids or selectors, replay delivers everything due, sleeps until the next scheduled retry,
-and exits when nothing is pending or in flight. With ids or selectors it first puts those
+and exits when nothing is pending or in flight; it says up front how long that can take if every
+retry fails. Ctrl-C (or --for running out) loses nothing: attempts in flight finish and are
+recorded, the rest stays scheduled for the next replay. --due attempts only what is due now and
+exits. With ids or selectors it first puts those
 deliveries back to pending (schedule reset, next attempt now, marked manual in the log), then runs
 just them. Policy flags override the policy recorded with each delivery for this run.
 
-Exit codes: 0 no delivery became dead, 1 some became dead, 2 bad input, 130 interrupted
+Exit codes: 0 no delivery became dead (also when --for ran out with work left), 1 some became
+dead, 2 bad input, 130 interrupted
 (a second Ctrl-C stops at once; leases then expire and the next run picks the work up).
 
 Examples:
   hookctl replay                                   # run the schedule until it is empty
   hookctl replay --watch                           # keep delivering what others add
+  hookctl replay --due                             # what is due now, then exit
+  hookctl replay --for 10m                         # at most ten minutes of the schedule
   hookctl replay dlv_01JC3Z8V0M7K2Q4R5S6T7V8W9X     # retry one delivery now
   hookctl replay --status dead --since 1h --dry-run
   hookctl replay --status dead --endpoint billing --to http://localhost:4000/hooks

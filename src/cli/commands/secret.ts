@@ -3,7 +3,16 @@ import { integerArg } from "../parsers.js";
 import type { CommandHost } from "../program.js";
 
 export function registerSecret(program: Command, host: CommandHost): void {
-  const secret = program.command("secret").description("generate signing secrets");
+  const secret = program
+    .command("secret")
+    .description("generate signing secrets")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  hookctl secret generate
+  hookctl secret generate --ed25519`,
+    );
   secret
     .command("generate")
     .description("print a new random secret (whsec_ + base64 of 32 random bytes by default)")

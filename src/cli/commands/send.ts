@@ -1,14 +1,20 @@
 import { type Command, Option } from "commander";
+import { formatDuration } from "../../config/duration.js";
 import { schemeNames } from "../../signing/index.js";
+import { defaultTimeoutMs } from "../actions/send-input.js";
 import { collect, integerArg, rateArg, timerArg } from "../parsers.js";
 import { addPolicyOptions } from "../policy-flags.js";
 import type { CommandHost } from "../program.js";
+import { addTlsOptions } from "../tls-flags.js";
 
 export function registerSend(program: Command, host: CommandHost): void {
   const send = program
     .command("send")
     .description("persist, sign and deliver test events; a failed attempt schedules a retry")
-    .argument("[target]", "an endpoint name (see hookctl endpoint list) or an http(s) URL")
+    .argument(
+      "[target]",
+      "an endpoint name (see hookctl endpoint list), an http(s) URL, or host:port[/path] (:port means 127.0.0.1)",
+    )
     .argument("[file]", "payload file, or - for stdin (piped stdin is read when no file is given)")
     .option("-d, --data <string>", "the payload inline")
     .option("-f, --fixture <name>", "a bundled sample event as the payload (see --list-fixtures)")
@@ -25,7 +31,7 @@ export function registerSend(program: Command, host: CommandHost): void {
     .option("--secret-file <path>", "file with one secret per line")
     .option(
       "--timeout <duration>",
-      "bound on connect, headers and body (default: the endpoint's, else 10s)",
+      `bound on connect, headers and body (default: the endpoint's, else ${formatDuration(defaultTimeoutMs)})`,
       timerArg,
     )
     .option("-n, --count <n>", "how many events to create and send", integerArg(1, 10_000_000), 1)
@@ -38,6 +44,7 @@ export function registerSend(program: Command, host: CommandHost): void {
     .option("--duplicate <n>", "send each delivery n times with the same delivery id", integerArg(1, 1000), 1)
     .option("--shuffle", "mix the order of all sends (with --duplicate: copies interleave)");
   addPolicyOptions(send);
+  addTlsOptions(send, "the target");
   send
     .addHelpText(
       "after",

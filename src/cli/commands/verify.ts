@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { schemeNames } from "../../signing/index.js";
-import { collect, durationArg, integerArg } from "../parsers.js";
+import { collect, defaultToleranceMs, durationOption, integerArg } from "../parsers.js";
 import type { CommandHost } from "../program.js";
 
 export function registerVerify(program: Command, host: CommandHost): void {
@@ -21,7 +21,13 @@ export function registerVerify(program: Command, host: CommandHost): void {
         .choices(["auto", ...schemeNames, "standard-webhooks"])
         .default("auto"),
     )
-    .option("--tolerance <duration>", "allowed timestamp skew either way (0 disables)", durationArg, 300_000)
+    .addOption(
+      durationOption(
+        "--tolerance <duration>",
+        "allowed timestamp skew either way (0 disables)",
+        defaultToleranceMs,
+      ),
+    )
     .option("--now <seconds>", "judge timestamps at this unix time (default: now)", integerArg(0))
     .option("--secret <secret>", "secret to try (repeatable: any may match; env HOOKCTL_SECRET)", collect)
     .option("--secret-file <path>", "file with one secret per line")

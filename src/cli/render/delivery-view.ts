@@ -1,10 +1,13 @@
+import { formatDuration } from "../../config/duration.js";
+import { deadReasonOf as deadReasonWord } from "../../contract/delivery.js";
 import type { DeliveryOutcome } from "../../delivery/send.js";
 import { escapeControl } from "../../format/escape.js";
 import type { DeliveryListItem } from "../../store/deliveries.js";
-import type { DeliveryStatus } from "../../store/types.js";
+import type { DeliveryRow, DeliveryStatus } from "../../store/types.js";
 import type { Styles } from "../output.js";
 import { maskUrl } from "./mask.js";
-import { latency, when } from "./time.js";
+import { deadReasonWords, refusalText } from "./refusal.js";
+import { when } from "./time.js";
 
 /** The last attempt as lines and JSON show it. */
 export interface LastAttemptView {
@@ -14,6 +17,8 @@ export interface LastAttemptView {
   error: string | null;
   durationMs: number | null;
   startedAt: number | null;
+  /** The start of the receiver's first body line, when the view has it (send). */
+  bodyLine?: string | null;
 }
 
 /** What one delivery line (send, log) and its JSON object need, whichever command has it. */
@@ -54,14 +59,10 @@ export function viewOfOutcome(outcome: DeliveryOutcome): DeliveryView {
           error: last.errorMessage,
           durationMs: last.durationMs,
           startedAt: last.startedAt,
+          bodyLine: last.bodyLine,
         }
       : null,
-    deadReason:
-      outcome.deadReason === "gone"
-        ? "410 Gone"
-        : outcome.deadReason === "exhausted"
-          ? "retries exhausted"
-          : null,
+    deadReason: outcome.deadReason ? deadReasonWords(outcome.deadReason, last?.statusCode ?? null) : null,
     createdAt: null,
     sends: outcome.sends,
     skipped: outcome.skipped,
@@ -90,15 +91,22 @@ export function viewOfListItem(item: DeliveryListItem): DeliveryView {
             startedAt: item.lastAttemptAt,
           }
         : null,
-    deadReason: d.status === "dead" ? deadReasonOf(d.lastStatusCode, d.lastError) : null,
+    deadReason: d.status === "dead" ? deadReasonOf(d) : null,
     createdAt: d.createdAt,
   };
 }
 
-export function deadReasonOf(statusCode: number | null, lastError: string | null): string {
-  if (statusCode === 410) return "410 Gone";
-  if (lastError === "endpoint removed") return lastError;
-  return "retries exhausted";
+/** `retry 3`, `manual attempt` or `first attempt`: what a pending delivery's next attempt is. */
+export function nextAttemptWords(d: Pick<DeliveryRow, "nextTrigger" | "scheduleAttempts">): string {
+  if (d.nextTrigger === "scheduled") return `retry ${d.scheduleAttempts}`;
+  return d.nextTrigger === "manual" ? "manual attempt" : "first attempt";
+}
+
+/** Why a dead delivery is dead, in words (the contract's `deadReason`, spelled out). */
+export function deadReasonOf(
+  row: Pick<DeliveryRow, "id" | "status" | "lastStatusCode" | "lastError" | "scheduleAttempts" | "policy">,
+): string {
+  return deadReasonWords(deadReasonWord({ ...row, status: "dead" }), row.lastStatusCode);
 }
 
 /** `200`, `503`, `refused`: what the receiver (or the network) answered. */
@@ -115,13 +123,14 @@ export function sendLine(view: DeliveryView, style: Styles, options: { now: numb
   const ok = view.status === "succeeded";
   const mark = ok ? style.ok("✓") : style.fail("✗");
   const result = last
-    ? `${(ok ? style.ok : style.fail)(resultLabel(last))}${last.durationMs === null ? "" : ` in ${latency(last.durationMs)}`}`
+    ? `${(ok ? style.ok : style.fail)(resultLabel(last))}${last.durationMs === null ? "" : ` in ${formatDuration(last.durationMs)}`}`
     : style.warn("not sent");
   const copies =
     view.sends !== undefined && view.sends + (view.skipped ?? 0) > 1
       ? style.dim(` (${view.sends} sends)`)
       : "";
-  return `${mark} ${result} · ${escapeControl(view.event.type)} · ${view.id}${copies}${fate(view, style, options)}`;
+  const why = last && !ok ? refusalText({ statusCode: last.statusCode, bodyLine: last.bodyLine }, style) : "";
+  return `${mark} ${result} · ${escapeControl(view.event.type)} · ${view.id}${copies}${fate(view, style, options)}${why ? ` ·${why}` : ""}`;
 }
 
 function fate(view: DeliveryView, style: Styles, options: { now: number; hint: boolean }): string {
@@ -140,33 +149,3 @@ export const statusMarks: Record<DeliveryStatus, (style: Styles) => string> = {
   in_flight: (s) => s.accent("→"),
   dead: (s) => s.fail("✗"),
 };
-
-/** One `hookctl log` row: mark, id, status, event type, last result, attempts, time, target. */
-export function logLine(
-  view: DeliveryView,
-  style: Styles,
-  options: { now: number; typeWidth: number },
-): string {
-  const last = view.lastAttempt;
-  const result = last
-    ? `${resultLabel(last)}${last.durationMs === null ? "" : ` ${latency(last.durationMs)}`}`
-    : "—";
-  const next =
-    view.status === "pending" && view.nextAttemptAt !== null
-      ? `next ${when(view.nextAttemptAt, options.now)}`
-      : "";
-  const at = view.createdAt !== null ? when(view.createdAt, options.now) : "";
-  return [
-    statusMarks[view.status](style),
-    view.id,
-    view.status.padEnd(9),
-    escapeControl(view.event.type).padEnd(options.typeWidth),
-    result.padEnd(14),
-    `×${view.attempts}`.padEnd(4),
-    style.dim(at),
-    escapeControl(view.endpointName ?? view.url),
-    next ? style.warn(next) : "",
-  ]
-    .filter((part) => part !== "")
-    .join("  ");
-}

@@ -1,19 +1,20 @@
 import { formatDuration } from "../../config/duration.js";
-import { effectiveFactor, parsePolicy } from "../../delivery/policy.js";
+import { parsePolicy } from "../../delivery/policy.js";
 import { escapeControl } from "../../format/escape.js";
 import type { DeliveryDetail } from "../../store/deliveries.js";
 import type { AttemptRow } from "../../store/types.js";
 import type { Styles } from "../output.js";
 import { bodyLines, bodyText } from "./body.js";
 import { count } from "./count.js";
-import { deadReasonOf, resultLabel, statusMarks } from "./delivery-view.js";
+import { deadReasonOf, nextAttemptWords, resultLabel, statusMarks } from "./delivery-view.js";
 import { maskHeaders, maskSecretsIn, maskUrl, maskValue } from "./mask.js";
-import { clockTime, dateTime, latency, when } from "./time.js";
+import { policyWords } from "./policy.js";
+import { refusalHint } from "./refusal.js";
+import { clockTime, dateTime, when } from "./time.js";
 
 export {
   type DeliveryView,
   type LastAttemptView,
-  logLine,
   resultLabel,
   sendLine,
   viewOfListItem,
@@ -51,16 +52,17 @@ export function renderDeliveryDetail(
       ? "the endpoint's current secrets"
       : "unsigned";
   field("signing", `${d.scheme}, ${signing}`);
-  const factor = effectiveFactor(policy);
-  field(
-    "policy",
-    `${policy.retries} retries, ${formatDuration(policy.initialMs)} to ${formatDuration(policy.maxDelayMs)} ×${factor.toFixed(2)}, jitter ${Math.round(policy.jitter * 100)}%, timeout ${formatDuration(d.timeoutMs)}`,
-  );
+  if (d.tls)
+    field(
+      "tls",
+      d.tls.insecure ? "certificate not verified (--insecure)" : "verified against the stored CA (--ca)",
+    );
+  field("policy", `${policyWords(policy)}, timeout ${formatDuration(d.timeoutMs)}`);
   field(
     "attempts",
     `${d.attemptCount}${d.status === "pending" ? ` (${d.scheduleAttempts} of ${policy.retries + 1} in this schedule)` : ""}`,
   );
-  if (d.lastError && d.status === "dead") field("reason", deadReasonOf(d.lastStatusCode, d.lastError));
+  if (d.status === "dead") field("reason", deadReasonOf(d));
   if (d.damage)
     field("damaged", style.warn(`${escapeControl(d.damage)} (shown with safe stand-ins; never sent)`));
 
@@ -88,12 +90,7 @@ export function renderDeliveryDetail(
 function nextText(detail: DeliveryDetail, now: number, style: Styles): string {
   const d = detail.delivery;
   if (d.status !== "pending" || d.nextAttemptAt === null) return "";
-  const which =
-    d.nextTrigger === "scheduled"
-      ? `retry ${d.scheduleAttempts}`
-      : d.nextTrigger === "manual"
-        ? "manual attempt"
-        : "first attempt";
+  const which = nextAttemptWords(d);
   const wait = d.nextAttemptAt > now ? ` (in ${formatDuration(d.nextAttemptAt - now)})` : " (due now)";
   return ` · ${which} at ${when(d.nextAttemptAt, now)}${wait}${style.dim(" — run hookctl replay")}`;
 }
@@ -106,11 +103,13 @@ function attemptLine(a: AttemptRow, style: Styles, secrets: readonly string[]): 
     a.trigger.padEnd(9),
     style.dim(clockTime(a.startedAt)),
     result,
-    latency(a.durationMs).padStart(9),
+    formatDuration(a.durationMs).padStart(9),
   ];
   if (!ok && a.errorMessage) parts.push(a.errorMessage);
   const snippet = responseSnippet(a, secrets);
   if (snippet) parts.push(style.dim(snippet));
+  const hint = refusalHint(a.statusCode);
+  if (hint) parts.push(style.dim(`— ${hint}`));
   return parts.join("  ");
 }
 

@@ -1,4 +1,5 @@
 import type { DemoSummaryJson } from "../../contract/schema/tools.js";
+import { table } from "../../format/table.js";
 import type { DeliveryStatus } from "../../store/types.js";
 import type { Styles } from "../output.js";
 
@@ -23,18 +24,28 @@ function outcome(row: DemoRow): string {
   return row.status;
 }
 
-/** The closing table and the exact commands to look further. */
-export function demoSummaryLines(rows: readonly DemoRow[], style: Styles, dbFlag: string): string[] {
+/** Where a requeued dead letter can go once the demo's sends are over. */
+export interface DemoNext {
+  /** A healthy receiver `demo --keep` leaves running; null when the receivers are gone. */
+  keptUrl: string | null;
+}
+
+/**
+ * The closing table and the exact commands to look further. Each suggestion works when typed:
+ * a dead letter's own receiver is gone (or still failing), so a requeue goes `--to` a receiver
+ * that is up — the kept healthy one, or one the suggestion itself starts.
+ */
+export function demoSummaryLines(
+  rows: readonly DemoRow[],
+  style: Styles,
+  dbFlag: string,
+  next: DemoNext = { keptUrl: null },
+): string[] {
   const cells = rows.map((row) => [row.endpoint, row.behaviour, row.eventType, outcome(row), row.deliveryId]);
-  const header = ["endpoint", "receiver", "event", "outcome", "delivery id"];
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...cells.map((c) => (c[i] as string).length)),
+  const [header, ...body] = table(
+    ["endpoint", "receiver", "event", "outcome", "delivery id"].map((title) => ({ header: title })),
+    cells,
   );
-  const format = (c: string[]) =>
-    c
-      .map((cell, i) => cell.padEnd(widths[i] as number))
-      .join("  ")
-      .trimEnd();
   const paint = (row: DemoRow, text: string) =>
     row.status === "succeeded" ? style.ok(text) : row.status === "dead" ? style.fail(text) : style.warn(text);
   const first = rows.filter((r) => r.status === "succeeded" && r.attempts === 1).length;
@@ -43,8 +54,8 @@ export function demoSummaryLines(rows: readonly DemoRow[], style: Styles, dbFlag
   const lines = [
     "",
     style.bold("summary"),
-    format(header),
-    ...rows.map((row, i) => paint(row, format(cells[i] as string[]))),
+    header as string,
+    ...rows.map((row, i) => paint(row, body[i] as string)),
   ];
   lines.push(
     "",
@@ -55,7 +66,19 @@ export function demoSummaryLines(rows: readonly DemoRow[], style: Styles, dbFlag
     `  hookctl log received${dbFlag}            # what the receivers saw, byte for byte`,
     `  hookctl inspect${dbFlag}                 # browse the dead letters`,
   );
-  if (dead[0]) lines.push(`  hookctl dlq requeue${dbFlag} ${dead[0].deliveryId} && hookctl replay${dbFlag}`);
+  const letter = dead.find((r) => r.lastStatusCode !== 410) ?? dead[0];
+  if (letter && next.keptUrl) {
+    lines.push(
+      `  hookctl dlq requeue${dbFlag} ${letter.deliveryId} --to ${next.keptUrl} && hookctl replay${dbFlag}`,
+      style.dim("    # requeue a dead letter into the healthy receiver, still running"),
+    );
+  } else if (letter) {
+    lines.push(
+      `  hookctl demo --keep                    # again, with the receivers left running to requeue into`,
+      `  hookctl listen${dbFlag} --port 4000    # or, in another terminal, a receiver that answers 200; then:`,
+      `  hookctl dlq requeue${dbFlag} ${letter.deliveryId} --to :4000 && hookctl replay${dbFlag}`,
+    );
+  }
   return lines;
 }
 

@@ -1,3 +1,4 @@
+import { formatDuration } from "../../config/duration.js";
 import { bodyFieldsOf } from "../../contract/body.js";
 import { toHeaderList } from "../../contract/headers.js";
 import { maskHeaderList, maskHeaderValue, maskUrl } from "../../contract/mask.js";
@@ -83,8 +84,40 @@ export function viewOfRow(row: ReceivedSummaryRow | ReceivedRow): RequestView {
 
 /** time, method, path, event type, delivery id, verification, size, status, markers: one line. */
 export function requestLine(view: RequestView, style: Styles, options: { withId?: boolean } = {}): string {
-  const parts = [
-    ...(options.withId && view.id ? [style.dim(view.id)] : []),
+  const [id, ...cells] = requestCells(view, style);
+  return [...(options.withId && view.id ? [style.dim(id as string)] : []), ...cells]
+    .filter((cell) => cell !== "")
+    .join("  ");
+}
+
+/** The columns of `log received`, in the order of {@link requestCells}. */
+export const requestColumns = [
+  { header: "id" },
+  { header: "time" },
+  { header: "request" },
+  { header: "event" },
+  { header: "delivery" },
+  { header: "verified" },
+  { header: "size", align: "right" },
+  { header: "status" },
+  { header: "notes" },
+] as const;
+
+/** One captured request as table cells: id, time, request, event, delivery, verified, size, status, notes. */
+export function requestCells(view: RequestView, style: Styles): string[] {
+  const notes: string[] = [];
+  if (view.duplicate) notes.push(style.warn("duplicate"));
+  if (view.injected) notes.push(style.warn(`injected ${view.injected}`));
+  if (view.refused) notes.push(style.fail(safe(view.refused)));
+  if (view.forward) {
+    notes.push(
+      view.forward.error === null
+        ? `app ${statusText(view.forward.status, style)} in ${formatDuration(view.forward.durationMs)}`
+        : style.fail(`app unreachable: ${safe(view.forward.error)}`),
+    );
+  }
+  return [
+    view.id ?? "",
     style.dim(clock(view.receivedAt)),
     `${safe(view.method)} ${safe(view.path)}`,
     safe(view.eventType ?? "-"),
@@ -92,18 +125,8 @@ export function requestLine(view: RequestView, style: Styles, options: { withId?
     verificationText(view, style),
     formatBytes(view.size),
     statusText(view.status, style),
+    notes.join("  "),
   ];
-  if (view.duplicate) parts.push(style.warn("duplicate"));
-  if (view.injected) parts.push(style.warn(`injected ${view.injected}`));
-  if (view.refused) parts.push(style.fail(safe(view.refused)));
-  if (view.forward) {
-    parts.push(
-      view.forward.error === null
-        ? `app ${statusText(view.forward.status, style)} in ${Math.round(view.forward.durationMs)}ms`
-        : style.fail(`app unreachable: ${safe(view.forward.error)}`),
-    );
-  }
-  return parts.join("  ");
 }
 
 function verificationText(view: RequestView, style: Styles): string {

@@ -3,12 +3,18 @@ import { attemptJson, type DeliveryItem, deliveryJson } from "../../contract/del
 import type { ReplayEventJson } from "../../contract/schema/replay.js";
 import { iso, isoOrNull } from "../../contract/time.js";
 import type { SchedulerCounts, SchedulerEvent } from "../../delivery/scheduler-events.js";
+import { firstBodyLine } from "../../delivery/send-outcome.js";
 import { escapeControl } from "../../format/escape.js";
 import type { Output } from "../output.js";
-import { clockTime } from "./time.js";
+import { nextAttemptWords } from "./delivery-view.js";
+import { maskUrl } from "./mask.js";
+import { deadReasonWords, refusalText } from "./refusal.js";
+import { clockTime, when } from "./time.js";
 
 export interface ReplayRenderer {
   onEvent(event: SchedulerEvent): void;
+  /** Say up front when the schedule's last attempt can be at the latest (null: nothing pending). */
+  horizon(at: number | null): void;
   /** Stop the live line (and its timer); call once the run is over. */
   close(): void;
 }
@@ -73,14 +79,37 @@ export function attemptLine(
     event.result === "succeeded"
       ? style.ok("succeeded")
       : event.result === "dead"
-        ? style.fail(event.statusCode === 410 ? "dead (410 Gone)" : "dead (retries used up)")
+        ? style.fail(`dead (${deadReasonWords(event.deadReason, event.statusCode)})`)
         : event.result === "lost"
           ? style.warn("lease lost, result left to the newer holder")
           : `retry in ${formatDuration(Math.max(0, (event.nextAttemptAt ?? now) - now))}`;
   const status = event.result === "succeeded" ? style.ok(what) : style.fail(what);
   const error = event.statusCode === null && event.error ? style.dim(` (${event.error})`) : "";
   const manual = event.trigger === "manual" ? style.dim(" manual") : "";
-  return `${event.deliveryId} ${escapeControl(event.eventType)} #${event.attempt}${manual} → ${status}${error} in ${formatDuration(event.durationMs)}, ${outcome}`;
+  const why = refusalText(
+    { statusCode: event.statusCode, bodyLine: firstBodyLine(event.record.responseBody) },
+    style,
+  );
+  return `${event.deliveryId} ${escapeControl(event.eventType)} #${event.attempt}${manual} → ${status}${error} in ${formatDuration(event.durationMs)}, ${outcome}${why ? ` ·${why}` : ""}`;
+}
+
+/** `the schedule can run until 14:32 (up to 1h 40m) if every retry fails; Ctrl-C loses nothing …` */
+export function horizonNote(at: number, now: number): string {
+  return `the schedule can run until ${when(at, now)} (up to ${formatDuration(at - now)}) if every retry fails; Ctrl-C stops it and loses nothing (run hookctl replay again to go on; --due or --for <duration> bound a run)`;
+}
+
+/** `waiting 4.9s for dlv_… (order.created → orders, retry 3) and 2 more pending`. */
+export function waitLine(
+  event: Extract<SchedulerEvent, { type: "idle" }>,
+  item: DeliveryItem | undefined,
+): string {
+  const wait = formatDuration(Math.max(0, (event.until ?? event.at) - event.at));
+  const more = event.pending > 1 ? ` and ${event.pending - 1} more pending` : "";
+  if (!item || event.next === null) return `waiting ${wait} for the next attempt (${event.pending} pending)`;
+  const d = item.delivery;
+  const which = nextAttemptWords(d);
+  const target = escapeControl(item.endpointName ?? maskUrl(d.url, item.secrets));
+  return `waiting ${wait} for ${d.id} (${escapeControl(item.eventType)} → ${target}, ${which})${more}`;
 }
 
 /** The live status: counts and the next scheduled attempt with a countdown. */
@@ -164,9 +193,7 @@ export function createReplayRenderer(out: Output, options: ReplayRenderOptions):
         case "idle":
           counts = { ...counts, pending: event.pending, nextAttemptAt: event.until, inFlight: 0 };
           if (!live && event.until !== null) {
-            out.note(
-              `waiting ${formatDuration(Math.max(0, event.until - event.at))} for the next attempt (${event.pending} pending)`,
-            );
+            out.note(waitLine(event, event.next === null ? undefined : options.describe(event.next)));
           } else if (!live && event.pending === 0) {
             out.note(
               watching
@@ -206,13 +233,20 @@ export function createReplayRenderer(out: Output, options: ReplayRenderOptions):
           out.note(
             event.reason === "interrupted"
               ? `interrupted: ${summary}; run hookctl replay to continue`
-              : summary,
+              : event.reason === "time-limit" && event.pending > 0
+                ? `time limit reached: ${summary}; the rest stays scheduled, run hookctl replay to continue`
+                : summary,
           );
           break;
         }
         default:
           break;
       }
+    },
+    horizon(at) {
+      const now = options.now();
+      if (out.json || at === null || at - now < 1000) return;
+      above(() => out.note(horizonNote(at, now)));
     },
     close() {
       if (timer) clearInterval(timer);

@@ -2,8 +2,17 @@ import { deliveryJson } from "../../contract/delivery.js";
 import { maskUrl } from "../../contract/mask.js";
 import type { RequeueResultJson, WouldRequeueJson } from "../../contract/schema/replay.js";
 import { escapeControl } from "../../format/escape.js";
+import { table } from "../../format/table.js";
 import type { QueuedDelivery, RequeueResult } from "../../store/queue.js";
 import type { Output } from "../output.js";
+
+const dryRunColumns = [
+  { header: "id" },
+  { header: "status" },
+  { header: "event" },
+  { header: "endpoint" },
+  { header: "target" },
+];
 
 /** `--dry-run`: what would be requeued, one delivery per line (or JSON object). */
 export function renderWouldRequeue(
@@ -11,6 +20,7 @@ export function renderWouldRequeue(
   items: readonly QueuedDelivery[],
   to: string | undefined,
 ): void {
+  const rows: string[][] = [];
   for (const item of items) {
     const { delivery, eventType, endpointName } = item;
     if (out.json) {
@@ -26,10 +36,16 @@ export function renderWouldRequeue(
     const url = maskUrl(delivery.url);
     const target = to && to !== delivery.url ? `${url} → ${maskUrl(to)}` : url;
     const leased = delivery.status === "in_flight" ? out.style.warn(" (in flight: would be skipped)") : "";
-    out.line(
-      `${delivery.id}  ${delivery.status.padEnd(9)}  ${escapeControl(eventType)}  ${endpointName ?? "-"}  ${target}${leased}`,
-    );
+    rows.push([
+      delivery.id,
+      delivery.status,
+      escapeControl(eventType),
+      endpointName ?? "-",
+      `${target}${leased}`,
+    ]);
   }
+  if (rows.length > 0)
+    for (const line of table(dryRunColumns, rows, { header: out.style.bold })) out.line(line);
   if (!out.json)
     out.note(
       `dry run: ${items.length} ${items.length === 1 ? "delivery" : "deliveries"} would be requeued; nothing changed`,

@@ -1,7 +1,8 @@
+import { formatDuration } from "../../config/duration.js";
 import type { SendResult } from "../../delivery/send.js";
 import type { Output, Styles } from "../output.js";
 import { count } from "./count.js";
-import { latency, when } from "./time.js";
+import { when } from "./time.js";
 
 /** The end-of-run summary for runs of more than one send: totals, throughput, latency, statuses. */
 export function summaryLines(result: SendResult, style: Styles, now: number): string[] {
@@ -30,12 +31,12 @@ export function summaryLines(result: SendResult, style: Styles, now: number): st
     parts.push(style.ok(`${count(tally.deliveredElsewhere)} delivered by another hookctl process`));
   if (tally.elsewhere) parts.push(`${count(tally.elsewhere)} still held by another hookctl process`);
   const lines = [
-    `${count(result.attempts)} sends in ${latency(result.elapsedMs)}${rate}: ${parts.join(", ")}`,
+    `${count(result.attempts)} sends in ${formatDuration(result.elapsedMs)}${rate}: ${parts.join(", ")}`,
   ];
   const l = result.latency;
   if (l) {
     lines.push(
-      `latency p50 ${latency(l.p50)} · p95 ${latency(l.p95)} · p99 ${latency(l.p99)} · max ${latency(l.max)}`,
+      `latency p50 ${formatDuration(l.p50)} · p95 ${formatDuration(l.p95)} · p99 ${formatDuration(l.p99)} · max ${formatDuration(l.max)}`,
     );
   }
   const statuses = Object.entries(result.histogram).map(([key, n]) => {

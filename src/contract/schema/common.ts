@@ -19,6 +19,12 @@ export const bodyFields = {
   bodyBase64: z.nullable(z.string()),
 };
 
+/**
+ * How an https target's certificate is checked: `insecure` not at all (--insecure), `ca`
+ * against CA certificates stored with it (--ca); both false: the system's trust store.
+ */
+export const tlsVerification = z.object({ insecure: z.boolean(), ca: z.boolean() });
+
 /** The retry policy in effect, with the growth factor worked out (never null). */
 export const retryPolicy = z.object({
   retries: z.int().check(z.nonnegative()),
@@ -26,6 +32,8 @@ export const retryPolicy = z.object({
   maxDelayMs: milliseconds,
   factor: z.number(),
   jitter: z.number(),
+  /** Whether 4xx rejections (400, 401, 403, 404, 422, …) are retried; false: dead at once. */
+  retry4xx: z.boolean(),
 });
 
 /** An error as `--json` reports it on stderr: the line a person reads, split into its parts. */
@@ -38,4 +46,5 @@ export const errorReport = z.object({
 });
 
 export type RetryPolicyJson = z.infer<typeof retryPolicy>;
+export type TlsVerificationJson = z.infer<typeof tlsVerification>;
 export type ErrorReportJson = z.infer<typeof errorReport>;

@@ -7,6 +7,7 @@ import {
   instant,
   milliseconds,
   retryPolicy,
+  tlsVerification,
 } from "./common.js";
 import { headerList } from "./headers.js";
 
@@ -42,6 +43,8 @@ export const delivery = z.object({
   headers: headerList,
   timeoutMs: milliseconds,
   policy: retryPolicy,
+  /** How its https connections verify the server (recorded with it; added in 0.2.x). */
+  tls: tlsVerification,
   /** Every attempt ever made (attempt numbers never repeat). */
   attemptCount: z.int(),
   /** Attempts since the delivery was created or last requeued: what the retry policy counts. */
@@ -52,8 +55,12 @@ export const delivery = z.object({
   /** Which retry the next attempt is (1 = the first retry); null for a first or manual attempt. */
   nextRetry: z.nullable(z.int()),
   lastAttempt: z.nullable(lastAttempt),
-  /** Dead only: 410 Gone, retries used up, the endpoint was removed, or the stored row is damaged. */
-  deadReason: z.nullable(z.enum(["gone", "exhausted", "endpoint-removed", "damaged"])),
+  /**
+   * Dead only: 410 Gone, retries used up, a 4xx that says the request is wrong (`rejected`: 400,
+   * 401, 403, 404, 422, …; not retried unless the policy has `retry4xx`), the endpoint was
+   * removed, or the stored row is damaged.
+   */
+  deadReason: z.nullable(z.enum(["gone", "exhausted", "rejected", "endpoint-removed", "damaged"])),
   /**
    * What is wrong with this row's stored JSON, when something is: the fields above then show
    * safe stand-ins (no extra headers, no secrets, the default policy); it is never sent.

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { instant, milliseconds, retryPolicy } from "./common.js";
+import { instant, milliseconds, retryPolicy, tlsVerification } from "./common.js";
 
 export const endpointSecret = z.object({
   /** Masked: `whsec_Ab12…`. */
@@ -20,6 +20,8 @@ export const endpoint = z.object({
   timeoutMs: z.nullable(milliseconds),
   /** The retry policy its deliveries get (its own settings over the defaults). */
   policy: retryPolicy,
+  /** How its https connections verify the server; copied to each new delivery (added in 0.2.x). */
+  tls: tlsVerification,
   secrets: z.array(endpointSecret),
   createdAt: instant,
 });

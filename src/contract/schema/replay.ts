@@ -36,7 +36,8 @@ export const replayEvent = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("stopped"),
     at: instant,
-    reason: z.enum(["done", "interrupted"]),
+    /** time-limit: `replay --for` ran its time; what is left stays scheduled. */
+    reason: z.enum(["done", "interrupted", "time-limit"]),
     ...counts,
     nextAttemptAt: z.nullable(instant),
   }),

@@ -21,4 +21,5 @@ export const storedPolicy = z.object({
   maxDelayMs: z.optional(z.number().check(z.nonnegative())),
   factor: z.optional(z.nullable(z.number())),
   jitter: z.optional(z.number()),
+  retry4xx: z.optional(z.boolean()),
 });

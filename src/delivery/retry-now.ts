@@ -1,0 +1,67 @@
+import { activeSecrets } from "../store/endpoints.js";
+import { getEvent } from "../store/events.js";
+import { Leases } from "../store/leases.js";
+import { requeueDeliveries } from "../store/queue.js";
+import { type DeliveryReport, deliverClaimed } from "./deliver.js";
+import type { SchedulerDeps } from "./scheduler-types.js";
+
+export type RetryNowDeps = Pick<
+  SchedulerDeps,
+  "db" | "attempt" | "now" | "random" | "newToken" | "randomHex" | "userAgent"
+>;
+
+export type RetryNowResult =
+  | { outcome: "attempted"; report: DeliveryReport }
+  /** `claimed`: requeued, but another process (a running replay) took it first and sends it. */
+  | { outcome: "skipped"; reason: "not-found" | "leased" | "claimed" };
+
+/** As replay's scheduler: a lease lasts the delivery's timeout plus this. */
+const leaseMarginMs = 5000;
+
+/**
+ * `replay <id>` for one delivery, at once: requeue it (manual trigger, schedule reset) and claim
+ * it in one write transaction, so no other scheduler slips in between, then make the attempt
+ * through `deliverClaimed` and record it under the lease, as replay does.
+ */
+export async function retryNow(deps: RetryNowDeps, id: string): Promise<RetryNowResult> {
+  const { db } = deps;
+  const leases = new Leases(db);
+  const token = deps.newToken();
+  const claimed = db
+    .transaction(() => {
+      const now = deps.now();
+      const [requeued] = requeueDeliveries(db, [id], { now });
+      if (requeued?.outcome !== "requeued") return requeued?.reason ?? "not-found";
+      const timeoutMs = db
+        .prepare("SELECT timeout_ms FROM deliveries WHERE id = ?")
+        .pluck()
+        .get(id) as number;
+      return leases.claimById(id, { now, leaseMs: timeoutMs + leaseMarginMs, token }) ?? "claimed";
+    })
+    .immediate();
+  if (typeof claimed === "string") return { outcome: "skipped", reason: claimed };
+  return { outcome: "attempted", report: await attemptClaimed(deps, leases, claimed, token) };
+}
+
+async function attemptClaimed(
+  deps: RetryNowDeps,
+  leases: Leases,
+  delivery: NonNullable<ReturnType<Leases["claimById"]>>,
+  token: string,
+): Promise<DeliveryReport> {
+  const { db } = deps;
+  try {
+    const event = getEvent(db, delivery.eventId);
+    if (!event) throw new Error(`delivery ${delivery.id} has no event ${delivery.eventId}`);
+    const secrets =
+      delivery.secrets ?? (delivery.endpointId ? activeSecrets(db, delivery.endpointId, deps.now()) : []);
+    return await deliverClaimed(
+      { delivery, event, secrets, leaseToken: token },
+      { ...deps, leases, leaseMs: delivery.timeoutMs + leaseMarginMs },
+    );
+  } catch (error) {
+    // Not attempted (or not recorded): hand it back, still due, for the next replay.
+    leases.release(delivery.id, token, deps.now());
+    throw error;
+  }
+}
