@@ -148,7 +148,7 @@ function startNoopReceiver() {
  */
 const wireHeaders = {
   "Content-Type": "application/json",
-  "User-Agent": "hookctl/0.1.0",
+  "User-Agent": "hookctl/0.2.0",
   "X-Webhook-Event": "bench.event",
   "X-Webhook-Timestamp": "1790000000",
   traceparent: `00-${"0".repeat(32)}-${"0".repeat(16)}-01`,

@@ -46,7 +46,7 @@ const rawSource = `
         dispatcher: agent,
         headers: {
           "Content-Type": "application/json",
-          "User-Agent": "hookctl/0.1.0",
+          "User-Agent": "hookctl/0.2.0",
           "X-Webhook-Delivery-ID": randomUUID(),
           "X-Webhook-Event": "order.created",
           "X-Webhook-Timestamp": timestamp,
