@@ -61,7 +61,7 @@ describe("hookctl send: output and exit codes", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
       new RegExp(
-        `^✗ 503 in [\\d.]+ms · order\\.paid · ${dlv}, retry 1 at \\d\\d:\\d\\d:\\d\\d — run hookctl replay · "status 503"\\n$`,
+        `^✗ 503 in [\\d.]+ms · order\\.paid · ${dlv}, retry 1 at \\d\\d:\\d\\d:\\d\\d · "status 503" — run hookctl replay\\n$`,
       ),
     );
     expect(rows(db, "SELECT status, attempt_count, last_status_code FROM deliveries")).toEqual([

@@ -53,7 +53,7 @@ describe("hookctl send (built binary)", () => {
     expect(failed.code).toBe(1);
     // The receiver's first body line says why.
     expect(failed.stdout).toMatch(
-      /^✗ 502 .*, retry 1 at \d\d:\d\d:\d\d — run hookctl replay · "status 502"\n$/,
+      /^✗ 502 .*, retry 1 at \d\d:\d\d:\d\d · "status 502" — run hookctl replay\n$/,
     );
     expect(query(db, "SELECT status FROM deliveries")).toEqual([{ status: "pending" }]);
 

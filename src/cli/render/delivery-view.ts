@@ -130,17 +130,19 @@ export function sendLine(view: DeliveryView, style: Styles, options: { now: numb
       ? style.dim(` (${view.sends} sends)`)
       : "";
   const why = last && !ok ? refusalText({ statusCode: last.statusCode, bodyLine: last.bodyLine }, style) : "";
-  return `${mark} ${result} · ${escapeControl(view.event.type)} · ${view.id}${copies}${fate(view, style, options)}${why ? ` ·${why}` : ""}`;
+  // What to do next comes last, after what the receiver said.
+  const replayHint =
+    options.hint && view.status === "pending" && view.nextAttemptAt !== null && view.sends !== 0;
+  return `${mark} ${result} · ${escapeControl(view.event.type)} · ${view.id}${copies}${fate(view, style, options.now)}${why ? ` ·${why}` : ""}${replayHint ? style.dim(" — run hookctl replay") : ""}`;
 }
 
-function fate(view: DeliveryView, style: Styles, options: { now: number; hint: boolean }): string {
+function fate(view: DeliveryView, style: Styles, now: number): string {
   if (view.sends === 0 && (view.skipped ?? 0) > 0)
     return `, ${style.warn("taken by another hookctl process")}`;
   if (view.status === "dead") return `, ${style.fail(`dead: ${view.deadReason ?? "retries exhausted"}`)}`;
   if (view.status !== "pending" || view.nextAttemptAt === null) return "";
   const which = view.nextRetry !== null ? `retry ${view.nextRetry}` : "next attempt";
-  const hint = options.hint ? style.dim(" — run hookctl replay") : "";
-  return `, ${which} at ${when(view.nextAttemptAt, options.now)}${hint}`;
+  return `, ${which} at ${when(view.nextAttemptAt, now)}`;
 }
 
 export const statusMarks: Record<DeliveryStatus, (style: Styles) => string> = {
