@@ -138,28 +138,32 @@ describe("permissions", () => {
 
   it("a read-only log (read-only file in a read-only directory) still serves the commands that read", async () => {
     const dir = tempDir();
-    chmodSync(dir, 0o755);
     const logDir = join(dir, "shared");
     mkdirSync(logDir);
-    const path = goodLog(logDir, 3);
-    // As root (CI), the check runs as nobody, for whom the modes below are binding.
-    const asUser = isRoot ? { uid: 65534, gid: 65534 } : {};
-    if (isRoot) execFileSync("chown", ["-R", "65534:65534", logDir]);
-    chmodSync(path, 0o400);
-    chmodSync(logDir, 0o555);
-    const before = digest(path);
-    const list = await runBin(["--db", path, "log", "--json"], { ...asUser });
-    expect(list.stderr).toBe("");
-    expect(list.code).toBe(0);
-    expect(list.stdout.trim().split("\n")).toHaveLength(3);
-    const write = await runBin(["--db", path, "endpoint", "add", "a", "--url", "http://127.0.0.1:9/"], {
-      ...asUser,
-    });
-    expect(write.code).toBe(2);
-    expect(write.stderr).toMatch(/cannot be written|cannot create/);
-    expect(write.stderr).not.toMatch(/this is a bug/);
-    chmodSync(logDir, 0o755);
-    expect(digest(path)).toBe(before);
+    // Root ignores file modes: as root (CI) the log sits on a tmpfs remounted read-only, which
+    // binds root too; anyone else gets a read-only file in a read-only directory.
+    if (isRoot) execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", logDir]);
+    try {
+      const path = goodLog(logDir, 3);
+      if (isRoot) execFileSync("mount", ["-o", "remount,ro", logDir]);
+      else {
+        chmodSync(path, 0o400);
+        chmodSync(logDir, 0o555);
+      }
+      const before = digest(path);
+      const list = await runBin(["--db", path, "log", "--json"]);
+      expect(list.stderr).toBe("");
+      expect(list.code).toBe(0);
+      expect(list.stdout.trim().split("\n")).toHaveLength(3);
+      const write = await runBin(["--db", path, "endpoint", "add", "a", "--url", "http://127.0.0.1:9/"]);
+      expect(write.code).toBe(2);
+      expect(write.stderr).toMatch(/cannot be written|cannot create/);
+      expect(write.stderr).not.toMatch(/this is a bug/);
+      expect(digest(path)).toBe(before);
+    } finally {
+      if (isRoot) execFileSync("umount", [logDir]);
+      else chmodSync(logDir, 0o755);
+    }
   });
 });
 

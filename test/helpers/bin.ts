@@ -17,9 +17,6 @@ export interface BinOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   timeoutMs?: number;
-  /** Run as this user and group (a root test checking what permissions mean to others). */
-  uid?: number;
-  gid?: number;
 }
 
 /** Spawn `node bin/hookctl.js ...args` and collect everything it printed. */
@@ -54,8 +51,6 @@ export function spawnBin(args: string[], options: BinOptions = {}): ChildProcess
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: "1", HOOKCTL_SECRET: undefined, HOOKCTL_DB: undefined, ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
-    uid: options.uid,
-    gid: options.gid,
   });
 }
 
