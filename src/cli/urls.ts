@@ -1,3 +1,4 @@
+import { maskUrl } from "../contract/mask.js";
 import { UsageError } from "../errors.js";
 
 /** `:3000/hooks`, `localhost:3000`, `10.0.0.5:8080/x`, `[::1]:3000`: a host (optional), a port, a path. */
@@ -33,7 +34,7 @@ export function parseHttpUrl(given: string, what = "the target"): string {
     url = new URL(text);
   } catch {
     throw new UsageError(
-      `${what} ${JSON.stringify(text)} is not a valid URL`,
+      `${what} ${JSON.stringify(maskUrl(text))} is not a valid URL`,
       "give an http(s) URL such as http://127.0.0.1:3000/hooks",
     );
   }
@@ -44,7 +45,10 @@ export function parseHttpUrl(given: string, what = "the target"): string {
     );
   }
   if (!/^https?:\/\/[^/?#\\\s]/i.test(text.trim())) {
-    throw new UsageError(`${what} ${JSON.stringify(text)} has no host`, "write it as http://host:port/path");
+    throw new UsageError(
+      `${what} ${JSON.stringify(maskUrl(text))} has no host`,
+      "write it as http://host:port/path",
+    );
   }
   return url.href;
 }

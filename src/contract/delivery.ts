@@ -1,6 +1,5 @@
 import { effectiveFactor, isRejection, parsePolicy } from "../delivery/policy.js";
 import type { DeliveryDetail, DeliveryListItem } from "../store/deliveries.js";
-import { damagedRowError } from "../store/stored-json.js";
 import type { AttemptRecord, DeliveryRow, EventRow, TlsSetting } from "../store/types.js";
 import { bodyFieldsOf } from "./body.js";
 import { toHeaderList } from "./headers.js";
@@ -23,12 +22,16 @@ export type DeliveryItem = DeliveryListItem;
  * policy decided it.
  */
 export function deadReasonOf(
-  row: Pick<DeliveryRow, "id" | "status" | "lastStatusCode" | "lastError" | "scheduleAttempts" | "policy">,
+  row: Pick<
+    DeliveryRow,
+    "id" | "status" | "lastStatusCode" | "lastError" | "scheduleAttempts" | "policy" | "damage"
+  >,
 ): DeliveryJson["deadReason"] {
   if (row.status !== "dead") return null;
+  // Schedulers shelve a damaged row without an attempt; its damage is found again on every read.
+  if (row.damage !== null) return "damaged";
   if (row.lastStatusCode === 410) return "gone";
   if (row.lastError === "endpoint removed") return "endpoint-removed";
-  if (row.lastError?.startsWith(damagedRowError)) return "damaged";
   if (isRejection(row.lastStatusCode) && row.scheduleAttempts <= storedRetries(row)) return "rejected";
   return "exhausted";
 }

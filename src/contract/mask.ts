@@ -25,10 +25,17 @@ export function isSensitiveHeader(name: string): boolean {
   return sensitiveName.test(name.trim());
 }
 
+/** Secrets shorter than this are not searched for inside other text (see maskSecretsIn). */
+export const minFindableSecret = 8;
+
 /** Replace every occurrence of every secret in `text` with its mask (longest secrets first). */
 export function maskSecretsIn(text: string, secrets: readonly string[]): string {
   let masked = text;
-  for (const secret of [...secrets].filter(Boolean).sort((a, b) => b.length - a.length)) {
+  // A short secret (`test`, `ok`) also occurs by chance in paths, event types and header values:
+  // replacing it there would garble them and, worse, point at the secret. Only secrets long
+  // enough not to occur by chance are searched for in free text.
+  const findable = secrets.filter((secret) => secret.length >= minFindableSecret);
+  for (const secret of findable.sort((a, b) => b.length - a.length)) {
     if (masked.includes(secret)) masked = masked.split(secret).join(maskSecret(secret));
   }
   return masked;
@@ -71,7 +78,8 @@ export function maskUrl(url: string, secrets: readonly string[] = []): string {
   // A request target (`/hook?token=…`, as a receiver sees it) has a query but no authority.
   const scheme = url.startsWith("/")
     ? ["", "", "", url]
-    : /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/i.exec(url);
+    : // The scheme is optional: a shorthand (`user:pw@host:3000/x`) is masked the same way.
+      /^([a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)(.*)$/i.exec(url);
   if (!scheme) return maskSecretsIn(url, secrets);
   const [, protocol = "", authority = "", rest = ""] = scheme;
   const at = authority.lastIndexOf("@");

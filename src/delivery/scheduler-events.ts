@@ -42,7 +42,7 @@ export type SchedulerEvent =
       type: "delivery-dead";
       at: number;
       deliveryId: string;
-      reason: DeadReason;
+      reason: DeadReason | "damaged";
       attempts: number;
       error: string | null;
     }

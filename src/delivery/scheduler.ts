@@ -131,10 +131,23 @@ class Scheduler {
     const flush = queued >= this.concurrency || (queued > 0 && (stillFree > 0 || this.running.size === 0));
     if (!flush && stillFree <= 0) return launches;
     try {
-      return this.leases.writeWith(() => {
+      const started = this.leases.writeWith(() => {
         const more = stillFree > 0 && !this.signal.aborted;
         return more ? [...launches, ...this.intake.take(now, stillFree, this.concurrency)] : launches;
       });
+      // Damaged rows met while claiming went to the dead letters: they count as dead in this run.
+      for (const id of this.leases.takeShelved()) {
+        this.tally.dead++;
+        this.emit({
+          type: "delivery-dead",
+          at: now,
+          deliveryId: id,
+          reason: "damaged",
+          attempts: 0,
+          error: null,
+        });
+      }
+      return started;
     } catch (error) {
       this.fail(error);
       return launches;

@@ -1,6 +1,5 @@
 import type { Db } from "./open.js";
 import { toDelivery } from "./rows.js";
-import { damagedRowError } from "./stored-json.js";
 import type { AttemptRecord, DeliveryRow } from "./types.js";
 
 /** What happens to a delivery once an attempt finished. */
@@ -34,6 +33,8 @@ export class Leases {
   private readonly insertAttemptStmt;
   private readonly completeStmt;
   private readonly shelveStmt;
+  /** Damaged rows moved to the dead letters since the last takeShelved(). */
+  private shelved: string[] = [];
 
   constructor(private readonly db: Db) {
     // Due rows, earliest first, skipping rate-limited or capped endpoints so their rows do not
@@ -82,7 +83,7 @@ export class Leases {
         @statusCode, @responseHeaders, @responseBody, @responseTruncated, @errorClass, @errorMessage)`);
     this.shelveStmt = db.prepare(`
       UPDATE deliveries SET status = 'dead', lease_token = NULL, lease_expires_at = NULL,
-        next_attempt_at = NULL, last_error = @error, updated_at = @now, completed_at = @now
+        next_attempt_at = NULL, updated_at = @now, completed_at = @now
       WHERE id = @id`);
     this.completeStmt = db.prepare(`
       UPDATE deliveries SET
@@ -147,8 +148,16 @@ export class Leases {
    */
   private shelveDamaged(row: DeliveryRow, now: number): boolean {
     if (row.damage === null) return false;
-    this.shelveStmt.run({ id: row.id, error: `${damagedRowError}${row.damage}`, now });
+    this.shelveStmt.run({ id: row.id, now });
+    this.shelved.push(row.id);
     return true;
+  }
+
+  /** The damaged rows shelved since the last call, for the scheduler to count and report. */
+  takeShelved(): string[] {
+    const ids = this.shelved;
+    this.shelved = [];
+    return ids;
   }
 
   /**

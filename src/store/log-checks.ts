@@ -43,17 +43,16 @@ export function requireHookctlLog(db: Db, path: string): void {
   }
 }
 
-/** A read-only log cannot be migrated: it must already be at this hookctl's schema. */
-export function requireCurrentSchema(db: Db, path: string): void {
+/**
+ * A log opened read-only is not migrated: one an older hookctl wrote is read as it is (readers
+ * use no column a later migration added), one from a newer hookctl is refused.
+ */
+export function requireKnownSchema(db: Db, path: string): void {
   const version = db.pragma("user_version", { simple: true }) as number;
-  if (version === schemaVersion) return;
+  if (version <= schemaVersion) return;
   throw new UsageError(
-    version > schemaVersion
-      ? `${path} was written by a newer hookctl (schema ${version}, this one knows ${schemaVersion})`
-      : `${path} is read-only here and needs upgrading (schema ${version}, this hookctl writes ${schemaVersion})`,
-    version > schemaVersion
-      ? "upgrade hookctl, or use another log with --db"
-      : "run any writing command on it once where it is writable",
+    `${path} was written by a newer hookctl (schema ${version}, this one knows ${schemaVersion})`,
+    "upgrade hookctl, or use another log with --db",
   );
 }
 

@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } fr
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { UsageError } from "../errors.js";
-import { logFault, requireCurrentSchema, requireHookctlLog, requireTables } from "./log-checks.js";
+import { logFault, requireHookctlLog, requireKnownSchema, requireTables } from "./log-checks.js";
 import { canWrite, requireRegularFile, tightenMode } from "./log-file.js";
 import { migrations, schemaVersion } from "./migrations.js";
 
@@ -14,6 +14,11 @@ export interface OpenOptions {
    * is a UsageError naming the path.
    */
   mustExist?: boolean;
+  /**
+   * The command only reads (implies mustExist): the log is opened read-only and never changed,
+   * not even migrated — a log an older hookctl wrote stays readable by that hookctl.
+   */
+  readOnly?: boolean;
   /** How long a writer waits for another hookctl process holding the lock. */
   busyTimeoutMs?: number;
 }
@@ -24,7 +29,7 @@ export interface OpenOptions {
  * schema migrated.
  */
 export function openDb(path: string, options: OpenOptions = {}): Db {
-  const mustExist = options.mustExist === true;
+  const mustExist = options.mustExist === true || options.readOnly === true;
   const file = path !== ":memory:";
   if (file) {
     requireRegularFile(path);
@@ -32,7 +37,7 @@ export function openDb(path: string, options: OpenOptions = {}): Db {
   }
   // A log this process may not write (a shared read-only copy, a read-only mount) can still be
   // read: opened read-only, with nothing set or migrated.
-  const readOnly = file && mustExist && !canWrite(path);
+  const readOnly = file && (options.readOnly === true || (mustExist && !canWrite(path)));
   let db: Db;
   try {
     db = readOnly ? openReadOnly(path) : new Database(path, { fileMustExist: mustExist });
@@ -46,15 +51,18 @@ export function openDb(path: string, options: OpenOptions = {}): Db {
       )
     );
   }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   try {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-    // Read before anything is written: a file that is not ours is refused unchanged.
-    requireHookctlLog(db, path);
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // Read before anything is written: a file that is not ours is refused unchanged. While
+    // another process is turning a fresh log into WAL mode, SQLite answers BUSY at once, without
+    // waiting on the busy timeout: such reads are tried again until the timeout.
+    whileBusy(() => requireHookctlLog(db, path), busyTimeoutMs);
     // Only a file known to be ours has its permissions changed (it holds secrets).
     if (file) tightenMode(path);
-    if (readOnly) requireCurrentSchema(db, path);
+    if (readOnly) requireKnownSchema(db, path);
     else {
-      db.pragma("journal_mode = WAL");
+      whileBusy(() => db.pragma("journal_mode = WAL"), busyTimeoutMs);
       db.pragma("synchronous = NORMAL");
       // Checkpoint every 8 MiB of WAL rather than SQLite's 4 MiB: a busy send or replay rewrites
       // the same few index pages over and over, and each checkpoint (with its fsync) was a tenth
@@ -94,6 +102,20 @@ function openReadOnly(path: string): Db {
   // Bytes 18 and 19: the file format versions, 2 for WAL; 1 opens it as a plain file in memory.
   if (image.length >= 20) image.fill(1, 18, 20);
   return new Database(image, { readonly: true });
+}
+
+/** `work()`, tried again on SQLITE_BUSY (with short synchronous pauses) for up to `timeoutMs`. */
+function whileBusy<T>(work: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      return work();
+    } catch (error) {
+      const code = String((error as { code?: unknown }).code ?? "");
+      if (!code.startsWith("SQLITE_BUSY") || Date.now() + pause > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
+  }
 }
 
 function prepareFile(path: string, mustExist: boolean): void {

@@ -58,6 +58,7 @@ export function requeueDeliveries(
       'pending', @now, 'manual', @now, @now
     FROM deliveries WHERE id = @id`);
   const tls = { keepTls: options.tls === undefined ? 1 : 0, ...tlsColumns(options.tls ?? null) };
+  const noTls = { keepTls: 0, ...tlsColumns(null) };
   return db
     .transaction(() =>
       idList.map((id): RequeueResult => {
@@ -69,12 +70,15 @@ export function requeueDeliveries(
           return { id, outcome: "skipped", reason: "leased" };
         }
         const url = options.to ?? row.url;
+        // A TLS setting belongs to the host it was made for: redirected elsewhere without a new
+        // one, the delivery verifies the new host against the system's trust store.
+        const rowTls = tls.keepTls === 1 && !sameOrigin(url, row.url) ? noTls : tls;
         if (options.newId) {
           const deliveryId = options.newId();
-          copy.run({ newId: deliveryId, id, url, now: options.now, ...tls });
+          copy.run({ newId: deliveryId, id, url, now: options.now, ...rowTls });
           return { id, outcome: "requeued", deliveryId, previousStatus: row.status, url };
         }
-        reset.run({ id, url, now: options.now, ...tls });
+        reset.run({ id, url, now: options.now, ...rowTls });
         return { id, outcome: "requeued", deliveryId: id, previousStatus: row.status, url };
       }),
     )
@@ -208,4 +212,14 @@ export function listDeadLetters(db: Db, query: DeadLetterQuery = {}): DeadLetter
     unknown
   >[];
   return rows.map(toListItem);
+}
+
+/** Whether two URLs name the same scheme, host and port (unparsable ones never match). */
+function sameOrigin(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
 }

@@ -2,9 +2,6 @@ import type * as z from "zod/mini";
 import { describeIssue } from "../contract/parse.js";
 import { HookctlError } from "../errors.js";
 
-/** How a damaged row that was shelved as a dead letter says why, in its last_error. */
-export const damagedRowError = "damaged row: ";
-
 /** A row whose stored JSON is not what hookctl wrote: named, so the user can find and fix it. */
 export class DamagedRowError extends HookctlError {
   /** `deliveries dlv_… extra_headers: not valid JSON`: which row and column, and what is wrong. */

@@ -33,6 +33,22 @@ describe("inputs that used to be read as something else", () => {
     expect(parseHttpUrl("http://127.0.0.1:3000/hooks")).toBe("http://127.0.0.1:3000/hooks");
   });
 
+  it("a signing time past what a date can hold is refused (verify could never read it back)", async () => {
+    expect(
+      await oneLine([
+        "sign",
+        "--data",
+        "x",
+        "--secret",
+        "k",
+        "--scheme",
+        "stripe",
+        "--timestamp",
+        "9007199254740991",
+      ]),
+    ).toMatch(/--timestamp/);
+  });
+
   it("an empty --db is refused instead of silently meaning the default log", async () => {
     expect(await oneLine(["--db", "", "log"], { XDG_STATE_HOME: "/nonexistent-hookctl-test" })).toMatch(
       /--db is empty/,

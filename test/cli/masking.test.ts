@@ -80,3 +80,78 @@ describe("one masking rule for every output and screen", () => {
       expect(isSensitiveHeader(name), name).toBe(false);
   });
 });
+
+describe("short secrets", () => {
+  it("are not searched for inside URLs, event types and header values (they occur there by chance)", async () => {
+    const receiver = await startScriptedReceiver(() => ({ status: 200 }));
+    try {
+      const db = tempDb();
+      const sent = await runCli([
+        "--db",
+        db,
+        "send",
+        `${receiver.url}/ok`,
+        "--data",
+        "{}",
+        "--secret",
+        "ok",
+        "--event",
+        "book.checked",
+        "--json",
+      ]);
+      expect(sent.code).toBe(0);
+      const delivery = JSON.parse(sent.stdout) as { url: string; event: { type: string } };
+      expect(delivery.url).toBe(`${receiver.url}/ok`);
+      expect(delivery.event.type).toBe("book.checked");
+      const shown = await runCli([
+        "--db",
+        db,
+        "log",
+        "show",
+        "--json",
+        (JSON.parse(sent.stdout) as { id: string }).id,
+      ]);
+      expect(shown.stdout).toContain('"value":"book.checked"');
+      expect(shown.stdout).toContain("hookctl/");
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe("credentials in what the user typed", () => {
+  it("are masked in confirmations and error lines too", async () => {
+    const db = tempDb();
+    const added = await runCli([
+      "--db",
+      db,
+      "endpoint",
+      "add",
+      "orders",
+      "--url",
+      "http://user:PASSWORDXYZ@127.0.0.1:9/ok?token=QUERYTOKEN123",
+    ]);
+    expect(added.code).toBe(0);
+    const bad = await runCli([
+      "--db",
+      db,
+      "send",
+      "http://u:LEAKPASS123@/x?token=LEAKTOKEN1",
+      "--data",
+      "{}",
+    ]);
+    expect(bad.code).toBe(2);
+    const unknown = await runCli([
+      "--db",
+      db,
+      "send",
+      "u:LEAKPASS123@127.0.0.1:9/x?token=LEAKTOKEN1",
+      "--data",
+      "{}",
+    ]);
+    for (const text of [added.stdout + added.stderr, bad.stderr, unknown.stdout + unknown.stderr]) {
+      for (const secret of ["PASSWORDXYZ", "QUERYTOKEN123", "LEAKPASS123", "LEAKTOKEN1"])
+        expect(text).not.toContain(secret);
+    }
+  });
+});

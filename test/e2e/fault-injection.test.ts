@@ -113,6 +113,32 @@ describe("files that are not a usable hookctl log", () => {
   });
 });
 
+describe("commands that only read change nothing", () => {
+  it("a log an older hookctl wrote (schema 1) is read as it is, not migrated", async () => {
+    const path = goodLog(tempDir(), 2);
+    const older = new Database(path);
+    for (const table of ["deliveries", "endpoints"]) {
+      older.exec(`ALTER TABLE ${table} DROP COLUMN tls_insecure; ALTER TABLE ${table} DROP COLUMN tls_ca`);
+    }
+    older.pragma("user_version = 1");
+    older.close();
+    const before = digest(path);
+    for (const argv of [
+      ["log", "--json"],
+      ["dlq", "list"],
+      ["endpoint", "list"],
+      ["log", "received"],
+    ]) {
+      const run = await runBin(["--db", path, ...argv]);
+      expect(run.code, argv.join(" ")).toBe(0);
+    }
+    expect(digest(path)).toBe(before);
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma("user_version", { simple: true })).toBe(1);
+    check.close();
+  });
+});
+
 describe("permissions", () => {
   it("an existing log readable by others is made private before secrets go in", async () => {
     const dir = tempDir();

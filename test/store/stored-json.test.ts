@@ -81,13 +81,19 @@ describe("one damaged row does not break the log", () => {
     // Port 9 (discard) refuses: the good row is attempted and, with no retries, goes dead too.
     const replay = await runBin(["replay", "--json"], { env });
     expect(replay.stderr).not.toMatch(/this is a bug/);
-    const attempted = replay.stdout
+    // The shelved row counts as dead in the run: replay says so and exits 1.
+    expect(replay.code).toBe(1);
+    const events = replay.stdout
       .trim()
       .split("\n")
-      .map((line) => JSON.parse(line) as { type: string; delivery?: { id: string } })
-      .filter((event) => event.type === "attempt")
-      .map((event) => event.delivery?.id);
-    expect(attempted).toEqual([good]);
+      .map((line) => JSON.parse(line) as { type: string; dead?: number; delivery?: { id: string } });
+    expect(events.filter((event) => event.type === "attempt").map((event) => event.delivery?.id)).toEqual([
+      good,
+    ]);
+    expect(events.filter((event) => event.type === "shelved").map((event) => event.delivery?.id)).toEqual([
+      bad,
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: "stopped", dead: 2 });
     const dead = (await runBin(["dlq", "list", "--json"], { env })).stdout
       .trim()
       .split("\n")

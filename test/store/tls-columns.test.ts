@@ -74,3 +74,16 @@ describe("the TLS columns (migration 2)", () => {
     db.close();
   });
 });
+
+describe("a requeue redirected to another host", () => {
+  it("does not carry the old host's TLS setting there; the same host keeps it", () => {
+    const db = openDb(tempDb());
+    const [moved, kept] = seedDeliveries(db, { url, now: t0, count: 2 });
+    db.prepare("UPDATE deliveries SET tls_insecure = 1").run();
+    requeueDeliveries(db, [moved as string], { now: t0, to: "https://prod.example.test/hook" });
+    requeueDeliveries(db, [kept as string], { now: t0, to: "https://127.0.0.1:9/other-path" });
+    expect(getDelivery(db, moved as string)?.tls).toBeNull();
+    expect(getDelivery(db, kept as string)?.tls).toEqual({ insecure: true, ca: null });
+    db.close();
+  });
+});

@@ -50,7 +50,7 @@ async function listCandidates(kind: string, dbFlag: string | undefined, ctx: Cli
       case "endpoints": {
         const { openDb } = await import("../../store/open.js");
         const { listEndpoints } = await import("../../store/endpoints.js");
-        const db = openDb(resolveDbPath(dbFlag, ctx.env), { mustExist: true });
+        const db = openDb(resolveDbPath(dbFlag, ctx.env), { readOnly: true });
         try {
           return listEndpoints(db).map((endpoint) => endpoint.name);
         } finally {

@@ -47,7 +47,7 @@ export function deadLetterTable(items: readonly DeadLetter[], style: Styles, now
 export function runDlqList(command: Command, ctx: CliContext): number {
   const flags = command.optsWithGlobals<ListFlags>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx, { mustExist: true });
+  const { db } = openStoreFor(flags, ctx, { readOnly: true });
   try {
     requireEndpoint(db, flags.endpoint);
     const items = listDeadLetters(db, {
@@ -88,7 +88,7 @@ export function requireDead(db: Db, texts: readonly string[]): string[] {
 export function runDlqShow(id: string, command: Command, ctx: CliContext): number {
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx, { mustExist: true });
+  const { db } = openStoreFor(flags, ctx, { readOnly: true });
   try {
     const [resolved] = requireDead(db, [id]);
     const detail = loadDeliveryDetail(db, resolved as string);

@@ -43,7 +43,7 @@ export function withStore<T>(
   flags: GlobalOptions,
   ctx: CliContext,
   fn: (db: Db) => T,
-  open: Pick<OpenOptions, "mustExist"> = {},
+  open: Pick<OpenOptions, "mustExist" | "readOnly"> = {},
 ): T {
   const { db } = openStoreFor(flags, ctx, open);
   try {
@@ -56,6 +56,11 @@ export function withStore<T>(
 /** withStore for commands that act on what is stored: a missing log is an error, never a new empty one. */
 export function withExistingStore<T>(flags: GlobalOptions, ctx: CliContext, fn: (db: Db) => T): T {
   return withStore(flags, ctx, fn, { mustExist: true });
+}
+
+/** withStore for commands that only read: the log is opened read-only and never changed. */
+function withReadOnlyStore<T>(flags: GlobalOptions, ctx: CliContext, fn: (db: Db) => T): T {
+  return withStore(flags, ctx, fn, { readOnly: true });
 }
 
 /** `endpoint add`: prints a generated secret in full, once; any given secret only masked. */
@@ -116,7 +121,9 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
     return ExitCode.ok;
   }
   const signing = secrets.length > 0 ? `secret ${secrets.map(maskValue).join(", ")}` : "no secret: unsigned";
-  out.line(`${out.style.ok("✓")} added endpoint ${out.style.bold(name)} → ${url} (${scheme}, ${signing})`);
+  out.line(
+    `${out.style.ok("✓")} added endpoint ${out.style.bold(name)} → ${maskUrl(url)} (${scheme}, ${signing})`,
+  );
   if (generated) {
     // The one time this secret is shown in full: the receiver needs it to verify.
     out.line(`secret: ${generated}`);
@@ -130,7 +137,7 @@ export async function runEndpointList(command: Command, ctx: CliContext): Promis
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
   const now = ctx.now();
-  const rows = withExistingStore(flags, ctx, (db) =>
+  const rows = withReadOnlyStore(flags, ctx, (db) =>
     listEndpoints(db).map((endpoint) => ({ endpoint, secrets: listEndpointSecrets(db, endpoint.id, now) })),
   );
   if (out.json) {
@@ -178,7 +185,7 @@ export async function runEndpointShow(name: string, command: Command, ctx: CliCo
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
   const now = ctx.now();
-  const { endpoint, secrets, counts } = withExistingStore(flags, ctx, (db) => {
+  const { endpoint, secrets, counts } = withReadOnlyStore(flags, ctx, (db) => {
     const endpoint = findEndpoint(db, name);
     return {
       endpoint,

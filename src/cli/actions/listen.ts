@@ -2,6 +2,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
+import { maskUrl } from "../../contract/mask.js";
 import { UsageError } from "../../errors.js";
 import { busyTimeoutFrom, type CaptureThread, createCaptureThread } from "../../receiver/capture-thread.js";
 import { mulberry32 } from "../../receiver/prng.js";
@@ -248,7 +249,7 @@ function announce(
   if (failure.retryAfterSeconds !== undefined) injected.push(`Retry-After ${failure.retryAfterSeconds}`);
   if (failure.delayMs) injected.push(`delay ${formatDuration(failure.delayMs)}`);
   if (injected.length > 0) out.note(`  injecting: ${injected.join(", ")}`);
-  if (flags.forwardTo) out.note(`  forwarding to ${flags.forwardTo}`);
+  if (flags.forwardTo) out.note(`  forwarding to ${maskUrl(flags.forwardTo)}`);
 }
 
 /** Written whole or not at all, so a script polling the file never reads half a URL. */

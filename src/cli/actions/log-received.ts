@@ -30,7 +30,7 @@ interface ShowFlags extends GlobalOptions {
 export async function runLogReceived(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<ListFlags>();
   const out = createOutput(ctx, flags);
-  const { db, path } = openStoreFor(flags, ctx, { mustExist: true });
+  const { db, path } = openStoreFor(flags, ctx, { readOnly: true });
   try {
     const rows = listReceived(db, { limit: flags.limit, deliveryId: flags.delivery });
     if (out.json) {
@@ -55,7 +55,7 @@ export async function runLogReceived(command: Command, ctx: CliContext): Promise
 export async function runLogReceivedShow(id: string, command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<ShowFlags>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx, { mustExist: true });
+  const { db } = openStoreFor(flags, ctx, { readOnly: true });
   try {
     const row = getReceived(db, resolveId(db, "received", id));
     if (!row) throw new UsageError(`captured request ${id} was just removed from the log`);

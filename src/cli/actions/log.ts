@@ -25,7 +25,7 @@ export async function runLog(command: Command, ctx: CliContext): Promise<number>
   const flags = command.optsWithGlobals<LogFlags>();
   const out = createOutput(ctx, flags);
   const status = parseStatus(flags.status);
-  const { db, path } = openStoreFor(flags, ctx, { mustExist: true });
+  const { db, path } = openStoreFor(flags, ctx, { readOnly: true });
   try {
     if (flags.endpoint !== undefined && !getEndpointByName(db, flags.endpoint)) {
       const known = listEndpoints(db).map((e) => e.name);
@@ -72,7 +72,7 @@ function parseStatus(text: string | undefined): DeliveryStatus | undefined {
 export async function runLogShow(id: string, command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx, { mustExist: true });
+  const { db } = openStoreFor(flags, ctx, { readOnly: true });
   try {
     const detail = findDetail(db, id);
     if (out.json) out.writeJson(deliveryDetailJson(detail));

@@ -1,3 +1,4 @@
+import { maskUrl } from "../../contract/mask.js";
 import { listFixtureNames, loadFixture } from "../../delivery/fixtures.js";
 import { defaultPolicy, mergePolicy, parsePolicy, policyProblem } from "../../delivery/policy.js";
 import type { SendTarget } from "../../delivery/send.js";
@@ -154,7 +155,7 @@ export function findEndpoint(db: Db, name: string): EndpointRow {
   const guess =
     /^[\w.-]+:\d+/.test(name) || name.startsWith("localhost") ? ` (did you mean http://${name}?)` : "";
   throw new UsageError(
-    `unknown endpoint ${JSON.stringify(name)}${guess}`,
+    `unknown endpoint ${JSON.stringify(maskUrl(name))}${guess.replace(name, maskUrl(name))}`,
     known.length > 0
       ? `known endpoints: ${known.join(", ")}; or give an http(s) URL`
       : "no endpoints yet: give an http(s) URL, or add one with hookctl endpoint add <name> --url <url>",

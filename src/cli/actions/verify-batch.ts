@@ -69,6 +69,9 @@ export async function runVerifyBatch(
   };
   const lines = lineSplitter();
   for await (const chunk of ctx.stdin) {
+    // A long-running producer streams lines signed long after the run began: each chunk is
+    // judged at the time it arrived, unless --now fixes the clock.
+    if (flags.now === undefined) settings.nowSeconds = Math.floor(ctx.now() / 1000);
     await check(lines.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer)));
     await writer.flushIfFull();
   }

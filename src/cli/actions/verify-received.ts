@@ -28,7 +28,7 @@ export function loadReceived(
 ): CapturedRequest {
   const path = resolveDbPath(dbFlag, env);
   try {
-    const db = openDb(path, { mustExist: true });
+    const db = openDb(path, { readOnly: true });
     try {
       const id = resolveId(db, "received", text);
       const row = getReceived(db, id);

@@ -15,7 +15,12 @@ export function registerSign(program: Command, host: CommandHost): void {
         .default("hookctl"),
     )
     .option("--id <id>", "message / delivery id (default: a fresh time-sortable dlv_ id)")
-    .option("--timestamp <seconds>", "unix seconds to sign at (default: now)", integerArg(0))
+    // The largest time a Date (and so verify) can hold: 8.64e12 seconds after 1970.
+    .option(
+      "--timestamp <seconds>",
+      "unix seconds to sign at (default: now)",
+      integerArg(0, 8_640_000_000_000),
+    )
     .addOption(
       new Option("--format <format>", "header lines, a JSON object, or the signature value alone")
         .choices(["header", "json", "value"])

@@ -104,7 +104,10 @@ export function nextAttemptWords(d: Pick<DeliveryRow, "nextTrigger" | "scheduleA
 
 /** Why a dead delivery is dead, in words (the contract's `deadReason`, spelled out). */
 export function deadReasonOf(
-  row: Pick<DeliveryRow, "id" | "status" | "lastStatusCode" | "lastError" | "scheduleAttempts" | "policy">,
+  row: Pick<
+    DeliveryRow,
+    "id" | "status" | "lastStatusCode" | "lastError" | "scheduleAttempts" | "policy" | "damage"
+  >,
 ): string {
   return deadReasonWords(deadReasonWord({ ...row, status: "dead" }), row.lastStatusCode);
 }

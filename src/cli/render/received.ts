@@ -119,7 +119,7 @@ export function requestCells(view: RequestView, style: Styles): string[] {
   return [
     view.id ?? "",
     style.dim(clock(view.receivedAt)),
-    `${safe(view.method)} ${safe(view.path)}`,
+    `${safe(view.method)} ${safe(maskUrl(view.path))}`,
     safe(view.eventType ?? "-"),
     safe(view.deliveryId ?? "-"),
     verificationText(view, style),

@@ -53,6 +53,11 @@ export function replayEventJson(
       const attempt = attemptJson(event.record, item.secrets);
       return { type: "attempt", at, result: event.result, attempt, delivery };
     }
+    case "delivery-dead": {
+      if (event.reason !== "damaged") return undefined;
+      const item = describe(event.deliveryId);
+      return item ? { type: "shelved", at, delivery: deliveryJson(item) } : undefined;
+    }
     case "rate-limited":
       return { type: "rate-limited", at, endpoint: event.endpoint, until: iso(event.until) };
     case "idle":
@@ -202,6 +207,16 @@ export function createReplayRenderer(out: Output, options: ReplayRenderOptions):
             );
           }
           draw();
+          break;
+        case "delivery-dead":
+          if (event.reason === "damaged") {
+            counts = { ...counts, dead: counts.dead + 1 };
+            above(() =>
+              out.line(
+                `${event.deliveryId} ${out.style.fail("dead: its stored row is damaged")} (never sent; hookctl log show ${event.deliveryId} says what is wrong)`,
+              ),
+            );
+          }
           break;
         case "rate-limited":
           // Once per endpoint: a rate-limited run would otherwise say so before every attempt.

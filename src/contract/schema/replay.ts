@@ -23,6 +23,8 @@ export const replayEvent = z.discriminatedUnion("type", [
     watch: z.boolean(),
   }),
   z.object({ type: z.literal("reclaimed"), at: instant, count: z.int() }),
+  /** A damaged row moved to the dead letters without an attempt (its `damage` says why). */
+  z.object({ type: z.literal("shelved"), at: instant, delivery }),
   z.object({
     type: z.literal("attempt"),
     at: instant,
