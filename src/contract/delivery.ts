@@ -116,6 +116,7 @@ export function attemptJson(a: AttemptRecord, secrets: readonly string[]): Attem
     responseBody: body.body,
     responseBodyBase64: body.bodyBase64,
     responseTruncated: a.responseTruncated,
+    damage: "damage" in a ? (a.damage as string | null) : null,
   };
 }
 

@@ -11,17 +11,8 @@ type Raw = Record<string, unknown>;
  * policy) and `damage` saying what was wrong, and schedulers never send it (see Leases).
  */
 export function toDelivery(raw: Raw): DeliveryRow {
-  const faults: string[] = [];
+  const { checked, damage } = faultCollector();
   const where = `deliveries ${raw.id}`;
-  const checked = <T>(read: () => T, fallback: T): T => {
-    try {
-      return read();
-    } catch (error) {
-      if (!(error instanceof DamagedRowError)) throw error;
-      faults.push(error.fault);
-      return fallback;
-    }
-  };
   const extraHeaders = checked(
     () => parseStoredJson(storedHeaderObject, raw.extra_headers, `${where} extra_headers`),
     {} as Record<string, string>,
@@ -54,7 +45,27 @@ export function toDelivery(raw: Raw): DeliveryRow {
     createdAt: raw.created_at as number,
     updatedAt: raw.updated_at as number,
     completedAt: (raw.completed_at as number | null) ?? null,
-    damage: faults.length > 0 ? faults.join("; ") : null,
+    damage: damage(),
+  };
+}
+
+/**
+ * Reads of a row's JSON columns that keep going past a damaged one: `checked(read, fallback)`
+ * gives the fallback and remembers the fault; `damage()` says what was wrong, or null.
+ */
+function faultCollector() {
+  const faults: string[] = [];
+  return {
+    checked<T>(read: () => T, fallback: T): T {
+      try {
+        return read();
+      } catch (error) {
+        if (!(error instanceof DamagedRowError)) throw error;
+        faults.push(error.fault);
+        return fallback;
+      }
+    },
+    damage: (): string | null => (faults.length > 0 ? faults.join("; ") : null),
   };
 }
 
@@ -94,27 +105,35 @@ export function toEvent(raw: Raw): EventRow {
   };
 }
 
+/** One attempt; like a delivery, a damaged JSON column gives a stand-in and `damage`, not an error. */
 export function toAttempt(raw: Raw): AttemptRow {
+  const { checked, damage } = faultCollector();
+  const where = `attempts ${raw.id}`;
+  const requestHeaders = checked(
+    () => parseStoredJson(storedHeaderObject, raw.request_headers, `${where} request_headers`),
+    {} as Record<string, string>,
+  );
+  const responseHeaders = raw.response_headers
+    ? checked(
+        () => parseStoredJson(storedHeaderObject, raw.response_headers, `${where} response_headers`),
+        null,
+      )
+    : null;
   return {
     id: raw.id as number,
     deliveryId: raw.delivery_id as string,
     number: raw.number as number,
     trigger: raw.trigger as AttemptRow["trigger"],
     url: raw.url as string,
-    requestHeaders: parseStoredJson(
-      storedHeaderObject,
-      raw.request_headers,
-      `attempts ${raw.id} request_headers`,
-    ),
+    requestHeaders,
     startedAt: raw.started_at as number,
     durationMs: raw.duration_ms as number,
     statusCode: (raw.status_code as number | null) ?? null,
-    responseHeaders: raw.response_headers
-      ? parseStoredJson(storedHeaderObject, raw.response_headers, `attempts ${raw.id} response_headers`)
-      : null,
+    responseHeaders,
     responseBody: (raw.response_body as Buffer | null) ?? null,
     responseTruncated: raw.response_truncated === 1,
     errorClass: (raw.error_class as AttemptRow["errorClass"]) ?? null,
     errorMessage: (raw.error_message as string | null) ?? null,
+    damage: damage(),
   };
 }

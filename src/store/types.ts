@@ -79,4 +79,6 @@ export interface AttemptRecord {
 
 export interface AttemptRow extends AttemptRecord {
   id: number;
+  /** What is wrong with the row's stored JSON, when something is (shown with stand-ins). */
+  damage: string | null;
 }

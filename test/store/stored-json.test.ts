@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { deliveryDetail } from "../../src/contract/schema/delivery.js";
 import { storedHeaderObject, storedPolicy } from "../../src/contract/schema/stored.js";
 import { parsePolicy } from "../../src/delivery/policy.js";
 import { ExitCode } from "../../src/errors.js";
@@ -6,7 +7,8 @@ import { getDelivery } from "../../src/store/deliveries.js";
 import { openDb } from "../../src/store/open.js";
 import { DamagedRowError, parseStoredJson } from "../../src/store/stored-json.js";
 import { runBin } from "../helpers/bin.js";
-import { seedDeliveries } from "../helpers/scheduler-kit.js";
+import { shaped } from "../helpers/contract.js";
+import { finishDelivery, seedDeliveries } from "../helpers/scheduler-kit.js";
 import { tempDb } from "../helpers/tmp.js";
 
 function fault(run: () => unknown): string {
@@ -104,5 +106,25 @@ describe("one damaged row does not break the log", () => {
     const shelved = dead.find((d) => d.id === bad);
     expect(shelved?.deadReason).toBe("damaged");
     expect(shelved?.lastAttempt).toBeNull();
+  });
+});
+
+describe("one damaged attempt row does not hide its delivery", () => {
+  it("log show lists the attempt with what is wrong, in words and in JSON", async () => {
+    const path = tempDb();
+    const db = openDb(path);
+    const now = Date.now();
+    const [id] = seedDeliveries(db, { url: "http://127.0.0.1:9/", now });
+    finishDelivery(db, id as string, "dead", now);
+    db.prepare("UPDATE attempts SET request_headers = 'not json' WHERE delivery_id = ?").run(id);
+    db.close();
+    const shown = await runBin(["--db", path, "log", "show", id as string]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/#1 .*\(damaged: attempts \d+ request_headers: not valid JSON\)/);
+    const json = await runBin(["--db", path, "log", "show", id as string, "--json"]);
+    expect(json.code).toBe(0);
+    const detail = shaped(deliveryDetail, JSON.parse(json.stdout));
+    expect(detail.attempts[0]?.damage).toMatch(/request_headers: not valid JSON/);
+    expect(detail.attempts[0]?.requestHeaders).toEqual([]);
   });
 });

@@ -163,6 +163,7 @@ function storedDetail(
     responseTruncated: false,
     errorClass: "http",
     errorMessage: "HTTP 503",
+    damage: null,
     ...fields,
   });
   return {

@@ -110,6 +110,7 @@ function attemptLine(a: AttemptRow, style: Styles, secrets: readonly string[]): 
   if (snippet) parts.push(style.dim(snippet));
   const hint = refusalHint(a.statusCode);
   if (hint) parts.push(style.dim(`— ${hint}`));
+  if (a.damage) parts.push(style.warn(`(damaged: ${escapeControl(a.damage)})`));
   return parts.join("  ");
 }
 

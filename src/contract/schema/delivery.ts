@@ -88,6 +88,8 @@ export const attempt = z.object({
   responseBody: bodyFields.body,
   responseBodyBase64: bodyFields.bodyBase64,
   responseTruncated: z.boolean(),
+  /** What is wrong with this attempt's stored JSON, when something is (headers then show none). */
+  damage: z.nullable(z.string()),
 });
 
 /** An event with its body exactly as stored. */
