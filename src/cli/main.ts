@@ -90,10 +90,20 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
 export async function main(): Promise<void> {
   const controller = new AbortController();
   const watched = { signal: false };
+  let exiting = false;
+  // Everything written so far reaches a slow pipe reader before the process ends.
+  const exitDrained = async (code: number) => {
+    exiting = true;
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+    process.exit(code);
+  };
   const onSignal = (name: NodeJS.Signals) => {
-    // A command that never looked at the signal has nothing to wind down: stop now. A second
-    // signal always means "stop now": leases expire and are reclaimed, nothing is lost.
-    if (controller.signal.aborted || !watched.signal) process.exit(ExitCode.interrupted);
+    // A second signal always means "stop now" (even while output drains): leases expire and are
+    // reclaimed, nothing is lost.
+    if (controller.signal.aborted || exiting) process.exit(ExitCode.interrupted);
+    // A command that never looked at the signal has nothing to wind down: stop once its output
+    // is out.
+    if (!watched.signal) return void exitDrained(ExitCode.interrupted);
     // The reason says which signal: servers stop gracefully on SIGTERM and then exit 0.
     controller.abort(name);
   };
@@ -106,6 +116,5 @@ export async function main(): Promise<void> {
   });
   process.stderr.on("error", () => {});
   const code = await run(process.argv.slice(2), processContext(controller.signal, watched));
-  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-  process.exit(code);
+  await exitDrained(code);
 }
