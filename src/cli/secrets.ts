@@ -28,13 +28,3 @@ export async function collectSecrets(flags: SecretFlags, ctx: CliContext): Promi
   }
   return secrets;
 }
-
-/**
- * `whsec_Ab12…`: enough to tell secrets apart, never enough to use one. Short secrets show at
- * most a quarter of themselves (a 6-character secret shows one).
- */
-export function maskSecret(secret: string): string {
-  const prefix = /^(whsec_|whsk_|whpk_)/.exec(secret)?.[1] ?? "";
-  const rest = secret.slice(prefix.length);
-  return `${prefix}${rest.slice(0, Math.min(4, Math.floor(rest.length / 4)))}…`;
-}

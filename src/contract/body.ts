@@ -1,16 +1,14 @@
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+import { utf8Text } from "../format/utf8.js";
 
 /** Bytes as JSON carries them: UTF-8 text in `body` when they are that, else base64. */
 export function bodyFieldsOf(bytes: Uint8Array | null): { body: string | null; bodyBase64: string | null } {
   if (bytes === null || bytes.length === 0) return { body: bytes === null ? null : "", bodyBase64: null };
-  try {
-    return { body: utf8.decode(bytes), bodyBase64: null };
-  } catch {
-    return {
-      body: null,
-      bodyBase64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"),
-    };
-  }
+  const text = utf8Text(bytes);
+  if (text !== undefined) return { body: text, bodyBase64: null };
+  return {
+    body: null,
+    bodyBase64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"),
+  };
 }
 
 /** The bytes back from `bodyFieldsOf`'s fields. */

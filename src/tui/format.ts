@@ -1,5 +1,6 @@
 import stringWidth from "string-width";
 import { indentJson } from "../format/json-indent.js";
+import { utf8Text } from "../format/utf8.js";
 import type { DeliveryStatus, ErrorClass } from "../store/types.js";
 
 /** Small text helpers shared by the components: pure, no colour, no terminal access. */
@@ -133,13 +134,9 @@ export function bodyLines(
   return { kind: "text", lines: text.split(/\r?\n/).map(printable) };
 }
 
+/** Text to show as text: valid UTF-8 with no NUL (a NUL means binary, whatever else decodes). */
 function decodeUtf8(bytes: Uint8Array): string | undefined {
-  if (bytes.includes(0)) return undefined;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
+  return bytes.includes(0) ? undefined : utf8Text(bytes);
 }
 
 /** `00000010  7b 22 69 64 …  |{"id…|`, 16 bytes a line. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { prettyJson } from "../../src/cli/render/body.js";
-import { maskHeaders } from "../../src/cli/render/mask.js";
+import { maskHeaders } from "../../src/contract/mask.js";
 import {
   delivery,
   deliveryDetail,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { collectSecrets, maskSecret } from "../../src/cli/secrets.js";
+import { collectSecrets } from "../../src/cli/secrets.js";
+import { maskSecret } from "../../src/contract/mask.js";
 import { testContext } from "../helpers/context.js";
 
 describe("maskSecret", () => {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
 import { deliveryDetailJson, deliveryJson } from "../../contract/delivery.js";
+import { maskUrl } from "../../contract/mask.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { escapeControl } from "../../format/escape.js";
 import { table } from "../../format/table.js";
@@ -11,7 +12,6 @@ import type { CliContext } from "../context.js";
 import { resolveIds } from "../ids.js";
 import { createOutput, type GlobalOptions, type Styles } from "../output.js";
 import { renderDeliveryDetail } from "../render/delivery.js";
-import { maskUrl } from "../render/mask.js";
 import { openStoreFor } from "../store.js";
 import { parseTargetUrl, requeueChosen, requireEndpoint } from "./replay.js";
 

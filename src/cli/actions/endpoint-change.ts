@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
+import { maskSecret } from "../../contract/mask.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { generateSecret, type SchemeName } from "../../signing/index.js";
 import { listEndpointSecrets, removeEndpoint, rotateEndpointSecret } from "../../store/endpoints.js";
 import { confirmOrRefuse } from "../confirm.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
-import { maskValue } from "../render/mask.js";
 import { dateTime, iso } from "../render/time.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
 import { withExistingStore } from "./endpoint.js";
@@ -73,7 +73,7 @@ export async function runEndpointRotate(name: string, command: Command, ctx: Cli
     }
     return { endpoint, secret, result: rotateEndpointSecret(db, endpoint.id, secret, now, flags.grace) };
   });
-  const shown = given.length > 0 ? maskValue(secret) : secret;
+  const shown = given.length > 0 ? maskSecret(secret) : secret;
   if (out.json) {
     out.writeJson({
       name: endpoint.name,

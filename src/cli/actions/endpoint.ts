@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
 import { endpointDetailJson, endpointJson } from "../../contract/endpoint.js";
-import { maskUrl } from "../../contract/mask.js";
+import { maskSecret, maskUrl } from "../../contract/mask.js";
 import { defaultPolicy, mergePolicy, parsePolicy, policyProblem } from "../../delivery/policy.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { escapeControl } from "../../format/escape.js";
@@ -20,7 +20,6 @@ import type { Db, OpenOptions } from "../../store/open.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
-import { maskValue } from "../render/mask.js";
 import { policyWords } from "../render/policy.js";
 import { dateTime } from "../render/time.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
@@ -120,7 +119,7 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
     });
     return ExitCode.ok;
   }
-  const signing = secrets.length > 0 ? `secret ${secrets.map(maskValue).join(", ")}` : "no secret: unsigned";
+  const signing = secrets.length > 0 ? `secret ${secrets.map(maskSecret).join(", ")}` : "no secret: unsigned";
   out.line(
     `${out.style.ok("✓")} added endpoint ${out.style.bold(name)} → ${maskUrl(url)} (${scheme}, ${signing})`,
   );
@@ -149,7 +148,7 @@ export async function runEndpointList(command: Command, ctx: CliContext): Promis
     return ExitCode.ok;
   }
   const cells = rows.map(({ endpoint, secrets }) => {
-    const secret = secrets[0] ? maskValue(secrets[0].secret) : out.style.dim("unsigned");
+    const secret = secrets[0] ? maskSecret(secrets[0].secret) : out.style.dim("unsigned");
     const extra = secrets.length > 1 ? out.style.dim(` +${secrets.length - 1} retiring`) : "";
     return [
       out.style.bold(escapeControl(endpoint.name)),
@@ -207,7 +206,7 @@ export async function runEndpointShow(name: string, command: Command, ctx: CliCo
     const expiry = s.expiresAt !== null ? `, valid until ${dateTime(s.expiresAt)}` : "";
     field(
       i === 0 ? "secrets" : "",
-      `${maskValue(s.secret)}  ${out.style.dim(`${role}, added ${dateTime(s.createdAt)}${expiry}`)}`,
+      `${maskSecret(s.secret)}  ${out.style.dim(`${role}, added ${dateTime(s.createdAt)}${expiry}`)}`,
     );
   });
   field("rate", endpoint.ratePerSecond !== null ? `${endpoint.ratePerSecond}/s` : "unlimited");

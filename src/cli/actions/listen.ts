@@ -2,7 +2,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
-import { maskUrl } from "../../contract/mask.js";
+import { maskSecret, maskUrl } from "../../contract/mask.js";
 import { UsageError } from "../../errors.js";
 import { busyTimeoutFrom, type CaptureThread, createCaptureThread } from "../../receiver/capture-thread.js";
 import { mulberry32 } from "../../receiver/prng.js";
@@ -16,7 +16,7 @@ import { checkBindHost, isLoopbackHost } from "../bind.js";
 import { type CliContext, stopCode } from "../context.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { detailLines, listenRequestJson, requestLine, summaryLine, viewOfEvent } from "../render/received.js";
-import { collectSecrets, maskSecret } from "../secrets.js";
+import { collectSecrets } from "../secrets.js";
 import { openStoreFor } from "../store.js";
 import { parseHttpUrl } from "../urls.js";
 

@@ -1,16 +1,11 @@
 import { indentJson } from "../../format/json-indent.js";
+import { utf8Text } from "../../format/utf8.js";
 import type { Styles } from "../output.js";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The body as text if it is valid UTF-8 without control characters (tabs and newlines allowed). */
 export function bodyText(body: Uint8Array): string | undefined {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    return undefined;
-  }
+  const text = utf8Text(body);
+  if (text === undefined) return undefined;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
   return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? undefined : text;
 }

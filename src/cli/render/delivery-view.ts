@@ -1,11 +1,11 @@
 import { formatDuration } from "../../config/duration.js";
 import { deadReasonOf as deadReasonWord } from "../../contract/delivery.js";
+import { maskUrl } from "../../contract/mask.js";
 import type { DeliveryOutcome } from "../../delivery/send.js";
 import { escapeControl } from "../../format/escape.js";
 import type { DeliveryListItem } from "../../store/deliveries.js";
 import type { DeliveryRow, DeliveryStatus } from "../../store/types.js";
 import type { Styles } from "../output.js";
-import { maskUrl } from "./mask.js";
 import { deadReasonWords, refusalText } from "./refusal.js";
 import { when } from "./time.js";
 

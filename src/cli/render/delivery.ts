@@ -1,4 +1,5 @@
 import { formatDuration } from "../../config/duration.js";
+import { maskHeaders, maskSecret, maskSecretsIn, maskUrl } from "../../contract/mask.js";
 import { parsePolicy } from "../../delivery/policy.js";
 import { escapeControl } from "../../format/escape.js";
 import type { DeliveryDetail } from "../../store/deliveries.js";
@@ -7,7 +8,6 @@ import type { Styles } from "../output.js";
 import { bodyLines, bodyText } from "./body.js";
 import { count } from "./count.js";
 import { deadReasonOf, nextAttemptWords, resultLabel, statusMarks } from "./delivery-view.js";
-import { maskHeaders, maskSecretsIn, maskUrl, maskValue } from "./mask.js";
 import { policyWords } from "./policy.js";
 import { refusalHint } from "./refusal.js";
 import { clockTime, dateTime, when } from "./time.js";
@@ -47,7 +47,7 @@ export function renderDeliveryDetail(
   );
   field("target", `${detail.endpointName ? `${detail.endpointName}  ` : ""}${maskUrl(d.url, secrets)}`);
   const signing = d.secrets
-    ? `${d.secrets.length} secret${d.secrets.length === 1 ? "" : "s"} (${d.secrets.map(maskValue).join(", ")})`
+    ? `${d.secrets.length} secret${d.secrets.length === 1 ? "" : "s"} (${d.secrets.map(maskSecret).join(", ")})`
     : d.endpointId
       ? "the endpoint's current secrets"
       : "unsigned";

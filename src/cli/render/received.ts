@@ -10,6 +10,7 @@ import type {
 import { iso, roundMs } from "../../contract/time.js";
 import { escapeControl } from "../../format/escape.js";
 import { indentJson } from "../../format/json-indent.js";
+import { utf8Text } from "../../format/utf8.js";
 import type { ReceiverSummary, RequestEvent } from "../../receiver/types.js";
 import type { ReceivedRow, ReceivedSummaryRow } from "../../store/received.js";
 import type { Styles } from "../output.js";
@@ -108,20 +109,20 @@ export function requestCells(view: RequestView, style: Styles): string[] {
   const notes: string[] = [];
   if (view.duplicate) notes.push(style.warn("duplicate"));
   if (view.injected) notes.push(style.warn(`injected ${view.injected}`));
-  if (view.refused) notes.push(style.fail(safe(view.refused)));
+  if (view.refused) notes.push(style.fail(escapeControl(view.refused)));
   if (view.forward) {
     notes.push(
       view.forward.error === null
         ? `app ${statusText(view.forward.status, style)} in ${formatDuration(view.forward.durationMs)}`
-        : style.fail(`app unreachable: ${safe(view.forward.error)}`),
+        : style.fail(`app unreachable: ${escapeControl(view.forward.error)}`),
     );
   }
   return [
     view.id ?? "",
     style.dim(clock(view.receivedAt)),
-    `${safe(view.method)} ${safe(maskUrl(view.path))}`,
-    safe(view.eventType ?? "-"),
-    safe(view.deliveryId ?? "-"),
+    `${escapeControl(view.method)} ${escapeControl(maskUrl(view.path))}`,
+    escapeControl(view.eventType ?? "-"),
+    escapeControl(view.deliveryId ?? "-"),
     verificationText(view, style),
     formatBytes(view.size),
     statusText(view.status, style),
@@ -132,7 +133,7 @@ export function requestCells(view: RequestView, style: Styles): string[] {
 function verificationText(view: RequestView, style: Styles): string {
   if (view.verification === "verified")
     return style.ok(`✓ verified${view.scheme ? ` (${view.scheme})` : ""}`);
-  if (view.verification === "invalid") return style.fail(`✗ ${safe(view.reason ?? "invalid")}`);
+  if (view.verification === "invalid") return style.fail(`✗ ${escapeControl(view.reason ?? "invalid")}`);
   return style.dim("unverified");
 }
 
@@ -145,22 +146,12 @@ function statusText(status: number | null, style: Styles): string {
 /** Headers and a readable body, indented under the line (listen --verbose, log received show). */
 export function detailLines(headers: readonly [string, string][], body: Buffer, style: Styles): string[] {
   const lines = headers.map(
-    ([name, value]) => `    ${style.dim(`${safe(name)}:`)} ${safe(maskHeaderValue(name, value, []))}`,
+    ([name, value]) =>
+      `    ${style.dim(`${escapeControl(name)}:`)} ${escapeControl(maskHeaderValue(name, value, []))}`,
   );
   const shown = bodyText(body);
   if (shown !== "") lines.push("", ...shown.split("\n").map((line) => `    ${line}`));
   return lines;
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** The body as UTF-8 text when it is, else null. */
-export function utf8Text(body: Uint8Array): string | null {
-  try {
-    return utf8.decode(body);
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -171,8 +162,8 @@ export function utf8Text(body: Uint8Array): string | null {
 export function bodyText(body: Buffer): string {
   if (body.length === 0) return "";
   const text = utf8Text(body);
-  if (text === null) return hexDump(body, 512);
-  return safe(indentJson(text) ?? text, true);
+  if (text === undefined) return hexDump(body, 512);
+  return escapeControl(indentJson(text) ?? text, true);
 }
 
 function hexDump(body: Buffer, limit: number): string {
@@ -188,9 +179,6 @@ function hexDump(body: Buffer, limit: number): string {
   if (body.length > limit) lines.push(`… ${formatBytes(body.length - limit)} more`);
   return lines.join("\n");
 }
-
-/** Control characters escaped: see escapeControl. */
-export const safe = escapeControl;
 
 export function formatBytes(size: number): string {
   if (size < 1024) return `${size} B`;

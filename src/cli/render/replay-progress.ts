@@ -1,5 +1,6 @@
 import { formatDuration } from "../../config/duration.js";
 import { attemptJson, type DeliveryItem, deliveryJson } from "../../contract/delivery.js";
+import { maskUrl } from "../../contract/mask.js";
 import type { ReplayEventJson } from "../../contract/schema/replay.js";
 import { iso, isoOrNull } from "../../contract/time.js";
 import type { SchedulerCounts, SchedulerEvent } from "../../delivery/scheduler-events.js";
@@ -7,7 +8,6 @@ import { firstBodyLine } from "../../delivery/send-outcome.js";
 import { escapeControl } from "../../format/escape.js";
 import type { Output } from "../output.js";
 import { nextAttemptWords } from "./delivery-view.js";
-import { maskUrl } from "./mask.js";
 import { deadReasonWords, refusalText } from "./refusal.js";
 import { clockTime, when } from "./time.js";
 
