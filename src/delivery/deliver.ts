@@ -1,6 +1,6 @@
 import { sign } from "../signing/index.js";
 import type { SchemeName } from "../signing/types.js";
-import type { Leases } from "../store/leases.js";
+import type { Leases, NextState } from "../store/leases.js";
 import type { AttemptRecord, DeliveryRow, EventRow } from "../store/types.js";
 import { type Decision, decideNext, parsePolicy, parseRetryAfter, type RetryPolicy } from "./policy.js";
 import type { AttemptFn } from "./types.js";
@@ -22,10 +22,6 @@ export interface DeliverDeps {
   now: () => number;
   random: () => number;
   userAgent: string;
-  /** Lease length; renewed every third of it while the attempt runs. */
-  leaseMs: number;
-  /** False when the caller renews its leases itself (send renews a whole run's at once). */
-  renewEachAttempt?: boolean;
   randomHex: (bytes: number) => string;
 }
 
@@ -67,42 +63,34 @@ export function buildRequestHeaders(
   return Object.assign(headers, delivery.extraHeaders);
 }
 
+/** One attempt made and judged, not yet recorded: what the log is to be told. */
+export interface AttemptResult {
+  attempt: AttemptRecord;
+  decision: Decision;
+  next: NextState;
+}
+
 /**
- * Run one attempt of a leased delivery and record it. The HTTP call happens outside any
- * transaction; the result is written in one short transaction guarded by the lease token.
+ * Make one attempt of a leased delivery and decide what comes next by its policy. Nothing is
+ * written here: the caller records `next` under the lease (the engine, in its next batch).
  */
-export async function deliverClaimed(
+export async function makeAttempt(
   claimed: ClaimedDelivery,
-  deps: DeliverDeps,
+  deps: Omit<DeliverDeps, "leases">,
   signal?: AbortSignal,
-): Promise<DeliveryReport> {
+): Promise<AttemptResult> {
   const { delivery } = claimed;
   const requestHeaders = buildRequestHeaders(claimed, deps);
-  const renewal =
-    deps.renewEachAttempt === false
-      ? undefined
-      : setInterval(
-          () => {
-            deps.leases.renew(delivery.id, claimed.leaseToken, deps.now() + deps.leaseMs);
-          },
-          Math.max(1000, deps.leaseMs / 3),
-        );
-  renewal?.unref();
-  let outcome: Awaited<ReturnType<AttemptFn>>;
-  try {
-    outcome = await deps.attempt(
-      {
-        url: delivery.url,
-        headers: requestHeaders,
-        body: claimed.event.body,
-        timeoutMs: delivery.timeoutMs,
-        tls: delivery.tls,
-      },
-      signal,
-    );
-  } finally {
-    clearInterval(renewal);
-  }
+  const outcome = await deps.attempt(
+    {
+      url: delivery.url,
+      headers: requestHeaders,
+      body: claimed.event.body,
+      timeoutMs: delivery.timeoutMs,
+      tls: delivery.tls,
+    },
+    signal,
+  );
   const attempt: AttemptRecord = {
     deliveryId: delivery.id,
     number: delivery.attemptCount + 1,
@@ -122,10 +110,24 @@ export async function deliverClaimed(
       random: deps.random,
     },
   );
-  const next =
+  const next: NextState =
     decision.status === "pending"
-      ? { status: "pending" as const, nextAttemptAt: decision.nextAttemptAt }
+      ? { status: "pending", nextAttemptAt: decision.nextAttemptAt }
       : { status: decision.status };
-  const recorded = deps.leases.complete(claimed.leaseToken, attempt, next, now);
-  return { delivery, event: claimed.event, attempt, decision, stale: !recorded };
+  return { attempt, decision, next };
+}
+
+/**
+ * Make one attempt and record it at once, in its own short transaction guarded by the lease
+ * token (a single manual retry; the engine batches its records instead). The lease must already
+ * outlast the attempt: the attempt is bounded by the delivery's timeout.
+ */
+export async function deliverClaimed(
+  claimed: ClaimedDelivery,
+  deps: DeliverDeps,
+  signal?: AbortSignal,
+): Promise<DeliveryReport> {
+  const { attempt, decision, next } = await makeAttempt(claimed, deps, signal);
+  const recorded = deps.leases.complete(claimed.leaseToken, attempt, next, deps.now());
+  return { delivery: claimed.delivery, event: claimed.event, attempt, decision, stale: !recorded };
 }

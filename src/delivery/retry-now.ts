@@ -1,21 +1,24 @@
 import { activeSecrets } from "../store/endpoints.js";
 import { getEvent } from "../store/events.js";
 import { Leases } from "../store/leases.js";
+import type { Db } from "../store/open.js";
 import { requeueDeliveries } from "../store/queue.js";
 import { type DeliveryReport, deliverClaimed } from "./deliver.js";
-import type { SchedulerDeps } from "./scheduler-types.js";
+import type { EngineDeps } from "./engine/engine.js";
 
 export type RetryNowDeps = Pick<
-  SchedulerDeps,
-  "db" | "attempt" | "now" | "random" | "newToken" | "randomHex" | "userAgent"
->;
+  EngineDeps,
+  "attempt" | "now" | "random" | "newToken" | "randomHex" | "userAgent"
+> & {
+  db: Db;
+};
 
 export type RetryNowResult =
   | { outcome: "attempted"; report: DeliveryReport }
   /** `claimed`: requeued, but another process (a running replay) took it first and sends it. */
   | { outcome: "skipped"; reason: "not-found" | "leased" | "claimed" };
 
-/** As replay's scheduler: a lease lasts the delivery's timeout plus this. */
+/** As replay's engine: a lease lasts the delivery's timeout plus this (the attempt fits in it). */
 const leaseMarginMs = 5000;
 
 /**
@@ -55,10 +58,7 @@ async function attemptClaimed(
     if (!event) throw new Error(`delivery ${delivery.id} has no event ${delivery.eventId}`);
     const secrets =
       delivery.secrets ?? (delivery.endpointId ? activeSecrets(db, delivery.endpointId, deps.now()) : []);
-    return await deliverClaimed(
-      { delivery, event, secrets, leaseToken: token },
-      { ...deps, leases, leaseMs: delivery.timeoutMs + leaseMarginMs },
-    );
+    return await deliverClaimed({ delivery, event, secrets, leaseToken: token }, { ...deps, leases });
   } catch (error) {
     // Not attempted (or not recorded): hand it back, still due, for the next replay.
     leases.release(delivery.id, token, deps.now());

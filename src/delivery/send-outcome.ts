@@ -1,5 +1,3 @@
-import { getDelivery } from "../store/deliveries.js";
-import type { Db } from "../store/open.js";
 import type { AttemptRecord, DeliveryStatus, EventRow } from "../store/types.js";
 import type { DeliveryReport } from "./deliver.js";
 import type { DeadReason } from "./policy.js";
@@ -63,8 +61,8 @@ export function initialOutcome(
   };
 }
 
-/** Fold one attempt into the outcome (re-reading the log when our lease was lost). */
-export function applyReport(outcome: DeliveryOutcome, report: DeliveryReport, db: Db): void {
+/** Fold one attempt into the outcome. */
+export function applyReport(outcome: DeliveryOutcome, report: DeliveryReport): void {
   const { decision, attempt } = report;
   outcome.sends++;
   // A load run holds thousands of outcomes: keep the summary, not headers and bodies.
@@ -78,12 +76,11 @@ export function applyReport(outcome: DeliveryOutcome, report: DeliveryReport, db
     bodyLine: firstBodyLine(attempt.responseBody),
   };
   if (report.stale) {
-    // Not recorded (our lease ran out and another process took over, or the log could not be
-    // written): show what the log says now.
-    const row = getDelivery(db, outcome.deliveryId);
-    outcome.status = row?.status ?? "pending";
-    outcome.attempts = row?.attemptCount ?? attempt.number;
-    outcome.nextAttemptAt = row?.nextAttemptAt ?? null;
+    // Not recorded: our lease ran out (a stalled process) and another process has the delivery
+    // now; it stays unfinished as far as this run knows.
+    outcome.status = "pending";
+    outcome.attempts = attempt.number;
+    outcome.nextAttemptAt = null;
     outcome.nextRetry = null;
     outcome.deadReason = null;
     return;

@@ -1,19 +1,13 @@
-import {
-  createdRow,
-  createEventsWithDeliveries,
-  type NewDelivery,
-  reopenDelivery,
-} from "../store/deliveries.js";
-import { activeSecrets } from "../store/endpoints.js";
+import type { NewDelivery } from "../store/deliveries.js";
+import type { EngineStore, ExchangeResult, NewWork } from "../store/engine-port.js";
 import type { IdFactory } from "../store/ids.js";
-import type { Db } from "../store/open.js";
-import type { DeliveryRow, EventRow, TlsSetting } from "../store/types.js";
-import { type DeliveryReport, deliverClaimed } from "./deliver.js";
-import { Histogram, type LatencySummary, outcomeKey, summarizeLatency } from "./latency.js";
+import type { TlsSetting } from "../store/types.js";
+import type { DeliveryReport } from "./deliver.js";
+import { Engine } from "./engine/engine.js";
+import type { AskContext, Lull, WorkSource } from "./engine/source.js";
+import { Histogram, LatencyHistogram, type LatencySummary, outcomeKey } from "./latency.js";
 import type { RetryPolicy } from "./policy.js";
-import { acquire, type Sleep, TokenBucket } from "./rate-limit.js";
-import { BatchedLeases } from "./scheduler-batch.js";
-import { ClaimAhead } from "./send-claims.js";
+import { type Sleep, TokenBucket } from "./rate-limit.js";
 import { applyReport, type DeliveryOutcome, initialOutcome } from "./send-outcome.js";
 import type { AttemptFn } from "./types.js";
 
@@ -49,7 +43,7 @@ export interface SendPlan {
 
 /** Side effects, injected: tests pass a fixed clock, seeded randomness and a loopback attempt. */
 export interface SendDeps {
-  db: Db;
+  store: EngineStore;
   attempt: AttemptFn;
   now: () => number;
   random: () => number;
@@ -60,17 +54,31 @@ export interface SendDeps {
   sleep: Sleep;
   /** A lease lasts the timeout plus this (default 5 s), renewed while the run lasts. */
   leaseMarginMs?: number;
+  /** See EngineOptions.commitWindowMs. */
+  commitWindowMs?: number;
 }
 
 export type SendEvent =
-  | { type: "persisted"; at: number; events: number; sends: number }
+  /** A batch of events was written to the log (each just before its first send). */
+  | { type: "persisted"; at: number; events: number; total: number }
   | { type: "attempt"; at: number; report: DeliveryReport; copy: number; done: number; total: number }
   | { type: "skipped"; at: number; deliveryId: string; copy: number; done: number; total: number }
+  /** Every copy of the delivery is recorded: its outcome, after which the run forgets it. */
   | { type: "delivery"; at: number; outcome: DeliveryOutcome };
 
+export interface SendTally {
+  succeeded: number;
+  pending: number;
+  dead: number;
+  /** Deliveries whose every send was skipped because another hookctl process held them. */
+  elsewhere: number;
+}
+
 export interface SendResult {
-  /** One per delivery, in creation order. */
-  outcomes: DeliveryOutcome[];
+  /** Final state of the deliveries this run sent, by status. */
+  tally: SendTally;
+  /** The earliest retry scheduled for a delivery left pending, if any. */
+  nextRetryAt: number | null;
   attempts: number;
   latency: LatencySummary | undefined;
   /** Attempts by status code or error class. */
@@ -78,286 +86,266 @@ export interface SendResult {
   /** From the first send to the last answer, ms. */
   elapsedMs: number;
   interrupted: boolean;
-  /** Sends never started because the run was interrupted; their deliveries stay pending. */
+  /** Events written to the log (the rest were never persisted: the run was interrupted first). */
+  persisted: number;
+  notPersisted: number;
+  /** Sends of persisted deliveries never started; those deliveries stay pending for replay. */
   notStarted: number;
-}
-
-interface Slot {
-  event: EventRow;
-  outcome: DeliveryOutcome;
-  finished: number;
-  tail: Promise<void>;
-  /** Settles once the slot's latest attempt is in the log and reported. */
-  reported: Promise<void>;
+  /** The first attempt that failed on TLS, for a hint. */
+  tlsFailure: { url: string; errorMessage: string | null } | null;
 }
 
 /**
- * Attempt records wait at most this long for the next claim batch before being written: the
- * most a crash can lose (those deliveries are sent again once their lease lapses).
- */
-const recordWindowMs = 100;
-const maxQueuedRecords = 1024;
-
-/**
- * Deliveries claimed per transaction: enough to keep every worker busy between commits, but no
- * more than about a second of a rate-limited run, so an interrupted run leaves little claimed.
- */
-function claimBatch(plan: SendPlan): number {
-  const batch = Math.max(8, plan.concurrency * 8);
-  return plan.ratePerSecond ? Math.max(1, Math.min(batch, Math.ceil(plan.ratePerSecond))) : batch;
-}
-
-/**
- * Persist every event and delivery first (pending, due now), then lease them a batch ahead of
- * the workers and run each through `deliverClaimed`, the attempt path the replay scheduler
- * shares. A failed attempt leaves its delivery pending with the retry the policy scheduled;
- * `hookctl replay` runs it. On abort no new send starts; running ones finish and are recorded,
- * and deliveries leased but never sent go back to pending.
+ * `send`: the one engine over events this run creates. Each batch of events is persisted (already
+ * leased to this run) just before its sends start, so every delivery is in the log before any
+ * network I/O for it, and an interrupted run leaves what it persisted pending for `replay`.
+ * Nothing is kept per delivery once its last copy is recorded: memory stays flat at any count.
  */
 export async function sendEvents(
   plan: SendPlan,
   deps: SendDeps,
   options: { signal?: AbortSignal; onEvent?: (event: SendEvent) => void } = {},
 ): Promise<SendResult> {
-  const signal = options.signal ?? new AbortController().signal;
-  const emit = options.onEvent ?? (() => {});
-  const { target } = plan;
-  const created = deps.now();
-  const slots: Slot[] = [];
-  for (let i = 0; i < plan.count; i++) {
-    const event: EventRow = {
-      id: deps.newId("evt"),
-      type: plan.event.type,
-      body: plan.event.body,
-      contentType: plan.event.contentType,
-      createdAt: created,
-    };
-    const deliveryId = deps.newId("dlv");
-    slots.push({
-      event,
-      finished: 0,
-      tail: Promise.resolve(),
-      reported: Promise.resolve(),
-      outcome: initialOutcome(deliveryId, event, target),
-    });
-  }
-  const policyJson = JSON.stringify(target.policy);
-  const newDelivery = (slot: Slot): NewDelivery => ({
-    id: slot.outcome.deliveryId,
-    endpointId: target.endpointId,
-    url: target.url,
-    scheme: target.scheme,
-    extraHeaders: target.extraHeaders,
-    secrets: target.secrets,
-    policy: policyJson,
-    timeoutMs: target.timeoutMs,
-    tls: target.tls,
-  });
-  createEventsWithDeliveries(
-    deps.db,
-    slots.map((slot) => ({ event: slot.event, deliveries: [newDelivery(slot)] })),
-    created,
-  );
-  const work = workOrder(plan, deps.random);
-  emit({ type: "persisted", at: deps.now(), events: plan.count, sends: work.length });
-
-  // One lease token for the whole run. Attempt records are queued and written together with the
-  // next batch of claims, or after `recordWindowMs` at the latest: a crash loses at most that
-  // window's records, whose deliveries stay leased, lapse and are sent again (same delivery id).
-  const token = deps.newToken();
-  let failure: unknown;
-  const fail = (error: unknown) => {
-    failure ??= error;
-  };
-  const leases = new BatchedLeases(deps.db, fail);
-  const leaseMs = target.timeoutMs + (deps.leaseMarginMs ?? 5000);
-  const firstCopies = work.filter((item) => item.copy === 1).map((item) => item.index);
-  const claims = new ClaimAhead(
-    firstCopies,
-    claimBatch(plan),
-    (work) => leases.writeWith(work),
-    (index) => {
-      const slot = slots[index] as Slot;
-      return leases.claimKnown(createdRow(newDelivery(slot), slot.event.id, created), {
-        now: deps.now(),
-        leaseMs,
-        token,
-      });
-    },
-  );
-  let recordTimer: NodeJS.Timeout | undefined;
-  const writeRecords = () => {
-    clearTimeout(recordTimer);
-    recordTimer = undefined;
-    leases.flush();
-  };
-  const queueRecord = () => {
-    if (leases.queued >= maxQueuedRecords) writeRecords();
-    else recordTimer ??= setTimeout(writeRecords, recordWindowMs);
-  };
-  // Claimed rows waiting for a worker (or a rate-limited turn) are covered by one renewal.
-  let renewedUntil = 0;
-  const renewal = setInterval(
-    () => {
-      try {
-        const until = deps.now() + leaseMs;
-        leases.renewAll(token, until);
-        renewedUntil = until;
-      } catch (error) {
-        fail(error);
-      }
-    },
-    Math.max(1000, leaseMs / 3),
-  );
-  renewal.unref();
-
-  const deliverDeps = { ...deps, leases, leaseMs, renewEachAttempt: false };
-  const bucket = plan.ratePerSecond
-    ? new TokenBucket({ ratePerSecond: plan.ratePerSecond, now: deps.now })
-    : null;
-  const durations: number[] = [];
-  const histogram = new Histogram();
-  let done = 0;
-  let notStarted = 0;
+  const source = new SendSource(plan, deps, options.onEvent ?? (() => {}));
   const t0 = deps.now();
-
-  const finishCopy = (slot: Slot) => {
-    slot.finished++;
-    if (slot.finished === plan.duplicate && slot.outcome.sends + slot.outcome.skipped > 0) {
-      emit({ type: "delivery", at: deps.now(), outcome: slot.outcome });
-    }
-  };
-
-  // A re-send waits for the previous copy's record, then reopens and claims the row again.
-  const claimAgain = (id: string): DeliveryRow | undefined => {
-    let row: DeliveryRow | undefined;
-    leases.writeWith(() => {
-      const now = deps.now();
-      row = reopenDelivery(deps.db, id, now) ? leases.claimById(id, { now, leaseMs, token }) : undefined;
-    });
-    return row;
-  };
-
-  // A row claimed ahead may have waited (a stalled loop, a slow rate): its lease must outlast the
-  // attempt, or a replay may already have reclaimed it. Renewed here when in doubt; a lease lost
-  // means another process has the delivery, and this run skips it.
-  const leaseLastsTheAttempt = (row: DeliveryRow): boolean => {
-    const now = deps.now();
-    if (Math.max(row.leaseExpiresAt ?? 0, renewedUntil) > now + target.timeoutMs) return true;
-    try {
-      return leases.renew(row.id, token, now + leaseMs);
-    } catch (error) {
-      fail(error);
-      return false;
-    }
-  };
-
-  const sendCopy = async (index: number, copy: number): Promise<void> => {
-    const slot = slots[index] as Slot;
-    const go = failure === undefined && (!bucket || (await acquire(bucket, deps.sleep, signal)));
-    // A failed log write stops new sends: the run ends and reports it.
-    if (!go || signal.aborted || failure !== undefined) {
-      notStarted++;
-      finishCopy(slot);
-      return;
-    }
-    const id = slot.outcome.deliveryId;
-    let row = copy === 1 ? claims.take(index) : claimAgain(id);
-    if (row && !leaseLastsTheAttempt(row)) row = undefined;
-    if (!row) {
-      slot.outcome.skipped++;
-      emit({ type: "skipped", at: deps.now(), deliveryId: id, copy, done: ++done, total: work.length });
-      finishCopy(slot);
-      return;
-    }
-    const secrets = row.secrets ?? (row.endpointId ? activeSecrets(deps.db, row.endpointId, deps.now()) : []);
-    let report: DeliveryReport;
-    try {
-      report = await deliverClaimed(
-        // The policy recorded with the delivery is the plan's: no need to parse it back per attempt.
-        { delivery: row, event: slot.event, secrets, leaseToken: token, policy: target.policy },
-        deliverDeps,
-      );
-    } catch (error) {
-      leases.release(id, token, deps.now());
-      throw error;
-    }
-    durations.push(report.attempt.durationMs);
-    histogram.add(outcomeKey(report.attempt));
-    const recorded = leases.recorded(id);
-    queueRecord();
-    // Reported once it is in the log (after the previous copy's report); the worker goes on to
-    // its next send meanwhile.
-    const written = copy === 1 ? recorded : slot.reported.then(() => recorded);
-    slot.reported = written
-      .then((ok) => {
-        report.stale = !ok;
-        applyReport(slot.outcome, report, deps.db);
-        emit({ type: "attempt", at: deps.now(), report, copy, done: ++done, total: work.length });
-        finishCopy(slot);
-      })
-      .catch(fail);
-  };
-
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const item = work[next++];
-      if (!item) return;
-      const slot = slots[item.index] as Slot;
-      // Copies of one delivery never overlap: each waits for the previous one's lease to end.
-      // A failure stops new sends; the ones running finish and are recorded.
-      const run = slot.tail.then(() => sendCopy(item.index, item.copy)).catch(fail);
-      slot.tail = run;
-      await run;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, work.length)) }, worker));
-  clearInterval(renewal);
-  clearTimeout(recordTimer);
-  try {
-    // Writes the queued records and hands back what was claimed and never sent (those sends
-    // already counted as not started).
-    leases.writeWith(() => {
-      for (const row of claims.unsent()) leases.release(row.id, token, deps.now());
-    });
-  } catch (error) {
-    fail(error);
-    // Sent but not recorded: reported so, and their leases lapse so that replay sends them again.
-    leases.abandon();
-  }
-  await Promise.all(slots.map((slot) => slot.reported));
-  if (failure !== undefined) throw failure;
-
-  return {
-    outcomes: slots.map((slot) => slot.outcome),
-    attempts: durations.length,
-    latency: summarizeLatency(durations),
-    histogram: histogram.toJSON(),
-    elapsedMs: deps.now() - t0,
-    interrupted: signal.aborted,
-    notStarted,
-  };
+  const engine = new Engine(
+    {
+      store: deps.store,
+      attempt: deps.attempt,
+      now: deps.now,
+      sleep: deps.sleep,
+      random: deps.random,
+      newToken: deps.newToken,
+      randomHex: deps.randomHex,
+      userAgent: deps.userAgent,
+      rateLimiter: (ratePerSecond) => new TokenBucket({ ratePerSecond, now: deps.now }),
+    },
+    source,
+    {
+      concurrency: plan.concurrency,
+      runRate: plan.ratePerSecond,
+      leaseMarginMs: deps.leaseMarginMs,
+      commitWindowMs: deps.commitWindowMs,
+      signal: options.signal,
+    },
+  );
+  const result = await engine.run();
+  source.finish();
+  return { ...source.summary(), elapsedMs: deps.now() - t0, interrupted: result.outcome === "interrupted" };
 }
 
-/** Every send as (delivery index, copy number): copies back to back, or shuffled. */
-function workOrder(plan: SendPlan, random: () => number): { index: number; copy: number }[] {
-  const work: { index: number; copy: number }[] = [];
-  for (let index = 0; index < plan.count; index++) {
-    for (let copy = 1; copy <= plan.duplicate; copy++) work.push({ index, copy });
+/** A delivery this run persisted and has not finished with. */
+interface Open {
+  outcome: DeliveryOutcome;
+  /** Copies started or given up so far. */
+  copies: number;
+}
+
+/**
+ * Creates the run's events as the engine asks for work, and brings each delivery back for its
+ * next copy once the previous one is recorded (copies of one delivery never overlap). Without
+ * --shuffle a delivery's copies go back to back, so fewer deliveries are open at once.
+ */
+class SendSource implements WorkSource {
+  private persisted = 0;
+  /** Deliveries whose next copy may go now. */
+  private again: string[] = [];
+  private readonly open = new Map<string, Open>();
+  private readonly total: number;
+  private readonly maxOpen: number;
+  private readonly policyJson: string;
+  private readonly tally: SendTally = { succeeded: 0, pending: 0, dead: 0, elsewhere: 0 };
+  private readonly latency = new LatencyHistogram();
+  private readonly statuses = new Histogram();
+  private attempts = 0;
+  private done = 0;
+  private notStarted = 0;
+  private nextRetryAt: number | null = null;
+  private tlsFailure: SendResult["tlsFailure"] = null;
+
+  constructor(
+    private readonly plan: SendPlan,
+    private readonly deps: SendDeps,
+    private readonly emit: (event: SendEvent) => void,
+  ) {
+    this.total = plan.count * plan.duplicate;
+    this.maxOpen =
+      plan.duplicate > 1 && !plan.shuffle
+        ? Math.max(1, Math.ceil(plan.concurrency / plan.duplicate))
+        : Infinity;
+    this.policyJson = JSON.stringify(plan.target.policy);
   }
-  if (plan.shuffle) {
-    for (let i = work.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [work[i], work[j]] = [work[j] as (typeof work)[number], work[i] as (typeof work)[number]];
-    }
-    // Shuffling mixes deliveries, but each delivery's copies keep their numbering in order.
-    const seen = new Map<number, number>();
-    for (const item of work) {
-      const copy = (seen.get(item.index) ?? 0) + 1;
-      seen.set(item.index, copy);
-      item.copy = copy;
-    }
+
+  readyAt(now: number): number | null {
+    return this.again.length > 0 || this.canCreate() ? now : null;
   }
-  return work;
+
+  private canCreate(): boolean {
+    return this.persisted < this.plan.count && this.open.size < this.maxOpen;
+  }
+
+  ask(context: AskContext) {
+    const items: NewWork[] = [];
+    const ids: string[] = [];
+    while (items.length + ids.length < context.limit && (this.again.length > 0 || this.canCreate())) {
+      // Without --shuffle a copy goes before anything new; with it, new and again are drawn at random.
+      const fresh =
+        this.again.length === 0 ||
+        (this.plan.shuffle && this.canCreate() && this.deps.random() * (this.again.length + 1) < 1);
+      if (fresh) items.push(this.create(context.now));
+      else ids.push(this.takeAgain());
+    }
+    if (items.length === 0 && ids.length === 0) return undefined;
+    const lease = { token: context.token, marginMs: context.marginMs };
+    return {
+      ...(items.length > 0 ? { insert: { ...lease, items } } : {}),
+      ...(ids.length > 0 ? { again: { ...lease, ids } } : {}),
+    };
+  }
+
+  private takeAgain(): string {
+    if (!this.plan.shuffle) return this.again.shift() as string;
+    const i = Math.floor(this.deps.random() * this.again.length);
+    const [id] = this.again.splice(i, 1);
+    return id as string;
+  }
+
+  private create(now: number): NewWork {
+    const { target, event } = this.plan;
+    const eventRow = {
+      id: this.deps.newId("evt"),
+      type: event.type,
+      body: event.body,
+      contentType: event.contentType,
+      createdAt: now,
+    };
+    const delivery: NewDelivery = {
+      id: this.deps.newId("dlv"),
+      endpointId: target.endpointId,
+      url: target.url,
+      scheme: target.scheme,
+      extraHeaders: target.extraHeaders,
+      secrets: target.secrets,
+      policy: this.policyJson,
+      timeoutMs: target.timeoutMs,
+      tls: target.tls,
+    };
+    this.persisted++;
+    this.open.set(delivery.id, { outcome: initialOutcome(delivery.id, eventRow, target), copies: 1 });
+    return { event: eventRow, delivery };
+  }
+
+  answered(result: ExchangeResult, _asked: number, now: number): void {
+    const inserted = result.work.filter((work) => work.delivery.nextTrigger === "initial").length;
+    if (inserted > 0)
+      this.emit({ type: "persisted", at: now, events: this.persisted, total: this.plan.count });
+    for (const work of result.work) {
+      const slot = this.open.get(work.delivery.id);
+      if (slot && work.delivery.nextTrigger !== "initial") slot.copies++;
+    }
+    for (const id of result.refused) this.skip(id, now);
+  }
+
+  recorded(report: DeliveryReport, recorded: boolean): void {
+    const id = report.delivery.id;
+    const slot = this.open.get(id);
+    if (!slot) return;
+    const { attempt } = report;
+    this.attempts++;
+    this.latency.add(attempt.durationMs);
+    this.statuses.add(outcomeKey(attempt));
+    if (attempt.errorClass === "tls" && !this.tlsFailure) {
+      this.tlsFailure = { url: attempt.url, errorMessage: attempt.errorMessage };
+    }
+    applyReport(slot.outcome, { ...report, stale: !recorded });
+    const at = this.deps.now();
+    this.emit({ type: "attempt", at, report, copy: slot.copies, done: ++this.done, total: this.total });
+    this.next(id, slot, at);
+  }
+
+  /** A copy that could not be claimed: another process holds the delivery. */
+  private skip(id: string, at: number): void {
+    const slot = this.open.get(id);
+    if (!slot) return;
+    slot.copies++;
+    slot.outcome.skipped++;
+    this.emit({
+      type: "skipped",
+      at,
+      deliveryId: id,
+      copy: slot.copies - 1,
+      done: ++this.done,
+      total: this.total,
+    });
+    this.next(id, slot, at);
+  }
+
+  dropped(id: string, reason: "lost" | "stopped"): void {
+    if (reason === "stopped") return; // counted when the run ends
+    const slot = this.open.get(id);
+    if (!slot) return;
+    slot.outcome.skipped++;
+    this.emit({
+      type: "skipped",
+      at: this.deps.now(),
+      deliveryId: id,
+      copy: slot.copies,
+      done: ++this.done,
+      total: this.total,
+    });
+    this.next(id, slot, this.deps.now());
+  }
+
+  private next(id: string, slot: Open, at: number): void {
+    if (slot.copies < this.plan.duplicate) {
+      this.again.push(id);
+      return;
+    }
+    this.close(id, slot, at);
+  }
+
+  private close(id: string, slot: Open, at: number): void {
+    this.open.delete(id);
+    const { outcome } = slot;
+    if (outcome.sends + outcome.skipped === 0) return;
+    if (outcome.sends === 0) this.tally.elsewhere++;
+    else if (outcome.status === "succeeded") this.tally.succeeded++;
+    else if (outcome.status === "dead") this.tally.dead++;
+    else {
+      this.tally.pending++;
+      const next = outcome.nextAttemptAt;
+      if (next !== null && (this.nextRetryAt === null || next < this.nextRetryAt)) this.nextRetryAt = next;
+    }
+    this.emit({ type: "delivery", at, outcome });
+  }
+
+  async lull(now: number): Promise<Lull> {
+    return this.readyAt(now) === null ? { done: true } : { done: false, wakeAt: now };
+  }
+
+  /** The run is over: what is still open was interrupted; its copies not sent are not started. */
+  finish(): void {
+    const at = this.deps.now();
+    for (const [id, slot] of [...this.open]) {
+      // The copy that was leased and handed back (or never asked for) did not start.
+      const started = slot.outcome.sends + slot.outcome.skipped;
+      this.notStarted += this.plan.duplicate - started;
+      this.close(id, slot, at);
+    }
+    this.again = [];
+  }
+
+  summary(): Omit<SendResult, "elapsedMs" | "interrupted"> {
+    return {
+      tally: { ...this.tally },
+      nextRetryAt: this.nextRetryAt,
+      attempts: this.attempts,
+      latency: this.latency.summary(),
+      histogram: this.statuses.toJSON(),
+      persisted: this.persisted,
+      notPersisted: this.plan.count - this.persisted,
+      notStarted: this.notStarted,
+      tlsFailure: this.tlsFailure,
+    };
+  }
 }

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { settleTakenElsewhere } from "../../src/cli/actions/send-elsewhere.js";
 import { createOutput } from "../../src/cli/output.js";
 import { createReplayRenderer } from "../../src/cli/render/replay-progress.js";
 import { summaryLines } from "../../src/cli/render/send-summary.js";
-import { initialOutcome } from "../../src/delivery/send-outcome.js";
-import { getEvent } from "../../src/store/events.js";
-import { openDb } from "../../src/store/open.js";
 import { testContext } from "../helpers/context.js";
-import { finishDelivery, seedDeliveries } from "../helpers/scheduler-kit.js";
-import { tempDb } from "../helpers/tmp.js";
 
 describe("processes sharing a log", () => {
   it("a plain replay waiting on another process's leases does not claim to be watching", async () => {
@@ -35,35 +29,27 @@ describe("processes sharing a log", () => {
     expect(watching.stderr()).toContain("watching for new deliveries");
   });
 
-  it("send counts a delivery another process delivered as delivered, not failed", () => {
-    const db = openDb(tempDb());
-    const now = Date.now();
-    const [delivered, held] = seedDeliveries(db, { url: "http://127.0.0.1:9/", now, count: 2 });
-    finishDelivery(db, delivered as string, "succeeded", now);
-    const event = getEvent(db, db.prepare("SELECT event_id FROM deliveries LIMIT 1").pluck().get() as string);
-    if (!event) throw new Error("no event");
-    const outcomes = [delivered, held].map((id) => {
-      const outcome = initialOutcome(id as string, event, { url: "http://127.0.0.1:9/", endpointName: null });
-      outcome.skipped = 1;
-      return outcome;
-    });
-    settleTakenElsewhere(db, outcomes);
-    db.close();
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(["succeeded", "pending"]);
-    const [summary] = summaryLines(
+  it("an interrupted send says how many sends never started and how many events were never persisted", () => {
+    const lines = summaryLines(
       {
-        outcomes,
-        attempts: 0,
+        tally: { succeeded: 3, pending: 1, dead: 0, elsewhere: 0 },
+        nextRetryAt: null,
+        attempts: 4,
         latency: undefined,
-        histogram: {},
+        histogram: { 200: 3, 503: 1 },
         elapsedMs: 10,
-        interrupted: false,
-        notStarted: 0,
+        interrupted: true,
+        persisted: 6,
+        notPersisted: 94,
+        notStarted: 2,
+        tlsFailure: null,
       },
       createOutput(testContext().ctx, {}).style,
-      now,
+      Date.now(),
     );
-    expect(summary).toContain("1 delivered by another hookctl process");
-    expect(summary).toContain("1 still held by another hookctl process");
+    expect(lines[0]).toContain("3 succeeded, 1 pending");
+    expect(lines.join("\n")).toContain(
+      "interrupted: 2 sends not started (their deliveries stay pending); 94 events never persisted",
+    );
   });
 });

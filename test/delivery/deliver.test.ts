@@ -60,7 +60,6 @@ function deps(database: Db, now = () => t0): DeliverDeps {
     now,
     random: () => 0.5, // the middle of the jitter range: delays equal their base
     userAgent: "hookctl/test",
-    leaseMs: 30_000,
     randomHex: (n) => randomBytes(n).toString("hex"),
   };
 }

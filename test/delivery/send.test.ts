@@ -3,13 +3,22 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createAttempt } from "../../src/delivery/attempt.js";
 import { defaultPolicy } from "../../src/delivery/policy.js";
 import { timerSleep } from "../../src/delivery/rate-limit.js";
-import { type SendDeps, type SendEvent, type SendPlan, sendEvents } from "../../src/delivery/send.js";
+import {
+  type DeliveryOutcome,
+  type SendDeps,
+  type SendEvent,
+  type SendPlan,
+  type SendResult,
+  sendEvents,
+} from "../../src/delivery/send.js";
+import type { AttemptFn } from "../../src/delivery/types.js";
 import { verify } from "../../src/signing/index.js";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
 import { getEvent } from "../../src/store/events.js";
 import { idFactory } from "../../src/store/ids.js";
-import { Leases } from "../../src/store/leases.js";
 import { type Db, openDb } from "../../src/store/open.js";
+import { SqliteEngineStore } from "../../src/store/sqlite-engine.js";
+import { waitFor } from "../helpers/bin.js";
 import { seedEndpoint } from "../helpers/endpoints.js";
 import {
   okReceiver,
@@ -18,6 +27,7 @@ import {
   startReceiver,
   statusReceiver,
 } from "../helpers/receivers.js";
+import { virtualClock } from "../helpers/scheduler-kit.js";
 import { tempDb } from "../helpers/tmp.js";
 
 let receiver: Receiver | undefined;
@@ -66,7 +76,7 @@ function plan(
 function deps(db: Db, overrides: Partial<SendDeps> = {}): SendDeps {
   const now = overrides.now ?? (() => Date.now());
   return {
-    db,
+    store: new SqliteEngineStore(db),
     attempt: createAttempt({ now }),
     now,
     random: () => 0.5,
@@ -77,6 +87,23 @@ function deps(db: Db, overrides: Partial<SendDeps> = {}): SendDeps {
     sleep: timerSleep,
     ...overrides,
   };
+}
+
+/** sendEvents, with the outcomes its `delivery` events carried (the run itself keeps none). */
+async function send(
+  sendPlan: SendPlan,
+  sendDeps: SendDeps,
+  options: { signal?: AbortSignal; onEvent?: (event: SendEvent) => void } = {},
+): Promise<SendResult & { outcomes: DeliveryOutcome[] }> {
+  const outcomes: DeliveryOutcome[] = [];
+  const result = await sendEvents(sendPlan, sendDeps, {
+    ...options,
+    onEvent: (event) => {
+      if (event.type === "delivery") outcomes.push(event.outcome);
+      options.onEvent?.(event);
+    },
+  });
+  return { ...result, outcomes };
 }
 
 const idOf = (headers: Record<string, unknown>) => String(headers["x-webhook-delivery-id"]);
@@ -95,7 +122,7 @@ describe("sendEvents", () => {
       });
       return { status: 200 };
     });
-    const result = await sendEvents(plan(receiver.url), deps(db));
+    const result = await send(plan(receiver.url), deps(db));
     expect(seenAtArrival).toEqual([{ status: "in_flight", body: true }]);
     const [outcome] = result.outcomes;
     expect(outcome).toMatchObject({ status: "succeeded", attempts: 1, sends: 1, nextAttemptAt: null });
@@ -111,7 +138,7 @@ describe("sendEvents", () => {
   it("a failure leaves the delivery pending with the retry the policy scheduled", async () => {
     const db = open();
     const now = Date.UTC(2026, 0, 15, 12, 3, 3);
-    const result = await sendEvents(plan(await refusedUrl()), deps(db, { now: () => now }));
+    const result = await send(plan(await refusedUrl()), deps(db, { now: () => now }));
     const [outcome] = result.outcomes;
     expect(outcome).toMatchObject({ status: "pending", nextRetry: 1, nextAttemptAt: now + 1000 });
     expect(outcome?.lastAttempt).toMatchObject({ errorClass: "refused", statusCode: null });
@@ -127,7 +154,7 @@ describe("sendEvents", () => {
     const db = open();
     receiver = await startReceiver({ status: 200, delayMs: 20 });
     const events: SendEvent[] = [];
-    const result = await sendEvents(plan(receiver.url, { count: 24, concurrency: 4 }), deps(db), {
+    const result = await send(plan(receiver.url, { count: 24, concurrency: 4 }), deps(db), {
       onEvent: (event) => events.push(event),
     });
     const ids = new Set(receiver.requests.map((r) => idOf(r.headers)));
@@ -141,7 +168,7 @@ describe("sendEvents", () => {
       db.prepare("SELECT COUNT(DISTINCT event_id) FROM deliveries WHERE status = 'succeeded'").pluck().get(),
     ).toBe(24);
     expect(db.prepare("SELECT COUNT(*) FROM attempts").pluck().get()).toBe(24);
-    expect(events[0]).toMatchObject({ type: "persisted", events: 24, sends: 24 });
+    expect(events[0]).toMatchObject({ type: "persisted", events: 24, total: 24 });
     expect(events.filter((e) => e.type === "delivery")).toHaveLength(24);
   });
 
@@ -159,7 +186,7 @@ describe("sendEvents", () => {
     });
     let r = 0;
     const random = () => [0.9, 0.1, 0.5, 0.7, 0.3][r++ % 5] as number;
-    const result = await sendEvents(
+    const result = await send(
       plan(receiver.url, { count: 2, duplicate: 3, shuffle: true, concurrency: 4 }),
       deps(db, { random }),
     );
@@ -182,7 +209,7 @@ describe("sendEvents", () => {
     receiver = await okReceiver();
     let r = 0;
     const random = () => [0.1, 0.9, 0.2, 0.8, 0.4][r++ % 5] as number;
-    const result = await sendEvents(
+    const result = await send(
       plan(receiver.url, { count: 2, duplicate: 3, shuffle: true }),
       deps(db, { random }),
     );
@@ -197,30 +224,26 @@ describe("sendEvents", () => {
   it("without --shuffle, each delivery's copies go back to back", async () => {
     const db = open();
     receiver = await okReceiver();
-    await sendEvents(plan(receiver.url, { count: 2, duplicate: 2 }), deps(db));
+    await send(plan(receiver.url, { count: 2, duplicate: 2 }), deps(db));
     const order = receiver.requests.map((request) => idOf(request.headers));
     expect(order[0]).toBe(order[1]);
     expect(order[2]).toBe(order[3]);
     expect(order[0]).not.toBe(order[2]);
   });
 
-  it("--rate spaces sends on the injected clock and sleep", async () => {
+  it("--rate spaces sends on the injected clock", async () => {
     const db = open();
     receiver = await okReceiver();
-    let t = Date.UTC(2026, 0, 1);
-    const slept: number[] = [];
-    const result = await sendEvents(
+    const clock = virtualClock();
+    const result = await send(
       plan(receiver.url, { count: 5, ratePerSecond: 10 }),
       deps(db, {
-        now: () => t,
-        sleep: async (ms) => {
-          slept.push(ms);
-          t += ms;
-        },
+        now: clock.now,
+        sleep: clock.sleep,
+        attempt: clock.track(createAttempt({ now: clock.now })),
       }),
     );
-    expect(slept).toEqual([100, 100, 100, 100]);
-    expect(result.outcomes.every((o) => o.status === "succeeded")).toBe(true);
+    expect(result.tally.succeeded).toBe(5);
     const starts = db.prepare("SELECT started_at FROM attempts ORDER BY id").pluck().all() as number[];
     expect(starts.map((s) => s - (starts[0] as number))).toEqual([0, 100, 200, 300, 400]);
   });
@@ -232,7 +255,7 @@ describe("sendEvents", () => {
       controller.abort();
       return { status: 200, delayMs: 20 };
     });
-    const result = await sendEvents(plan(receiver.url, { count: 5 }), deps(db), {
+    const result = await send(plan(receiver.url, { count: 5 }), deps(db), {
       signal: controller.signal,
     });
     expect(result).toMatchObject({ interrupted: true, notStarted: 4, attempts: 1 });
@@ -252,7 +275,7 @@ describe("sendEvents", () => {
     seedEndpoint(db, { id: "ep_1", name: "orders", url: receiver.url, scheme: "github", createdAt: 0 }, [
       "endpoint-secret",
     ]);
-    const result = await sendEvents(
+    const result = await send(
       plan(receiver.url, {}, { endpointId: "ep_1", endpointName: "orders", scheme: "github", secrets: null }),
       deps(db),
     );
@@ -272,23 +295,6 @@ describe("sendEvents", () => {
     expect(check.outcome).toBe("valid");
   });
 
-  it("a delivery another process claimed first is skipped, not sent twice", async () => {
-    const path = tempDb();
-    const db = open(path);
-    const other = new Leases(open(path));
-    receiver = await okReceiver();
-    const result = await sendEvents(plan(receiver.url), deps(db), {
-      onEvent: (event) => {
-        if (event.type === "persisted") {
-          const id = (db.prepare("SELECT id FROM deliveries").pluck().get() as string) ?? "";
-          other.claimById(id, { now: Date.now(), leaseMs: 60_000, token: "replay-elsewhere" });
-        }
-      },
-    });
-    expect(receiver.requests).toHaveLength(0);
-    expect(result.outcomes[0]).toMatchObject({ sends: 0, skipped: 1, status: "pending", attempts: 0 });
-  });
-
   it("a log that stays locked ends the run with the error; every event and delivery is still there", async () => {
     const path = tempDb();
     const db = openDb(path, { busyTimeoutMs: 50 });
@@ -299,44 +305,57 @@ describe("sendEvents", () => {
       if (!holder.inTransaction) holder.exec("BEGIN IMMEDIATE");
       return { status: 200 };
     });
-    const run = sendEvents(plan(receiver.url, { count: 40, concurrency: 2 }), deps(db));
+    const run = send(plan(receiver.url, { count: 40, concurrency: 2 }), deps(db));
     await expect(run).rejects.toMatchObject({ code: "SQLITE_BUSY" });
     holder.exec("ROLLBACK");
     const count = (sql: string) => db.prepare(sql).pluck().get();
     expect(count("SELECT COUNT(*) FROM events")).toBe(40);
     expect(count("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'in_flight')")).toBe(40);
-    // The first batch is leased to the run (sent, or claimed and not sent); none is recorded, so
-    // once the lease lapses replay sends them again. The rest were never claimed.
-    expect(count("SELECT COUNT(*) FROM deliveries WHERE status = 'in_flight'")).toBe(16);
+    // Persisted leased to the run (sent, or not yet); none is recorded, so once the lease lapses
+    // replay sends them again.
+    expect(count("SELECT COUNT(*) FROM deliveries WHERE status = 'in_flight'")).toBe(40);
     expect(count("SELECT COUNT(*) FROM attempts")).toBe(0);
   });
 
-  it("renews the run's leases while an attempt outlasts a third of the lease", async () => {
+  it("renews the run's leases on the injected clock while an attempt runs past half the margin", async () => {
     const path = tempDb();
     const db = open(path);
     const reader = open(path);
-    let leaseSeen = 0;
-    const started = Date.now();
-    receiver = await startReceiver(async () => {
-      // A slow receiver: two renewal periods (1 s each for a 3 s lease) pass while it works.
-      await new Promise((resolve) => setTimeout(resolve, 2300));
-      leaseSeen = reader.prepare("SELECT lease_expires_at FROM deliveries").pluck().get() as number;
-      return { status: 200 };
-    });
-    const result = await sendEvents(
-      plan(receiver.url, {}, { timeoutMs: 3000 }),
-      deps(db, { leaseMarginMs: 0 }),
+    const clock = virtualClock();
+    const t0 = clock.now();
+    let finish: (() => void) | undefined;
+    // An attempt that lasts until the test ends it; meanwhile the virtual clock runs on.
+    const attempt: AttemptFn = () =>
+      new Promise((resolve) => {
+        finish = () =>
+          resolve({
+            startedAt: t0,
+            durationMs: 1,
+            statusCode: 200,
+            responseHeaders: {},
+            responseBody: null,
+            responseTruncated: false,
+            errorClass: null,
+            errorMessage: null,
+          });
+      });
+    const run = send(
+      plan("http://127.0.0.1:9/", {}, { timeoutMs: 3000 }),
+      deps(db, { now: clock.now, sleep: clock.sleep, attempt, leaseMarginMs: 1000 }),
     );
-    expect(result.outcomes[0]?.status).toBe("succeeded");
-    // Claimed with a 3 s lease at the start, so without renewal it ends about started + 3000; the
-    // first renewal (after 1 s) moves it to about started + 4000.
-    expect(leaseSeen).toBeGreaterThan(started + 3500);
+    const lease = () => reader.prepare("SELECT lease_expires_at FROM deliveries").pluck().get() as number;
+    // Claimed with a lease of timeout + margin; renewed every half margin from then on.
+    await waitFor(() => (lease() >= t0 + 3000 + 1000 + 2000 ? true : undefined), 10_000, "renewals");
+    finish?.();
+    const result = await run;
+    expect(result.tally.succeeded).toBe(1);
+    expect(getDelivery(db, result.outcomes[0]?.deliveryId as string)?.status).toBe("succeeded");
   });
 
   it("5xx answers count in the histogram by status code", async () => {
     const db = open();
     receiver = await statusReceiver(503);
-    const result = await sendEvents(plan(receiver.url, { count: 3, concurrency: 3 }), deps(db));
+    const result = await send(plan(receiver.url, { count: 3, concurrency: 3 }), deps(db));
     expect(result.histogram).toEqual({ 503: 3 });
     expect(result.outcomes.every((o) => o.status === "pending" && o.nextRetry === 1)).toBe(true);
   });

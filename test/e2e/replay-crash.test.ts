@@ -29,7 +29,6 @@ describe("replay survives being killed mid-flight", () => {
     await new Promise((resolve) => first.once("close", resolve));
     const leftInFlight = ids.filter((id) => getDelivery(db, id)?.status === "in_flight");
     expect(leftInFlight.length).toBeGreaterThan(0);
-    expect(ids.filter((id) => getDelivery(db, id)?.status === "pending").length).toBeGreaterThan(0);
 
     const second = await runBin(["replay", "--concurrency", "4"], {
       env: { HOOKCTL_DB: path },

@@ -7,6 +7,7 @@ import { createEventWithDeliveries } from "../../src/store/deliveries.js";
 import { newId } from "../../src/store/ids.js";
 import { Leases } from "../../src/store/leases.js";
 import type { Db } from "../../src/store/open.js";
+import { SqliteEngineStore } from "../../src/store/sqlite-engine.js";
 
 /**
  * A clock that only moves when the code under test sleeps: each sleep yields for a real
@@ -60,7 +61,7 @@ export function schedulerDeps(
 ): SchedulerDeps {
   const attempt = createAttempt({ now: clock.now });
   return {
-    db,
+    store: new SqliteEngineStore(db),
     attempt: clock.track ? clock.track(attempt) : attempt,
     now: clock.now,
     sleep: clock.sleep,

@@ -35,7 +35,7 @@ export async function start(options: StartOptions = {}) {
   // The wiring `hookctl inspect` uses: replay's scheduler deps and transport, over real HTTP.
   const transport = new Transport();
   const deps = cliSchedulerDeps(db, { now: () => seedNow, randomBytes }, transport);
-  const store = createInspectStore(db, () => seedNow, { retry: (id) => retryNow(deps, id) });
+  const store = createInspectStore(db, () => seedNow, { retry: (id) => retryNow({ ...deps, db }, id) });
   const app = mount(
     <App
       store={store}

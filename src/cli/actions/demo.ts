@@ -7,7 +7,7 @@ import { createAttempt } from "../../delivery/attempt.js";
 import { loadFixture } from "../../delivery/fixtures.js";
 import { timerSleep } from "../../delivery/rate-limit.js";
 import { runScheduler } from "../../delivery/scheduler.js";
-import { sendEvents } from "../../delivery/send.js";
+import { type DeliveryOutcome, sendEvents } from "../../delivery/send.js";
 import { loadAgent } from "../../delivery/undici-agent.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { createBatchedCapture, mulberry32, type Receiver, startReceiver } from "../../receiver/index.js";
@@ -17,6 +17,7 @@ import { getEndpointByName, insertEndpoint } from "../../store/endpoints.js";
 import { idFactory } from "../../store/ids.js";
 import { openDb } from "../../store/open.js";
 import { describeDeliveries } from "../../store/queue.js";
+import { SqliteEngineStore } from "../../store/sqlite-engine.js";
 import { type CliContext, stopCode } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { sendLine, viewOfOutcome } from "../render/delivery.js";
@@ -87,7 +88,8 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
       for (const name of endpoint.fixtures) {
         const fixture = loadFixture(name);
         if (!fixture) throw new Error(`the demo's fixture ${name} is missing from the package`);
-        const result = await sendEvents(
+        const outcomes: DeliveryOutcome[] = [];
+        await sendEvents(
           {
             target: {
               url: row.url,
@@ -108,7 +110,7 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
             ratePerSecond: null,
           },
           {
-            db,
+            store: new SqliteEngineStore(db),
             attempt,
             now: ctx.now,
             random: Math.random,
@@ -118,9 +120,14 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
             userAgent: `hookctl/${packageVersion()}`,
             sleep: timerSleep,
           },
-          { signal: ctx.signal },
+          {
+            signal: ctx.signal,
+            onEvent: (event) => {
+              if (event.type === "delivery") outcomes.push(event.outcome);
+            },
+          },
         );
-        for (const outcome of result.outcomes) {
+        for (const outcome of outcomes) {
           sent.push({ endpoint, deliveryId: outcome.deliveryId, eventType: outcome.event.type });
           log(`  ${sendLine(viewOfOutcome(outcome), out.style, { now: ctx.now(), hint: false })}`);
         }

@@ -33,7 +33,7 @@ export async function runInspect(
   // Replay's transport (proxy, per-delivery TLS); it loads undici on the first retry only.
   const transport = new Transport({ proxy: proxySettings(ctx.env) });
   const deps = cliSchedulerDeps(db, ctx, transport);
-  const store = createInspectStore(db, ctx.now, { retry: (id) => retryNow(deps, id) });
+  const store = createInspectStore(db, ctx.now, { retry: (id) => retryNow({ ...deps, db }, id) });
   ctx.stdout.write(enterAltScreen);
   try {
     let interrupted = false;

@@ -5,9 +5,11 @@ import { TokenBucket, timerSleep } from "../../delivery/rate-limit.js";
 import { runScheduler, type SchedulerDeps } from "../../delivery/scheduler.js";
 import { proxySettings, Transport } from "../../delivery/transport.js";
 import { ExitCode } from "../../errors.js";
+import type { EngineStore } from "../../store/engine-port.js";
 import type { Db } from "../../store/open.js";
 import { pendingSchedules } from "../../store/pending-schedules.js";
 import { describeDeliveries } from "../../store/queue.js";
+import { SqliteEngineStore } from "../../store/sqlite-engine.js";
 import type { CliContext } from "../context.js";
 import type { Output } from "../output.js";
 import { createReplayRenderer } from "../render/replay-progress.js";
@@ -23,6 +25,8 @@ export interface ScheduleRunOptions {
   due?: boolean;
   /** `--for`: stop after this long, as Ctrl-C would. */
   forMs?: number;
+  /** `--lease-margin`: a lease lasts the delivery's timeout plus this. */
+  leaseMarginMs?: number;
 }
 
 /**
@@ -47,10 +51,11 @@ export function cliSchedulerDeps(
   db: Db,
   ctx: Pick<CliContext, "now" | "randomBytes">,
   transport?: Transport,
+  store: EngineStore = new SqliteEngineStore(db),
 ): SchedulerDeps {
   const hex = pooledHex(ctx.randomBytes);
   return {
-    db,
+    store,
     attempt: createAttempt({ now: ctx.now, transport }),
     now: ctx.now,
     sleep: timerSleep,
@@ -87,6 +92,7 @@ export async function runSchedule(
   try {
     const result = await runScheduler(cliSchedulerDeps(db, ctx, transport), {
       concurrency: options.concurrency,
+      leaseMarginMs: options.leaseMarginMs,
       watch: options.watch,
       policy: options.policy,
       scope: options.scope,

@@ -33,6 +33,7 @@ interface ReplayFlags extends GlobalOptions, PolicyFlagValues, TlsFlags {
   due?: boolean;
   for?: number;
   concurrency: number;
+  leaseMargin?: number;
 }
 
 /** Requeue-able states when no --status is given: anything a scheduler does not hold right now. */
@@ -154,6 +155,7 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
       db,
       {
         concurrency: flags.concurrency,
+        leaseMarginMs: flags.leaseMargin,
         watch: flags.watch === true,
         policy,
         scope: flags.watch ? undefined : scope,

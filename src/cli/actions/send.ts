@@ -11,6 +11,7 @@ import { ExitCode, UsageError } from "../../errors.js";
 import { idFactory } from "../../store/ids.js";
 import type { Db } from "../../store/open.js";
 import { describeDeliveries } from "../../store/queue.js";
+import { SqliteEngineStore } from "../../store/sqlite-engine.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type Output } from "../output.js";
 import { sendLine, viewOfOutcome } from "../render/delivery-view.js";
@@ -19,7 +20,6 @@ import { openStoreFor } from "../store.js";
 import { tlsFailureHint } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
 import { packageVersion } from "../version.js";
-import { settleTakenElsewhere } from "./send-elsewhere.js";
 import { extraHeaders, looksLikeUrl, resolvePayload, resolveTarget, type SendFlags } from "./send-input.js";
 
 /** Runs at least this many sends get a progress bar (on a terminal). */
@@ -107,7 +107,7 @@ export async function runSend(
     const result = await sendEvents(
       plan,
       {
-        db,
+        store: new SqliteEngineStore(db),
         attempt: createAttempt({ now: ctx.now, transport }),
         now: ctx.now,
         random: Math.random,
@@ -122,16 +122,12 @@ export async function runSend(
     flushLines();
     bar?.clear();
     bar = undefined;
-    settleTakenElsewhere(db, result.outcomes);
-    const untrusted = result.outcomes.find((outcome) => outcome.lastAttempt?.errorClass === "tls");
-    const hint = tlsFailureHint(
-      untrusted && { url: untrusted.url, errorMessage: untrusted.lastAttempt?.errorMessage ?? null },
-    );
+    const hint = tlsFailureHint(result.tlsFailure ?? undefined);
     if (hint) out.note(hint);
     if (total > 1 || result.interrupted)
       for (const line of summaryLines(result, out.style, ctx.now())) out.note(line);
     if (result.interrupted) return ExitCode.interrupted;
-    return result.outcomes.every((outcome) => outcome.status === "succeeded") ? ExitCode.ok : ExitCode.failed;
+    return result.tally.succeeded === plan.count ? ExitCode.ok : ExitCode.failed;
   } finally {
     flushLines();
     bar?.clear();

@@ -28,7 +28,12 @@ export function registerReplay(program: Command, host: CommandHost): void {
       "run the schedule at most this long (e.g. 10m), then stop as Ctrl-C does",
       durationArg,
     )
-    .option("--concurrency <n>", "attempts running at once", integerArg(1, 1000), 8);
+    .option("--concurrency <n>", "attempts running at once", integerArg(1, 1000), 8)
+    .option(
+      "--lease-margin <duration>",
+      "how long past a delivery's timeout its lease outlives a crashed replay before another may retake it (default 5s)",
+      durationArg,
+    );
   addTlsOptions(command, "the requeued deliveries");
   addPolicyOptions(command)
     .addHelpText(

@@ -3,7 +3,7 @@ import { attemptJson, type DeliveryItem, deliveryJson } from "../../contract/del
 import { maskUrl } from "../../contract/mask.js";
 import type { ReplayEventJson } from "../../contract/schema/replay.js";
 import { iso, isoOrNull } from "../../contract/time.js";
-import type { SchedulerCounts, SchedulerEvent } from "../../delivery/scheduler-events.js";
+import type { SchedulerCounts, SchedulerEvent } from "../../delivery/engine/events.js";
 import { firstBodyLine } from "../../delivery/send-outcome.js";
 import { escapeControl } from "../../format/escape.js";
 import type { Output } from "../output.js";

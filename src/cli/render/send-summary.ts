@@ -6,30 +6,14 @@ import { when } from "./time.js";
 
 /** The end-of-run summary for runs of more than one send: totals, throughput, latency, statuses. */
 export function summaryLines(result: SendResult, style: Styles, now: number): string[] {
-  const tally = { succeeded: 0, pending: 0, dead: 0, elsewhere: 0, deliveredElsewhere: 0 };
-  let nextRetry: number | null = null;
-  for (const outcome of result.outcomes) {
-    if (outcome.sends === 0) {
-      if (outcome.skipped > 0 && outcome.status === "succeeded") tally.deliveredElsewhere++;
-      else if (outcome.skipped > 0) tally.elsewhere++;
-      continue;
-    }
-    if (outcome.status === "succeeded") tally.succeeded++;
-    else if (outcome.status === "dead") tally.dead++;
-    else {
-      tally.pending++;
-      if (outcome.nextAttemptAt !== null && (nextRetry === null || outcome.nextAttemptAt < nextRetry))
-        nextRetry = outcome.nextAttemptAt;
-    }
-  }
+  const { tally } = result;
+  const nextRetry = result.nextRetryAt;
   const seconds = result.elapsedMs / 1000;
   const rate = seconds > 0 ? ` (${count(Math.round(result.attempts / seconds))}/s)` : "";
   const parts = [style.ok(`${count(tally.succeeded)} succeeded`)];
   if (tally.pending) parts.push(style.warn(`${count(tally.pending)} pending`));
   if (tally.dead) parts.push(style.fail(`${count(tally.dead)} dead`));
-  if (tally.deliveredElsewhere)
-    parts.push(style.ok(`${count(tally.deliveredElsewhere)} delivered by another hookctl process`));
-  if (tally.elsewhere) parts.push(`${count(tally.elsewhere)} still held by another hookctl process`);
+  if (tally.elsewhere) parts.push(`${count(tally.elsewhere)} held by another hookctl process`);
   const lines = [
     `${count(result.attempts)} sends in ${formatDuration(result.elapsedMs)}${rate}: ${parts.join(", ")}`,
   ];
@@ -44,10 +28,12 @@ export function summaryLines(result: SendResult, style: Styles, now: number): st
     return `${(ok ? style.ok : style.fail)(key)} ×${count(n)}`;
   });
   if (statuses.length > 0) lines.push(`status ${statuses.join(" · ")}`);
-  if (result.interrupted && result.notStarted > 0) {
-    lines.push(
-      style.warn(`interrupted: ${count(result.notStarted)} sends not started; their deliveries stay pending`),
-    );
+  if (result.interrupted && (result.notStarted > 0 || result.notPersisted > 0)) {
+    const parts = [];
+    if (result.notStarted > 0)
+      parts.push(`${count(result.notStarted)} sends not started (their deliveries stay pending)`);
+    if (result.notPersisted > 0) parts.push(`${count(result.notPersisted)} events never persisted`);
+    lines.push(style.warn(`interrupted: ${parts.join("; ")}`));
   }
   if (nextRetry !== null) {
     lines.push(

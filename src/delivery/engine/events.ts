@@ -1,5 +1,5 @@
-import type { AttemptRecord, AttemptTrigger, ErrorClass } from "../store/types.js";
-import type { DeadReason } from "./policy.js";
+import type { AttemptRecord, AttemptTrigger, ErrorClass } from "../../store/types.js";
+import type { DeadReason } from "../policy.js";
 
 /**
  * What the scheduler reports while it runs. It never prints: `replay` renders these as a live

@@ -1,5 +1,5 @@
-import type { DeliveryReport } from "./deliver.js";
-import type { SchedulerEvent } from "./scheduler-events.js";
+import type { DeliveryReport } from "../deliver.js";
+import type { SchedulerEvent } from "./events.js";
 
 /** What a finished attempt adds to the run's tally. */
 export interface Tally {
@@ -9,16 +9,25 @@ export interface Tally {
   lost: number;
 }
 
-/** Count a finished attempt and say it as events (attempt-finished, then succeeded or dead). */
+/**
+ * Count a finished attempt and say it as events (attempt-finished, then succeeded or dead);
+ * without a listener only the tally moves.
+ */
 export function reportAttempt(
   report: DeliveryReport,
   recorded: boolean,
   at: number,
   tally: Tally,
-  emit: (event: SchedulerEvent) => void,
+  emit: ((event: SchedulerEvent) => void) | undefined,
 ): void {
   const { attempt, decision, delivery } = report;
   tally.attempts++;
+  if (!emit) {
+    if (!recorded) tally.lost++;
+    else if (decision.status === "succeeded") tally.succeeded++;
+    else if (decision.status === "dead") tally.dead++;
+    return;
+  }
   const result = !recorded ? "lost" : decision.status === "pending" ? "retry" : decision.status;
   emit({
     type: "attempt-finished",

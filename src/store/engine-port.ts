@@ -1,0 +1,110 @@
+import type { NewDelivery } from "./deliveries.js";
+import type { NextState } from "./leases.js";
+import type { AttemptRecord, DeliveryRow, EventRow } from "./types.js";
+
+/**
+ * What the delivery engine needs from a log, and all it may ask of one. Batch-grained: one
+ * `exchange` writes every finished attempt and claims the next batch, so SQLite keeps its short
+ * synchronous transactions and a network database pays one round trip per batch. Calls return
+ * promises (a network backend cannot do otherwise); for SQLite they resolve in the same turn,
+ * and the bench reports what the await costs. No HTTP ever runs inside a call.
+ */
+export interface EngineStore {
+  exchange(request: ExchangeRequest): Promise<ExchangeResult>;
+  /**
+   * Extend every lease held under these tokens to `now` + the row's timeout + `marginMs`, and
+   * say which deliveries that was: a lease already lost (reclaimed by someone) stays lost.
+   */
+  renew(tokens: readonly string[], now: number, marginMs: number): Promise<string[]>;
+  /** Leases whose holder died: back to pending and due now; how many. */
+  reclaimExpired(now: number): Promise<number>;
+  /** What decides how long an idle engine sleeps (see Outlook). */
+  outlook(scope: Scope, held: ReadonlySet<string>, exclude: readonly string[]): Promise<Outlook>;
+  pendingCount(scope: Scope): Promise<number>;
+  endpointLimits(endpointId: string): Promise<EndpointLimits | undefined>;
+}
+
+/** The whole log, or only these deliveries (`replay <ids>`, a requeued set). */
+export type Scope = readonly string[] | undefined;
+
+/** A finished attempt to write, guarded by the lease token it was made under. */
+export interface Completion {
+  token: string;
+  attempt: AttemptRecord;
+  next: NextState;
+}
+
+export interface ClaimRequest {
+  token: string;
+  limit: number;
+  /** A lease lasts the row's timeout plus this. */
+  marginMs: number;
+  /** Endpoints to skip (at their cap or waiting for a rate token). */
+  exclude: readonly string[];
+  /** Claim only rows due by this time (default: `now`). */
+  dueBy?: number;
+  scope: Scope;
+}
+
+/**
+ * One round trip, in this order: write `completions` (each only if its token still holds the
+ * lease), hand back `releases` (claimed, never attempted), then take new work: `insert` creates
+ * events and their deliveries already leased under `lease.token` (send: persisted just before
+ * they go out), `again` reopens and claims finished deliveries (send --duplicate), `claim` leases
+ * due ones. All of it commits together or not at all.
+ */
+export interface ExchangeRequest {
+  now: number;
+  completions: readonly Completion[];
+  releases: readonly { id: string; token: string }[];
+  claim?: ClaimRequest;
+  insert?: { token: string; marginMs: number; items: readonly NewWork[] };
+  again?: { token: string; marginMs: number; ids: readonly string[] };
+}
+
+export interface NewWork {
+  event: EventRow;
+  delivery: NewDelivery;
+}
+
+export interface ExchangeResult {
+  /** Per completion, in order: written (false: a newer lease holder owns the delivery). */
+  recorded: boolean[];
+  /** Leased to the caller, ready to attempt: inserted, then reopened, then claimed rows. */
+  work: Work[];
+  /** `again` ids that could not be claimed (another process holds them). */
+  refused: string[];
+  /** Damaged rows met while claiming: moved to the dead letters, never sent. */
+  shelved: string[];
+}
+
+/** A leased delivery with everything its attempt needs. */
+export interface Work {
+  delivery: DeliveryRow;
+  event: EventRow;
+  /** Secrets to sign with, primary first (the delivery's own, else its endpoint's now). */
+  secrets: string[];
+  token: string;
+}
+
+/** What an engine with nothing to start needs to know to decide how long to sleep. */
+export interface Outlook {
+  /** Any pending delivery at all (due or not). */
+  anyPending: boolean;
+  /** Earliest next_attempt_at among pending deliveries of endpoints not excluded. */
+  nextDue: number | null;
+  /** The delivery due at `nextDue`. */
+  nextDueId: string | null;
+  /** Earliest lease expiry among in-flight deliveries this engine does not hold. */
+  foreignLeaseExpiry: number | null;
+}
+
+/** What an endpoint row says about how hard it may be pushed. */
+export interface EndpointLimits {
+  id: string;
+  name: string;
+  /** At most this many attempts at once; null for no cap. */
+  concurrency: number | null;
+  /** Requests per second; null for no limit. */
+  ratePerSecond: number | null;
+}
