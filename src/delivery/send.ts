@@ -39,6 +39,8 @@ export interface SendPlan {
   shuffle: boolean;
   concurrency: number;
   ratePerSecond: number | null;
+  /** Keep the ids of deliveries left pending (for `--wait` to retry); a plain run keeps none. */
+  keepPending?: boolean;
 }
 
 /** Side effects, injected: tests pass a fixed clock, seeded randomness and a loopback attempt. */
@@ -93,6 +95,8 @@ export interface SendResult {
   notStarted: number;
   /** The first attempt that failed on TLS, for a hint. */
   tlsFailure: { url: string; errorMessage: string | null } | null;
+  /** With `keepPending`: the deliveries left pending with a retry scheduled. */
+  pendingIds: string[];
 }
 
 /**
@@ -162,6 +166,7 @@ class SendSource implements WorkSource {
   private notStarted = 0;
   private nextRetryAt: number | null = null;
   private tlsFailure: SendResult["tlsFailure"] = null;
+  private readonly pendingIds: string[] = [];
 
   constructor(
     private readonly plan: SendPlan,
@@ -313,6 +318,7 @@ class SendSource implements WorkSource {
     else if (outcome.status === "dead") this.tally.dead++;
     else {
       this.tally.pending++;
+      if (this.plan.keepPending && outcome.nextAttemptAt !== null) this.pendingIds.push(id);
       const next = outcome.nextAttemptAt;
       if (next !== null && (this.nextRetryAt === null || next < this.nextRetryAt)) this.nextRetryAt = next;
     }
@@ -346,6 +352,7 @@ class SendSource implements WorkSource {
       notPersisted: this.plan.count - this.persisted,
       notStarted: this.notStarted,
       tlsFailure: this.tlsFailure,
+      pendingIds: this.pendingIds,
     };
   }
 }

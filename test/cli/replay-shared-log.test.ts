@@ -43,6 +43,7 @@ describe("processes sharing a log", () => {
         notPersisted: 94,
         notStarted: 2,
         tlsFailure: null,
+        pendingIds: [],
       },
       createOutput(testContext().ctx, {}).style,
       Date.now(),

@@ -29,6 +29,7 @@ export interface SendFlags extends GlobalOptions, PolicyFlagValues, SecretFlags,
   rate?: number;
   duplicate: number;
   shuffle?: boolean;
+  wait?: boolean;
 }
 
 export interface Payload {

@@ -20,6 +20,7 @@ import { openStoreFor } from "../store.js";
 import { tlsFailureHint } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
 import { packageVersion } from "../version.js";
+import { runSchedule } from "./replay-run.js";
 import { extraHeaders, looksLikeUrl, resolvePayload, resolveTarget, type SendFlags } from "./send-input.js";
 
 /** Runs at least this many sends get a progress bar (on a terminal). */
@@ -72,6 +73,7 @@ export async function runSend(
       shuffle: flags.shuffle === true,
       concurrency,
       ratePerSecond: flags.rate ?? endpoint?.ratePerSecond ?? null,
+      keepPending: flags.wait === true,
     };
     // Keep-alive pools sized to the concurrency: a load run reuses its connections.
     transport = new Transport({
@@ -127,7 +129,17 @@ export async function runSend(
     if (total > 1 || result.interrupted)
       for (const line of summaryLines(result, out.style, ctx.now())) out.note(line);
     if (result.interrupted) return ExitCode.interrupted;
-    return result.tally.succeeded === plan.count ? ExitCode.ok : ExitCode.failed;
+    const settled = result.tally.succeeded === plan.count;
+    if (!flags.wait || result.pendingIds.length === 0) return settled ? ExitCode.ok : ExitCode.failed;
+    // --wait: the deliveries left pending go on as `replay` would run them (same engine, output).
+    const retried = await runSchedule(
+      db,
+      { concurrency, watch: false, policy: {}, scope: result.pendingIds },
+      ctx,
+      out,
+    );
+    const unsettled = result.tally.dead + result.tally.elsewhere > 0;
+    return retried === ExitCode.ok && unsettled ? ExitCode.failed : retried;
   } finally {
     flushLines();
     bar?.clear();

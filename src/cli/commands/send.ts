@@ -42,7 +42,8 @@ export function registerSend(program: Command, host: CommandHost): void {
     )
     .option("--rate <rate>", "at most this many sends per second, e.g. 50/s or 600/m", rateArg)
     .option("--duplicate <n>", "send each delivery n times with the same delivery id", integerArg(1, 1000), 1)
-    .option("--shuffle", "mix the order of all sends (with --duplicate: copies interleave)");
+    .option("--shuffle", "mix the order of all sends (with --duplicate: copies interleave)")
+    .option("--wait", "retry failures on the policy's schedule until each delivery succeeds or is dead");
   addPolicyOptions(send);
   addTlsOptions(send, "the target");
   send
@@ -51,10 +52,12 @@ export function registerSend(program: Command, host: CommandHost): void {
       `
 Every event and delivery is written to the log before any request. Each delivery gets one
 immediate attempt; if it fails (network error, timeout, non-2xx) it stays pending with its next
-retry scheduled by the retry policy, and hookctl replay runs it. Without a payload, the ping
+retry scheduled by the retry policy, and hookctl replay runs it (or --wait: this run does, as
+replay would, showing replay's progress). Without a payload, the ping
 fixture is sent. Output: one line per delivery (--json: one object per delivery); runs of more
 than one send end with a summary on stderr (latency percentiles and a status histogram).
-Exit codes: 0 all delivered, 1 some not delivered (yet), 2 bad input, 130 interrupted.
+Exit codes: 0 all delivered, 1 some not delivered (yet; with --wait: dead), 2 bad input,
+130 interrupted.
 
 Examples:
   hookctl send http://localhost:3000/webhooks --fixture order.created --secret s3cret
@@ -62,6 +65,7 @@ Examples:
   echo '{"hello":"world"}' | hookctl send http://localhost:3000/hook --event greeting.sent
   hookctl send orders --fixture user.signup --count 1000 --concurrency 16 --rate 200/s
   hookctl send orders --fixture order.paid --duplicate 3 --shuffle --count 20
+  hookctl send orders --fixture invoice.paid --wait --retries 3 --initial 500ms
   hookctl send --list-fixtures`,
     )
     .action(
