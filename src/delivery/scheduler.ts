@@ -20,6 +20,28 @@ export function runScheduler(deps: EngineDeps, options: SchedulerOptions = {}): 
   return new Engine(deps, source, {
     ...engine,
     watch,
-    pendingCount: () => deps.store.pendingCount(scope),
+    pendingCount: pendingCounter(() => deps.store.pendingCount(scope), deps.now),
   }).run();
+}
+
+/**
+ * Counting pending rows walks an index: cheap on a small log, a quarter of a second on a million
+ * rows. Between counts the last one, less what this run finished since, stands in; a count is
+ * made again once a hundred times its own cost has passed, so counting never takes more than
+ * about 1% of the run (and progress stays exact on small logs).
+ */
+export function pendingCounter(
+  count: () => Promise<number>,
+  now: () => number,
+): (finished: number) => Promise<number> {
+  let last: { value: number; finished: number; at: number; costMs: number } | undefined;
+  return async (finished) => {
+    const t = now();
+    if (last && t - last.at < Math.max(250, 100 * last.costMs)) {
+      return Math.max(0, last.value - (finished - last.finished));
+    }
+    const value = await count();
+    last = { value, finished, at: t, costMs: now() - t };
+    return value;
+  };
 }

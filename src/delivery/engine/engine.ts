@@ -45,8 +45,11 @@ export interface EngineOptions {
   stopAt?: number;
   signal?: AbortSignal;
   onEvent?: (event: SchedulerEvent) => void;
-  /** Pending deliveries for the `started` and `counts` events (the log source's count). */
-  pendingCount?: () => Promise<number>;
+  /**
+   * Pending deliveries for the `started`, `idle` and `counts` events (the log source's count);
+   * `finished` is how many deliveries this run has brought to succeeded or dead so far.
+   */
+  pendingCount?: (finished: number) => Promise<number>;
   watch?: boolean;
 }
 
@@ -137,7 +140,7 @@ export class Engine {
       this.emit({
         type: "started",
         at: startedAt,
-        pending: (await this.options.pendingCount?.()) ?? 0,
+        pending: (await this.options.pendingCount?.(this.tally.succeeded + this.tally.dead)) ?? 0,
         reclaimed,
         watch: this.options.watch === true,
       });
@@ -468,7 +471,7 @@ export class Engine {
         this.nextDue = lull.idle.until;
         if (this.lastIdle !== lull.idle.until) {
           this.lastIdle = lull.idle.until;
-          const pending = (await this.options.pendingCount?.()) ?? 0;
+          const pending = (await this.options.pendingCount?.(this.tally.succeeded + this.tally.dead)) ?? 0;
           this.emit({ type: "idle", at: now, until: lull.idle.until, next: lull.idle.next, pending });
         }
       }
@@ -500,7 +503,7 @@ export class Engine {
   private async counts(now: number): Promise<SchedulerCounts> {
     this.lastCountsAt = now;
     return {
-      pending: (await this.options.pendingCount?.()) ?? 0,
+      pending: (await this.options.pendingCount?.(this.tally.succeeded + this.tally.dead)) ?? 0,
       inFlight: this.running.size,
       succeeded: this.tally.succeeded,
       dead: this.tally.dead,
