@@ -6,6 +6,7 @@ import type { AttemptFn } from "../types.js";
 import { Alarm } from "./alarm.js";
 import type { SchedulerCounts, SchedulerEvent, SchedulerResult } from "./events.js";
 import { EndpointGates, type RateLimiter } from "./gates.js";
+import { Holdings } from "./holdings.js";
 import { reportAttempt } from "./report.js";
 import type { WorkSource } from "./source.js";
 
@@ -74,17 +75,11 @@ interface Finished {
  * margin; on stop it hands back what never started and records what ran.
  */
 export class Engine {
-  private readonly ready: Work[] = [];
-  /** Leased rows waiting for their endpoint's (or the run's) gate, by gate key. */
-  private readonly parked = new Map<string, Work[]>();
-  private parkedCount = 0;
+  private readonly holdings = new Holdings();
   private readonly running = new Map<string, Promise<void>>();
   private finished: Finished[] = [];
   private oldestFinishedAt = 0;
   private releases: { id: string; token: string }[] = [];
-  /** Rows held per lease token, and the token of every delivery held (ready, parked, running, unrecorded). */
-  private readonly tokens = new Map<string, number>();
-  private readonly held = new Map<string, string>();
   private readonly gates: EndpointGates;
   private readonly alarm: Alarm;
   private readonly signal: AbortSignal;
@@ -166,11 +161,11 @@ export class Engine {
         this.timeUp = true;
         return;
       }
-      if (now >= this.nextRenewAt && this.tokens.size > 0) {
+      if (now >= this.nextRenewAt && this.holdings.holdsAny) {
         await this.renew(now);
         continue;
       }
-      this.unpark(now);
+      this.holdings.unpark((gate) => this.gates.isBlocked(gate, now));
       this.start(now);
       if (!this.exchanging) {
         const wantsWork = this.wantsWork(now);
@@ -207,7 +202,7 @@ export class Engine {
 
   /** Fewer than the low-water mark ready, and the source may have more now. */
   private wantsWork(now: number): boolean {
-    if (this.ready.length >= this.lowWater || this.gates.runBlockedUntil(now) !== null) return false;
+    if (this.holdings.ready.length >= this.lowWater || this.gates.runBlockedUntil(now) !== null) return false;
     const at = this.source.readyAt(now);
     return at !== null && at <= now;
   }
@@ -232,7 +227,7 @@ export class Engine {
       ),
       releases,
     };
-    const limit = this.ahead - this.ready.length;
+    const limit = this.ahead - this.holdings.ready.length;
     const exclude = ask ? this.gates.blocked(now) : [];
     const wanted = ask
       ? this.source.ask({ now, limit, token: this.deps.newToken(), marginMs: this.marginMs, exclude })
@@ -245,7 +240,7 @@ export class Engine {
     const at = this.deps.now();
     for (const [i, { work, result: made }] of finished.entries()) {
       const recorded = result.recorded[i] === true;
-      this.letGo(work.delivery.id, work.token);
+      this.holdings.letGo(work.delivery.id, work.token);
       const report: DeliveryReport = {
         delivery: work.delivery,
         event: work.event,
@@ -256,7 +251,7 @@ export class Engine {
       this.source.recorded(report, recorded);
       reportAttempt(report, recorded, at, this.tally, this.options.onEvent);
     }
-    for (const { id, token } of releases) this.letGo(id, token);
+    for (const { id, token } of releases) this.holdings.letGo(id, token);
     for (const id of result.shelved) {
       // Damaged rows met while claiming went to the dead letters: they count as dead in this run.
       this.tally.dead++;
@@ -267,59 +262,31 @@ export class Engine {
       if (endpoint !== null && !this.gates.knows(endpoint)) {
         this.gates.learn(endpoint, await this.deps.store.endpointLimits(endpoint));
       }
-      if (this.held.has(work.delivery.id) && !this.supersede(work)) continue;
-      this.hold(work);
-      this.ready.push(work);
+      if (
+        this.holdings.has(work.delivery.id) &&
+        !this.holdings.dropOlderCopy(work, this.running.has(work.delivery.id))
+      ) {
+        // Its older copy is running: hand the new lease back; the old attempt's record will be
+        // refused and the delivery goes again later (at-least-once, never two at a time).
+        this.holdings.count(work.token);
+        this.releases.push({ id: work.delivery.id, token: work.token });
+        continue;
+      }
+      this.holdings.hold(work);
+      this.holdings.ready.push(work);
     }
     if (wanted) this.source.answered(result, limit, at);
     this.maybeCounts(at, false);
   }
 
-  private hold(work: Work): void {
-    this.held.set(work.delivery.id, work.token);
-    this.tokens.set(work.token, (this.tokens.get(work.token) ?? 0) + 1);
-  }
-
-  /**
-   * Claimed again while an older copy is still held: that copy's lease lapsed and was reclaimed
-   * meanwhile (a stalled process), so it must never start. The new copy replaces it, unless the
-   * old one's attempt is running: then the new lease is handed back (the old attempt's record
-   * will be refused, and the delivery goes again later; at-least-once, never two at a time).
-   */
-  private supersede(work: Work): boolean {
-    const id = work.delivery.id;
-    const stale = (held: Work) => held.delivery.id === id && held.token !== work.token;
-    const waiting = [this.ready, ...this.parked.values()];
-    for (const rows of waiting) {
-      const i = rows.findIndex(stale);
-      if (i < 0) continue;
-      const [old] = rows.splice(i, 1) as [Work];
-      if (rows !== this.ready) this.parkedCount--;
-      this.letGo(id, old.token);
-      return true;
-    }
-    if (this.running.has(id)) {
-      this.tokens.set(work.token, (this.tokens.get(work.token) ?? 0) + 1);
-      this.releases.push({ id, token: work.token });
-      return false;
-    }
-    return true;
-  }
-
-  private letGo(id: string, token: string): void {
-    if (this.held.get(id) === token) this.held.delete(id);
-    const left = (this.tokens.get(token) ?? 1) - 1;
-    if (left > 0) this.tokens.set(token, left);
-    else this.tokens.delete(token);
-  }
-
   /** Start what the gates admit, up to the concurrency; the rest waits parked, still leased. */
   private start(now: number): void {
-    while (this.running.size < this.concurrency && this.ready.length > 0) {
-      const work = this.ready.shift() as Work;
+    const { ready } = this.holdings;
+    while (this.running.size < this.concurrency && ready.length > 0) {
+      const work = ready.shift() as Work;
       const admission = this.gates.admit(work.delivery.endpointId, now);
       if (!admission.ok) {
-        this.park(admission.gate, work);
+        this.holdings.park(admission.gate, work);
         if (admission.reason === "rate" && admission.newly && admission.endpoint.id !== "*") {
           this.emit({
             type: "rate-limited",
@@ -332,24 +299,6 @@ export class Engine {
         continue;
       }
       this.launch(work, admission.release, now);
-    }
-  }
-
-  private park(gate: string, work: Work): void {
-    const rows = this.parked.get(gate);
-    if (rows) rows.push(work);
-    else this.parked.set(gate, [work]);
-    this.parkedCount++;
-  }
-
-  /** Gates that opened give their rows back to the front of the queue, in order. */
-  private unpark(now: number): void {
-    if (this.parkedCount === 0) return;
-    for (const [gate, rows] of this.parked) {
-      if (this.gates.isBlocked(gate, now)) continue;
-      this.parked.delete(gate);
-      this.parkedCount -= rows.length;
-      this.ready.unshift(...rows);
     }
   }
 
@@ -409,7 +358,7 @@ export class Engine {
     if (
       stopping ||
       this.running.size === 0 ||
-      this.ready.length < this.lowWater ||
+      this.holdings.ready.length < this.lowWater ||
       queued === 1 ||
       queued >= maxBatch
     ) {
@@ -420,23 +369,9 @@ export class Engine {
   /** Extend every lease held; rows whose lease was lost meanwhile (a stalled process) are dropped unsent. */
   private async renew(now: number): Promise<void> {
     this.nextRenewAt = now + this.renewEveryMs;
-    const asked = new Set(this.tokens.keys());
-    const kept = new Set(await this.deps.store.renew([...asked], now, this.marginMs));
-    // Rows an exchange brought while the renewal was on its way have fresh leases of their own.
-    const keep = (work: Work): boolean => {
-      if (!asked.has(work.token) || kept.has(work.delivery.id)) return true;
-      this.letGo(work.delivery.id, work.token);
-      this.source.dropped(work.delivery.id, "lost");
-      return false;
-    };
-    const ready = this.ready.splice(0).filter(keep);
-    this.ready.push(...ready);
-    for (const [gate, rows] of this.parked) {
-      const left = rows.filter(keep);
-      this.parkedCount -= rows.length - left.length;
-      if (left.length > 0) this.parked.set(gate, left);
-      else this.parked.delete(gate);
-    }
+    const asked = this.holdings.tokenList();
+    const kept = new Set(await this.deps.store.renew(asked, now, this.marginMs));
+    this.holdings.dropLost(new Set(asked), kept, (work) => this.source.dropped(work.delivery.id, "lost"));
   }
 
   /** When to look again: a time, undefined (when something rings), or done. */
@@ -444,7 +379,7 @@ export class Engine {
     const times: number[] = [];
     // While an exchange is on its way the next commit waits for it (its end wakes the loop).
     if (this.finished.length > 0 && !this.exchanging) times.push(this.oldestFinishedAt + this.windowMs);
-    if (this.tokens.size > 0) times.push(this.nextRenewAt);
+    if (this.holdings.holdsAny) times.push(this.nextRenewAt);
     if (this.options.stopAt !== undefined) times.push(this.options.stopAt);
     const unblock = this.gates.nextUnblock(now);
     if (unblock !== null) times.push(unblock);
@@ -452,16 +387,17 @@ export class Engine {
       this.exchanging !== undefined ||
       this.running.size > 0 ||
       this.finished.length > 0 ||
-      this.ready.length > 0 ||
-      this.parkedCount > 0 ||
+      this.holdings.ready.length > 0 ||
+      this.holdings.parkedSize > 0 ||
       this.releases.length > 0;
     if (busy) {
-      const at = this.ready.length < this.lowWater && !this.exchanging ? this.source.readyAt(now) : null;
+      const at =
+        this.holdings.ready.length < this.lowWater && !this.exchanging ? this.source.readyAt(now) : null;
       if (at !== null) times.push(Math.max(at, now + 1));
       this.maybeCounts(now, false);
     } else {
       const lull = await this.source.lull(now, {
-        held: new Set(this.held.keys()),
+        held: this.holdings.ids(),
         exclude: this.gates.blocked(now),
         nextUnblock: unblock,
       });
@@ -483,10 +419,7 @@ export class Engine {
   /** Hand back what never started, let running attempts finish, and record everything that ran. */
   private async windDown(): Promise<void> {
     await this.exchanging;
-    const unstarted = [...this.ready.splice(0), ...[...this.parked.values()].flat()];
-    this.parked.clear();
-    this.parkedCount = 0;
-    for (const work of unstarted) {
+    for (const work of this.holdings.takeUnstarted()) {
       this.releases.push({ id: work.delivery.id, token: work.token });
       this.source.dropped(work.delivery.id, "stopped");
     }
