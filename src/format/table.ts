@@ -25,9 +25,13 @@ export function table(
   options: TableOptions = {},
 ): string[] {
   const gap = " ".repeat(options.gap ?? 2);
-  const widths = columns.map((column, i) =>
-    Math.max(stringWidth(column.header), ...rows.map((cells) => stringWidth(cells[i] ?? ""))),
-  );
+  // A loop, not Math.max(...cells): spreading a few hundred thousand arguments overflows the stack.
+  const widths = columns.map((column) => stringWidth(column.header));
+  for (const cells of rows) {
+    for (let i = 0; i < columns.length; i++) {
+      widths[i] = Math.max(widths[i] as number, stringWidth(cells[i] ?? ""));
+    }
+  }
   const format = (cells: readonly string[]) =>
     columns
       .map((column, i) => pad(cells[i] ?? "", widths[i] as number, column.align ?? "left"))

@@ -34,22 +34,76 @@ export interface RequeueOptions {
 const ids = "SELECT value FROM json_each(@ids)";
 
 /**
+ * How many ids one requeue transaction (or one describe query) takes: big enough that a million
+ * cost little more than their rows, small enough that the results of one chunk are all that is
+ * held and a scheduler sharing the log never waits long for the write lock.
+ */
+export const requeueChunk = 2000;
+
+/** What a whole requeue came to; the results themselves went to `each`, a chunk at a time. */
+export interface RequeueSummary {
+  /** The deliveries that will run (fresh ids under `newId`), in the order asked. */
+  deliveryIds: string[];
+  /** How many of them are new deliveries (`newId`). */
+  fresh: number;
+  skipped: number;
+}
+
+/** `list` in consecutive slices of at most `size`. */
+export function* chunksOf<T>(list: readonly T[], size = requeueChunk): Generator<T[]> {
+  for (let start = 0; start < list.length; start += size) yield list.slice(start, start + size);
+}
+
+/**
  * Put deliveries back to pending, due now, with their retry schedule reset and the next attempt
  * marked manual. A delivery that is in flight under a live lease is skipped, never disturbed.
- * One write transaction for the whole list.
+ * Each chunk of `requeueChunk` ids is one short write transaction whose results go to `each`
+ * once it has committed (and is awaited, so a slow reader of what `each` writes holds the next
+ * chunk back): a selection of millions holds one chunk's results at a time.
  */
+export async function requeueInChunks(
+  db: Db,
+  idList: readonly string[],
+  options: RequeueOptions,
+  each: (results: RequeueResult[]) => void | Promise<void>,
+): Promise<RequeueSummary> {
+  const requeue = chunkRequeuer(db, options);
+  const summary: RequeueSummary = { deliveryIds: [], fresh: 0, skipped: 0 };
+  for (const chunk of chunksOf(idList)) {
+    const results = requeue(chunk);
+    for (const result of results) {
+      if (result.outcome === "skipped") summary.skipped++;
+      else {
+        summary.deliveryIds.push(result.deliveryId);
+        if (result.deliveryId !== result.id) summary.fresh++;
+      }
+    }
+    await each(results);
+  }
+  return summary;
+}
+
+/** `requeueInChunks` for a few ids (the TUI, `retry-now`): every result, in the order asked. */
 export function requeueDeliveries(
   db: Db,
   idList: readonly string[],
   options: RequeueOptions,
 ): RequeueResult[] {
-  const find = db.prepare("SELECT id, status, url, lease_expires_at FROM deliveries WHERE id = ?");
+  const requeue = chunkRequeuer(db, options);
+  return [...chunksOf(idList)].flatMap(requeue);
+}
+
+type FoundRow = { id: string; status: DeliveryStatus; url: string; lease_expires_at: number | null };
+
+/** One chunk's requeue as a transaction: its rows read at once, then reset as a set (copied one by one under newId). */
+function chunkRequeuer(db: Db, options: RequeueOptions): (chunk: readonly string[]) => RequeueResult[] {
+  const find = db.prepare(`SELECT id, status, url, lease_expires_at FROM deliveries WHERE id IN (${ids})`);
   const reset = db.prepare(`
     UPDATE deliveries SET status = 'pending', schedule_attempts = 0, next_attempt_at = @now,
-      next_trigger = 'manual', lease_token = NULL, lease_expires_at = NULL, url = @url,
+      next_trigger = 'manual', lease_token = NULL, lease_expires_at = NULL, url = COALESCE(@to, url),
       tls_insecure = IIF(@keepTls, tls_insecure, @tlsInsecure), tls_ca = IIF(@keepTls, tls_ca, @tlsCa),
       updated_at = @now, completed_at = NULL
-    WHERE id = @id AND NOT (status = 'in_flight' AND lease_expires_at > @now)`);
+    WHERE id IN (${ids}) AND NOT (status = 'in_flight' AND lease_expires_at > @now)`);
   const copy = db.prepare(`
     INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
       tls_insecure, tls_ca, status, next_attempt_at, next_trigger, created_at, updated_at)
@@ -59,30 +113,41 @@ export function requeueDeliveries(
     FROM deliveries WHERE id = @id`);
   const tls = { keepTls: options.tls === undefined ? 1 : 0, ...tlsColumns(options.tls ?? null) };
   const noTls = { keepTls: 0, ...tlsColumns(null) };
-  return db
-    .transaction(() =>
-      idList.map((id): RequeueResult => {
-        const row = find.get(id) as
-          | { id: string; status: DeliveryStatus; url: string; lease_expires_at: number | null }
-          | undefined;
-        if (!row) return { id, outcome: "skipped", reason: "not-found" };
-        if (row.status === "in_flight" && (row.lease_expires_at ?? 0) > options.now) {
-          return { id, outcome: "skipped", reason: "leased" };
+  const { now, to, newId } = options;
+  return (chunk) =>
+    db
+      .transaction(() => {
+        const rows = new Map(
+          (find.all({ ids: JSON.stringify(chunk) }) as FoundRow[]).map((row) => [row.id, row]),
+        );
+        // Reset in place: one UPDATE per TLS setting the rows end up with (at most two).
+        const resets = new Map<typeof tls, string[]>();
+        const results = chunk.map((id): RequeueResult => {
+          const row = rows.get(id);
+          if (!row) return { id, outcome: "skipped", reason: "not-found" };
+          if (row.status === "in_flight" && (row.lease_expires_at ?? 0) > now) {
+            return { id, outcome: "skipped", reason: "leased" };
+          }
+          const url = to ?? row.url;
+          // A TLS setting belongs to the host it was made for: redirected elsewhere without a new
+          // one, the delivery verifies the new host against the system's trust store.
+          const rowTls = tls.keepTls === 1 && !sameOrigin(url, row.url) ? noTls : tls;
+          if (newId) {
+            const deliveryId = newId();
+            copy.run({ newId: deliveryId, id, url, now, ...rowTls });
+            return { id, outcome: "requeued", deliveryId, previousStatus: row.status, url };
+          }
+          const group = resets.get(rowTls) ?? [];
+          if (group.length === 0) resets.set(rowTls, group);
+          group.push(id);
+          return { id, outcome: "requeued", deliveryId: id, previousStatus: row.status, url };
+        });
+        for (const [rowTls, group] of resets) {
+          reset.run({ ids: JSON.stringify(group), to: to ?? null, now, ...rowTls });
         }
-        const url = options.to ?? row.url;
-        // A TLS setting belongs to the host it was made for: redirected elsewhere without a new
-        // one, the delivery verifies the new host against the system's trust store.
-        const rowTls = tls.keepTls === 1 && !sameOrigin(url, row.url) ? noTls : tls;
-        if (options.newId) {
-          const deliveryId = options.newId();
-          copy.run({ newId: deliveryId, id, url, now: options.now, ...rowTls });
-          return { id, outcome: "requeued", deliveryId, previousStatus: row.status, url };
-        }
-        reset.run({ id, url, now: options.now, ...rowTls });
-        return { id, outcome: "requeued", deliveryId: id, previousStatus: row.status, url };
-      }),
-    )
-    .immediate();
+        return results;
+      })
+      .immediate();
 }
 
 /**
@@ -194,6 +259,29 @@ export function describeDeliveries(db: Db, idList: readonly string[]): QueuedDel
     .all({ ids: JSON.stringify(idList) }) as Record<string, unknown>[];
   const byId = new Map(rows.map((raw) => [raw.id as string, toListItem(raw)]));
   return idList.flatMap((id) => byId.get(id) ?? []);
+}
+
+/** `describeDeliveries` a chunk at a time (each awaited), so a long list is never held described at once. */
+export async function describeInChunks(
+  db: Db,
+  idList: readonly string[],
+  each: (items: QueuedDelivery[]) => void | Promise<void>,
+): Promise<void> {
+  for (const chunk of chunksOf(idList)) await each(describeDeliveries(db, chunk));
+}
+
+/** How many of the given deliveries are in each state (unknown ids count nowhere). */
+export function countByStatusOf(db: Db, idList: readonly string[]): StatusCounts {
+  const counts: StatusCounts = { pending: 0, in_flight: 0, succeeded: 0, dead: 0 };
+  const query = db.prepare(
+    `SELECT status, COUNT(*) AS n FROM deliveries WHERE id IN (${ids}) GROUP BY status`,
+  );
+  // Larger chunks than a requeue's: only a handful of counts come back from each.
+  for (const chunk of chunksOf(idList, requeueChunk * 25)) {
+    const rows = query.all({ ids: JSON.stringify(chunk) }) as { status: DeliveryStatus; n: number }[];
+    for (const row of rows) counts[row.status] += row.n;
+  }
+  return counts;
 }
 
 export interface DeadLetterQuery {

@@ -1,8 +1,10 @@
 // memory: the built binary's peak RSS (and throughput) for a large `send`, then for `replay`
-// requeueing and re-sending all of it, against a no-op loopback receiver in another process.
-// /usr/bin/time measures the child itself: the bench's own heap does not count.
+// over the same log, requeueing and re-sending all of it, against a no-op loopback receiver in
+// another process; and, on a copy of that log, the requeue step alone, so that a replay over the
+// limit says whether requeueing or sending dominates. /usr/bin/time measures the child itself:
+// the bench's own heap does not count.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,6 +67,7 @@ function logCounts(dbPath) {
     const one = (sql) => db.prepare(sql).pluck().get();
     return {
       succeeded: one("SELECT COUNT(*) FROM deliveries WHERE status = 'succeeded'"),
+      pending: one("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'"),
       attempts: one("SELECT COUNT(*) FROM attempts"),
     };
   } finally {
@@ -72,22 +75,53 @@ function logCounts(dbPath) {
   }
 }
 
-/** `done`: attempts this run recorded. */
-function row(command, count, run, expected, found, done) {
+/** A row for a run's max RSS against the limit; `complete`: the log shows it did all it should. */
+function rssRow(name, run, complete, note) {
   const mb = run.kb / 1024;
-  const complete = !run.killed && found.succeeded === count && found.attempts === expected;
   return {
-    name: `max RSS of hookctl ${command} (${fmt(count)} deliveries, concurrency ${concurrency})`,
+    name,
     value: `${fmt(mb, 1)} MB`,
     baseline: `${limitMb} MB`,
     ratio: mb / limitMb,
     target: `<= ${limitMb} MB`,
-    met: mb <= limitMb && complete,
-    note:
-      `${run.killed ? `interrupted at the bench's ${fmt(run.ms / 1000, 0)} s bound, unfinished; ` : ""}` +
-      `${fmt((done * 1000) / run.ms)} deliveries/s (${fmt(done)} attempts, process start to exit ${fmt(run.ms / 1000, 1)} s); ` +
-      `log afterwards: ${fmt(found.succeeded)} succeeded, ${fmt(found.attempts)} attempts (expected ${fmt(count)} and ${fmt(expected)})`,
+    met: mb <= limitMb && complete && !run.killed,
+    note: `${run.killed ? `interrupted at the bench's ${fmt(run.ms / 1000, 0)} s bound, unfinished; ` : ""}${note}`,
   };
+}
+
+/** `done`: attempts this run recorded. */
+function row(command, count, run, expected, found, done) {
+  return rssRow(
+    `max RSS of hookctl ${command} (${fmt(count)} deliveries, concurrency ${concurrency})`,
+    run,
+    found.succeeded === count && found.attempts === expected,
+    `${fmt((done * 1000) / run.ms)} deliveries/s (${fmt(done)} attempts, process start to exit ${fmt(run.ms / 1000, 1)} s); ` +
+      `log afterwards: ${fmt(found.succeeded)} succeeded, ${fmt(found.attempts)} attempts (expected ${fmt(count)} and ${fmt(expected)})`,
+  );
+}
+
+/**
+ * The requeue step of `replay --status succeeded` alone, on a copy of the log (the engine gets a
+ * millisecond, so a few attempts may go out): everything but the sending.
+ */
+async function requeueOnly(count, dbPath, deadlineMs) {
+  const copy = `${dbPath}.requeue`;
+  copyFileSync(dbPath, copy);
+  if (existsSync(`${dbPath}-wal`)) copyFileSync(`${dbPath}-wal`, `${copy}-wal`);
+  try {
+    const run = await measured(["replay", "--status", "succeeded", "--for", "1ms"], copy, deadlineMs);
+    const found = logCounts(copy);
+    return rssRow(
+      `max RSS of hookctl replay --status succeeded --for 1ms, the requeue step (${fmt(count)} deliveries)`,
+      run,
+      // Every delivery pending again, but for the few the engine sent in its millisecond.
+      found.succeeded + found.pending === count && found.pending > 0,
+      `${fmt((count * 1000) / run.ms)} deliveries requeued/s (process start to exit ${fmt(run.ms / 1000, 1)} s); ` +
+        `log afterwards: ${fmt(found.pending)} pending, ${fmt(found.succeeded)} succeeded`,
+    );
+  } finally {
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${copy}${suffix}`, { force: true });
+  }
 }
 
 export default async function bench({ quick }) {
@@ -102,11 +136,13 @@ export default async function bench({ quick }) {
     const sendArgs = ["send", receiver.url, "--count", String(count), "--concurrency", String(concurrency)];
     const send = await measured(sendArgs, dbPath, deadlineMs);
     const afterSend = logCounts(dbPath);
+    const requeue = await requeueOnly(count, dbPath, deadlineMs);
     const replayArgs = ["replay", "--status", "succeeded", "--concurrency", String(concurrency)];
     const replay = await measured(replayArgs, dbPath, deadlineMs);
     const afterReplay = logCounts(dbPath);
     return [
       row("send", count, send, count, afterSend, afterSend.attempts),
+      requeue,
       row(
         "replay --status succeeded (requeue all, then send again)",
         count,

@@ -52,3 +52,13 @@ describe("table", () => {
     expect(lines).toEqual(["<retry  delay  note>", "    1  1s", "   10  1h     cap"]);
   });
 });
+
+describe("table at scale", () => {
+  it("lays out 200,000 rows (no argument spread to overflow the stack)", () => {
+    const rows = Array.from({ length: 200_000 }, (_, i) => [`dlv_${i}`, i === 123_456 ? "wider cell" : "x"]);
+    const lines = table([{ header: "id" }, { header: "v" }], rows);
+    expect(lines).toHaveLength(200_001);
+    expect(lines[0]).toBe("id          v");
+    expect(lines[1]).toBe("dlv_0       x");
+  });
+});

@@ -7,7 +7,12 @@ import { escapeControl } from "../../format/escape.js";
 import { table } from "../../format/table.js";
 import { loadDeliveryDetail } from "../../store/deliveries.js";
 import type { Db } from "../../store/open.js";
-import { type DeadLetter, describeDeliveries, listDeadLetters } from "../../store/queue.js";
+import {
+  type DeadLetter,
+  describeDeliveries,
+  listDeadLetters,
+  selectDeliveryIds,
+} from "../../store/queue.js";
 import type { CliContext } from "../context.js";
 import { resolveIds } from "../ids.js";
 import { createOutput, type GlobalOptions, type Styles } from "../output.js";
@@ -130,31 +135,31 @@ export function chooseDeadLetters(
     );
   }
   requireEndpoint(db, flags.endpoint);
-  return listDeadLetters(db, {
+  // Ids only, oldest first: --all may name millions, never worth describing all at once.
+  return selectDeliveryIds(db, {
+    status: "dead",
     endpointName: flags.endpoint,
     eventGlob: flags.event,
     olderThan: flags.olderThan,
-  })
-    .map((item) => item.delivery.id)
-    .reverse();
+  });
 }
 
 /** `hookctl dlq requeue`: back to pending, due now; `hookctl replay` then delivers them. */
-export function runDlqRequeue(ids: string[], command: Command, ctx: CliContext): number {
+export async function runDlqRequeue(ids: string[], command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<RequeueFlags>();
   const out = createOutput(ctx, flags);
   const to = parseTargetUrl(flags.to);
   const { db } = openStoreFor(flags, ctx, { mustExist: true });
   try {
     const chosen = chooseDeadLetters(db, ids, flags, "requeue");
-    const results = requeueChosen(out, db, chosen, {
+    const requeued = await requeueChosen(out, db, chosen, {
       to,
       dryRun: flags.dryRun,
       newId: flags.newId,
       nothing: "no dead letters match; nothing to requeue",
       ctx,
     });
-    if (!results) return ExitCode.ok;
+    if (!requeued) return ExitCode.ok;
     if (!out.json) out.note(out.style.dim("run hookctl replay to deliver them"));
     return ExitCode.ok;
   } finally {

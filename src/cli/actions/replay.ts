@@ -5,17 +5,26 @@ import { getEndpointByName } from "../../store/endpoints.js";
 import { newId } from "../../store/ids.js";
 import type { Db } from "../../store/open.js";
 import {
+  countByStatusOf,
   describeDeliveries,
-  type RequeueResult,
-  requeueDeliveries,
+  describeInChunks,
+  type RequeueOptions,
+  requeueInChunks,
   selectDeliveryIds,
 } from "../../store/queue.js";
 import type { DeliveryStatus, TlsSetting } from "../../store/types.js";
 import type { CliContext } from "../context.js";
+import { drained } from "../drain.js";
 import { resolveIds } from "../ids.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
-import { renderRequeued, renderWouldRequeue } from "../render/requeue.js";
+import {
+  dryRunShown,
+  renderRequeuedChunk,
+  renderRequeueSummary,
+  renderWouldRequeue,
+  renderWouldRequeueJson,
+} from "../render/requeue.js";
 import { openStoreFor } from "../store.js";
 import { type TlsFlags, tlsFromFlags } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
@@ -54,10 +63,11 @@ export function checkedPolicyOverride(flags: PolicyFlagValues): Partial<RetryPol
 
 /**
  * What `dlq requeue` and `replay <ids|selectors>` do with the deliveries they chose: list them
- * (--dry-run), say there are none (`nothing`), or requeue and report them. Returns the results
- * only when something was requeued or refused, undefined otherwise.
+ * (--dry-run), say there are none (`nothing`), or requeue and report them a chunk at a time.
+ * Returns the ids of the deliveries that will run when a requeue happened (even if all were
+ * refused), undefined otherwise.
  */
-export function requeueChosen(
+export async function requeueChosen(
   out: Output,
   db: Db,
   chosen: readonly string[],
@@ -69,24 +79,36 @@ export function requeueChosen(
     ctx: CliContext;
     tls?: TlsSetting;
   },
-): RequeueResult[] | undefined {
+): Promise<string[] | undefined> {
+  const { ctx } = options;
   if (options.dryRun) {
-    renderWouldRequeue(out, describeDeliveries(db, chosen), options.to);
+    if (out.json) {
+      await describeInChunks(db, chosen, (items) => {
+        renderWouldRequeueJson(out, items, options.to);
+        return drained(ctx.stdout);
+      });
+    } else {
+      const shown = describeDeliveries(db, chosen.slice(0, dryRunShown));
+      renderWouldRequeue(out, shown, countByStatusOf(db, chosen.slice(dryRunShown)), options.to);
+    }
     return undefined;
   }
   if (chosen.length === 0) {
     out.note(options.nothing);
     return undefined;
   }
-  const { ctx } = options;
-  const results = requeueDeliveries(db, chosen, {
+  const requeueOptions: RequeueOptions = {
     now: ctx.now(),
     to: options.to,
     tls: options.tls,
     newId: options.newId ? () => newId("dlv", ctx.now(), ctx.randomBytes) : undefined,
+  };
+  const summary = await requeueInChunks(db, chosen, requeueOptions, (results) => {
+    renderRequeuedChunk(out, results);
+    return drained(out.json ? ctx.stdout : ctx.stderr);
   });
-  renderRequeued(out, results);
-  return results;
+  renderRequeueSummary(out, summary);
+  return summary.deliveryIds;
 }
 
 export function requireEndpoint(db: Db, name: string | undefined): void {
@@ -138,7 +160,7 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
               eventGlob: flags.event,
               endpointName: flags.endpoint,
             });
-      const results = requeueChosen(out, db, chosen, {
+      scope = await requeueChosen(out, db, chosen, {
         to,
         dryRun: flags.dryRun,
         newId: flags.newId,
@@ -146,8 +168,7 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
         nothing: "no deliveries match; nothing to requeue",
         ctx,
       });
-      if (!results) return ExitCode.ok;
-      scope = results.flatMap((r) => (r.outcome === "requeued" ? [r.deliveryId] : []));
+      if (!scope) return ExitCode.ok;
       if (scope.length === 0 && !flags.watch) return ExitCode.ok;
     }
     // --watch keeps running the whole schedule, requeued deliveries included.

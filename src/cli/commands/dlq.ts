@@ -62,7 +62,7 @@ Examples:
     )
     .action(async (ids: string[], _options: unknown, cmd: Command) => {
       const { runDlqRequeue } = await import("../actions/dlq.js");
-      host.setExitCode(runDlqRequeue(ids, cmd, host.ctx));
+      host.setExitCode(await runDlqRequeue(ids, cmd, host.ctx));
     });
 
   dlq
