@@ -106,20 +106,21 @@ export class Leases {
             ? this.dueAnyStmt.all({ now, limit: options.limit })
             : this.dueStmt.all({ now, limit: options.limit, exclude: JSON.stringify(exclude) })
         ) as Record<string, unknown>[];
-        return due.flatMap((raw) => {
+        const claimed: DeliveryRow[] = [];
+        for (const raw of due) {
           const ownMs = options.marginMs === undefined ? 0 : (raw.timeout_ms as number) + options.marginMs;
           const expires = now + Math.max(options.leaseMs, ownMs);
-          const row = toDelivery({
-            ...raw,
-            status: "in_flight",
-            lease_token: token,
-            lease_expires_at: expires,
-            updated_at: now,
-          });
-          if (this.shelveDamaged(row, now)) return [];
+          // The row as it is once claimed (the read row is ours to change: no copy per row).
+          raw.status = "in_flight";
+          raw.lease_token = token;
+          raw.lease_expires_at = expires;
+          raw.updated_at = now;
+          const row = toDelivery(raw);
+          if (this.shelveDamaged(row, now)) continue;
           this.claimRowStmt.run({ id: raw.id, token, expires, now });
-          return [row];
-        });
+          claimed.push(row);
+        }
+        return claimed;
       })
       .immediate();
   }

@@ -17,9 +17,7 @@ export function toDelivery(raw: Raw): DeliveryRow {
     () => parseStoredJson(storedHeaderObject, raw.extra_headers, `${where} extra_headers`),
     {} as Record<string, string>,
   );
-  const secrets = raw.secrets
-    ? checked(() => parseStoredJson(storedSecrets, raw.secrets, `${where} secrets`), null)
-    : null;
+  const secrets = raw.secrets ? checked(() => checkedSecrets(raw.secrets, `${where} secrets`), null) : null;
   const policy = checked(() => checkedPolicy(raw.policy, `${where} policy`), null);
   return {
     id: raw.id as string,
@@ -81,6 +79,20 @@ export function tlsColumns(tls: TlsSetting | null | undefined): {
   tlsCa: string | null;
 } {
   return { tlsInsecure: tls?.insecure ? 1 : null, tlsCa: tls?.ca ?? null };
+}
+
+let lastGoodSecrets: { text: unknown; secrets: string[] } | undefined;
+
+/**
+ * The secrets column parsed and checked; a run of rows with the same secrets (a load run, a
+ * requeued batch) is parsed once and shares one read-only array.
+ */
+function checkedSecrets(text: unknown, where: string): string[] {
+  const last = lastGoodSecrets;
+  if (last && last.text === text) return last.secrets;
+  const secrets = parseStoredJson(storedSecrets, text, where);
+  lastGoodSecrets = { text, secrets };
+  return secrets;
 }
 
 let lastGoodPolicy: string | undefined;
