@@ -24,8 +24,17 @@ export interface EngineStore {
   endpointLimits(endpointId: string): Promise<EndpointLimits | undefined>;
 }
 
-/** The whole log, or only these deliveries (`replay <ids>`, a requeued set). */
-export type Scope = readonly string[] | undefined;
+/**
+ * The whole log (undefined), or only some deliveries (`replay <ids>`, a requeued set): listed,
+ * or already written to the store as a named set (`requeueInChunks` into a set), so that a
+ * requeued million never has to be held in memory.
+ */
+export type Scope = readonly string[] | ScopeSet | undefined;
+
+/** Deliveries the store holds as a set of this connection (SQLite: a temporary table). */
+export interface ScopeSet {
+  set: string;
+}
 
 /** A finished attempt to write, guarded by the lease token it was made under. */
 export interface Completion {

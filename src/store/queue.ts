@@ -1,3 +1,4 @@
+import type { ScopeSet } from "./engine-port.js";
 import { type DeliveryListItem, listingSelect, toListItem } from "./listing.js";
 import type { Db } from "./open.js";
 import { eventGlob } from "./patterns.js";
@@ -42,7 +43,12 @@ export const requeueChunk = 2000;
 
 /** What a whole requeue came to; the results themselves went to `each`, a chunk at a time. */
 export interface RequeueSummary {
-  /** The deliveries that will run (fresh ids under `newId`), in the order asked. */
+  /** How many deliveries will run. */
+  requeued: number;
+  /**
+   * The deliveries that will run (fresh ids under `newId`), in the order asked; with `intoSet`
+   * they are written to that set instead, and this stays empty.
+   */
   deliveryIds: string[];
   /** How many of them are new deliveries (`newId`). */
   fresh: number;
@@ -66,21 +72,46 @@ export async function requeueInChunks(
   idList: readonly string[],
   options: RequeueOptions,
   each: (results: RequeueResult[]) => void | Promise<void>,
+  intoSet?: ScopeSet,
 ): Promise<RequeueSummary> {
   const requeue = chunkRequeuer(db, options);
-  const summary: RequeueSummary = { deliveryIds: [], fresh: 0, skipped: 0 };
+  const summary: RequeueSummary = { requeued: 0, deliveryIds: [], fresh: 0, skipped: 0 };
+  const keep = intoSet
+    ? scopeSetWriter(db, intoSet)
+    : (ids: string[]) => {
+        for (const id of ids) summary.deliveryIds.push(id);
+      };
   for (const chunk of chunksOf(idList)) {
     const results = requeue(chunk);
+    const kept: string[] = [];
     for (const result of results) {
       if (result.outcome === "skipped") summary.skipped++;
       else {
-        summary.deliveryIds.push(result.deliveryId);
+        kept.push(result.deliveryId);
         if (result.deliveryId !== result.id) summary.fresh++;
       }
     }
+    summary.requeued += kept.length;
+    keep(kept);
     await each(results);
   }
   return summary;
+}
+
+/** A fresh scope set of this connection (a temporary table), and how to add deliveries to it. */
+function scopeSetWriter(db: Db, scope: ScopeSet): (ids: string[]) => void {
+  const table = scopeSetTable(scope);
+  db.exec(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id TEXT PRIMARY KEY) WITHOUT ROWID`);
+  const insert = db.prepare(`INSERT OR IGNORE INTO ${table} (id) VALUES (?)`);
+  return db.transaction((ids: string[]) => {
+    for (const id of ids) insert.run(id);
+  });
+}
+
+/** The temporary table behind a scope set; its name is checked, since it goes into SQL. */
+export function scopeSetTable(scope: ScopeSet): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(scope.set)) throw new Error(`not a scope set name: ${scope.set}`);
+  return `temp.${scope.set}`;
 }
 
 /** `requeueInChunks` for a few ids (the TUI, `retry-now`): every result, in the order asked. */

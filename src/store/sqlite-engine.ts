@@ -8,10 +8,12 @@ import type {
   ExchangeResult,
   Outlook,
   Scope,
+  ScopeSet,
   Work,
 } from "./engine-port.js";
 import { Leases } from "./leases.js";
 import type { Db } from "./open.js";
+import { scopeSetTable } from "./queue.js";
 import { tlsColumns, toEvent } from "./rows.js";
 import type { DeliveryRow, EventRow } from "./types.js";
 
@@ -29,6 +31,7 @@ export class SqliteEngineStore implements EngineStore {
   private readonly events = new Map<string, EventRow>();
   /** Each scope (a requeued set, possibly of millions) goes into a temporary table once. */
   private readonly scopes = new WeakMap<readonly string[], ScopedQueries>();
+  private readonly sets = new Map<string, ScopedQueries>();
   private scopeCount = 0;
 
   constructor(private readonly db: Db) {
@@ -202,8 +205,20 @@ export class SqliteEngineStore implements EngineStore {
     return (scope ? this.scoped(scope) : this.statements.whole).pendingCount.get() as number;
   }
 
-  /** The queries over one scope, its ids written once into a temporary table of this connection. */
-  private scoped(scope: readonly string[]): ScopedQueries {
+  /**
+   * The queries over one scope: a set already in this connection (requeued into it), or ids
+   * written once into a temporary table of their own.
+   */
+  private scoped(scope: readonly string[] | ScopeSet): ScopedQueries {
+    if (!Array.isArray(scope)) {
+      const set = scope as ScopeSet;
+      let queries = this.sets.get(set.set);
+      if (!queries) {
+        queries = scopedQueries(this.db, scopeSetTable(set));
+        this.sets.set(set.set, queries);
+      }
+      return queries;
+    }
     let queries = this.scopes.get(scope);
     if (!queries) {
       const table = `temp.hookctl_scope_${++this.scopeCount}`;

@@ -10,6 +10,7 @@ import {
   requeueInChunks,
   selectDeliveryIds,
 } from "../../src/store/queue.js";
+import { SqliteEngineStore } from "../../src/store/sqlite-engine.js";
 import { bulkDeliveries } from "../helpers/bulk-log.js";
 import { seedDeliveries } from "../helpers/scheduler-kit.js";
 import { tempDb } from "../helpers/tmp.js";
@@ -18,6 +19,34 @@ const url = "http://127.0.0.1:9/hook";
 const t0 = 1_700_000_000_000;
 
 describe("requeueInChunks", () => {
+  it("into a scope set: the ids stay in the log's connection, and the engine's store runs exactly them", async () => {
+    const db = openDb(tempDb());
+    const count = requeueChunk + 10;
+    bulkDeliveries(db, { count, status: "succeeded", url, at: t0 });
+    const ids = selectDeliveryIds(db, { status: "succeeded" });
+    const chosen = ids.slice(5);
+    const set = { set: "hookctl_requeued" };
+    const summary = await requeueInChunks(db, chosen, { now: t0 + 1 }, () => {}, set);
+    expect(summary).toEqual({ requeued: chosen.length, deliveryIds: [], fresh: 0, skipped: 0 });
+    const inSet = db.prepare("SELECT id FROM temp.hookctl_requeued ORDER BY id").pluck().all();
+    expect(inSet).toEqual([...chosen].sort());
+    // The store counts and claims through the set.
+    const store = new SqliteEngineStore(db);
+    expect(store.pendingCountNow(set)).toBe(chosen.length);
+    // Rows outside the set are pending too, and never claimed through it.
+    db.prepare(
+      "UPDATE deliveries SET status = 'pending', next_attempt_at = 0 WHERE id IN (SELECT value FROM json_each(?))",
+    ).run(JSON.stringify(ids.slice(0, 5)));
+    const { work } = store.exchangeNow({
+      now: t0 + 2,
+      completions: [],
+      releases: [],
+      claim: { token: "t", limit: count, marginMs: 1000, exclude: [], scope: set },
+    });
+    expect(work.map((w) => w.delivery.id).sort()).toEqual([...chosen].sort());
+    db.close();
+  });
+
   it("requeues a selection larger than a chunk a chunk at a time, in order, one result each", async () => {
     const db = openDb(tempDb());
     const count = 2 * requeueChunk + 500;
@@ -32,7 +61,7 @@ describe("requeueInChunks", () => {
     expect(chunks.flat().every((r) => r.outcome === "requeued" && r.previousStatus === "succeeded")).toBe(
       true,
     );
-    expect(summary).toEqual({ deliveryIds: ids, fresh: 0, skipped: 0 });
+    expect(summary).toEqual({ requeued: count, deliveryIds: ids, fresh: 0, skipped: 0 });
     expect(countByStatusOf(db, ids)).toEqual({ pending: count, in_flight: 0, succeeded: 0, dead: 0 });
     expect(getDelivery(db, ids.at(-1) as string)).toMatchObject({
       status: "pending",

@@ -5,7 +5,7 @@ import { TokenBucket, timerSleep } from "../../delivery/rate-limit.js";
 import { runScheduler, type SchedulerDeps } from "../../delivery/scheduler.js";
 import { proxySettings, Transport } from "../../delivery/transport.js";
 import { ExitCode } from "../../errors.js";
-import type { EngineStore } from "../../store/engine-port.js";
+import type { EngineStore, Scope } from "../../store/engine-port.js";
 import type { Db } from "../../store/open.js";
 import { pendingSchedules } from "../../store/pending-schedules.js";
 import { describeDeliveries } from "../../store/queue.js";
@@ -20,7 +20,7 @@ export interface ScheduleRunOptions {
   watch: boolean;
   policy: Partial<RetryPolicy>;
   /** Only these deliveries (a requeued set). */
-  scope?: readonly string[];
+  scope?: Scope;
   /** `--due`: attempt what is due now, then exit. */
   due?: boolean;
   /** `--for`: stop after this long, as Ctrl-C would. */

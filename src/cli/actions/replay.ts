@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { defaultPolicy, mergePolicy, policyProblem, type RetryPolicy } from "../../delivery/policy.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { getEndpointByName } from "../../store/endpoints.js";
+import type { Scope, ScopeSet } from "../../store/engine-port.js";
 import { newId } from "../../store/ids.js";
 import type { Db } from "../../store/open.js";
 import {
@@ -79,7 +80,7 @@ export async function requeueChosen(
     ctx: CliContext;
     tls?: TlsSetting;
   },
-): Promise<string[] | undefined> {
+): Promise<{ scope: Scope; requeued: number } | undefined> {
   const { ctx } = options;
   if (options.dryRun) {
     if (out.json) {
@@ -103,12 +104,20 @@ export async function requeueChosen(
     tls: options.tls,
     newId: options.newId ? () => newId("dlv", ctx.now(), ctx.randomBytes) : undefined,
   };
-  const summary = await requeueInChunks(db, chosen, requeueOptions, (results) => {
-    renderRequeuedChunk(out, results);
-    return drained(out.json ? ctx.stdout : ctx.stderr);
-  });
+  // The requeued set goes into the log's connection, not into memory: a million ids stay there.
+  const set: ScopeSet = { set: "hookctl_requeued" };
+  const summary = await requeueInChunks(
+    db,
+    chosen,
+    requeueOptions,
+    (results) => {
+      renderRequeuedChunk(out, results);
+      return drained(out.json ? ctx.stdout : ctx.stderr);
+    },
+    set,
+  );
   renderRequeueSummary(out, summary);
-  return summary.deliveryIds;
+  return { scope: set, requeued: summary.requeued };
 }
 
 export function requireEndpoint(db: Db, name: string | undefined): void {
@@ -147,7 +156,7 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
   // empty machine (a scheduler waiting for the first send).
   const { db } = openStoreFor(flags, ctx, { mustExist: flags.watch !== true });
   try {
-    let scope: string[] | undefined;
+    let scope: Scope | undefined;
     if (choosing) {
       requireEndpoint(db, flags.endpoint);
       const now = ctx.now();
@@ -160,7 +169,7 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
               eventGlob: flags.event,
               endpointName: flags.endpoint,
             });
-      scope = await requeueChosen(out, db, chosen, {
+      const requeued = await requeueChosen(out, db, chosen, {
         to,
         dryRun: flags.dryRun,
         newId: flags.newId,
@@ -168,8 +177,9 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
         nothing: "no deliveries match; nothing to requeue",
         ctx,
       });
-      if (!scope) return ExitCode.ok;
-      if (scope.length === 0 && !flags.watch) return ExitCode.ok;
+      if (!requeued) return ExitCode.ok;
+      if (requeued.requeued === 0 && !flags.watch) return ExitCode.ok;
+      scope = requeued.scope;
     }
     // --watch keeps running the whole schedule, requeued deliveries included.
     return await runSchedule(

@@ -88,7 +88,7 @@ export function renderRequeuedChunk(out: Output, results: readonly RequeueResult
 /** The summary line after a requeue (none under --json: the objects say it all). */
 export function renderRequeueSummary(out: Output, summary: RequeueSummary): void {
   if (out.json) return;
-  const requeued = summary.deliveryIds.length;
+  const { requeued } = summary;
   const { fresh } = summary;
   const extra = fresh > 0 ? ` as ${fresh === requeued ? "" : `${count(fresh)} `}new deliveries` : "";
   out.note(`requeued ${count(requeued)} ${requeued === 1 ? "delivery" : "deliveries"}${extra}`);
