@@ -55,8 +55,17 @@ export interface RequeueSummary {
   skipped: number;
 }
 
+/** Ids in order, held in memory (an array) or in the log's connection (`selectDeliveryIdsInto`). */
+export interface IdList {
+  readonly length: number;
+  slice(start?: number, end?: number): string[];
+}
+
 /** `list` in consecutive slices of at most `size`. */
-export function* chunksOf<T>(list: readonly T[], size = requeueChunk): Generator<T[]> {
+export function* chunksOf<T>(
+  list: { readonly length: number; slice(start: number, end: number): T[] },
+  size = requeueChunk,
+): Generator<T[]> {
   for (let start = 0; start < list.length; start += size) yield list.slice(start, start + size);
 }
 
@@ -69,7 +78,7 @@ export function* chunksOf<T>(list: readonly T[], size = requeueChunk): Generator
  */
 export async function requeueInChunks(
   db: Db,
-  idList: readonly string[],
+  idList: IdList,
   options: RequeueOptions,
   each: (results: RequeueResult[]) => void | Promise<void>,
   intoSet?: ScopeSet,
@@ -254,14 +263,37 @@ function selectorSql(selector: DeliverySelector): { where: string; params: Recor
 
 /** Ids of the deliveries a selector picks, oldest first. */
 export function selectDeliveryIds(db: Db, selector: DeliverySelector): string[] {
+  const { sql, params } = selectionSql(selector);
+  return db.prepare(sql).pluck().all(params) as string[];
+}
+
+/** The ids a selector matches, in id order, as one query. */
+function selectionSql(selector: DeliverySelector): { sql: string; params: Record<string, unknown> } {
   const { where, params } = selectorSql(selector);
   const limit = selector.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(selector.limit))}` : "";
-  return db
-    .prepare(
-      `SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id ${where} ORDER BY d.id ${limit}`,
-    )
-    .pluck()
-    .all(params) as string[];
+  return {
+    sql: `SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id ${where} ORDER BY d.id ${limit}`,
+    params,
+  };
+}
+
+/**
+ * `selectDeliveryIds` kept in a temporary table of this connection and read back a slice at a
+ * time: a selection of millions is never a million strings in memory (whose garbage would then
+ * raise the heap the rest of the run grows to).
+ */
+export function selectDeliveryIdsInto(db: Db, selector: DeliverySelector): IdList {
+  const { sql, params } = selectionSql(selector);
+  const table = "temp.hookctl_chosen";
+  db.exec(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (n INTEGER PRIMARY KEY, id TEXT NOT NULL)`);
+  db.prepare(`INSERT INTO ${table} (id) ${sql}`).run(params);
+  const length = db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+  const between = db.prepare(`SELECT id FROM ${table} WHERE n > @from AND n <= @to ORDER BY n`).pluck();
+  return {
+    length,
+    // Rows are numbered from 1 in id order: positions [start, end) are n in (start, end].
+    slice: (start = 0, end = length) => between.all({ from: start, to: Math.min(end, length) }) as string[],
+  };
 }
 
 export type StatusCounts = Record<DeliveryStatus, number>;
@@ -295,7 +327,7 @@ export function describeDeliveries(db: Db, idList: readonly string[]): QueuedDel
 /** `describeDeliveries` a chunk at a time (each awaited), so a long list is never held described at once. */
 export async function describeInChunks(
   db: Db,
-  idList: readonly string[],
+  idList: IdList,
   each: (items: QueuedDelivery[]) => void | Promise<void>,
 ): Promise<void> {
   for (const chunk of chunksOf(idList)) await each(describeDeliveries(db, chunk));

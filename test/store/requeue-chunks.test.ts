@@ -3,12 +3,14 @@ import { getDelivery } from "../../src/store/deliveries.js";
 import { Leases } from "../../src/store/leases.js";
 import { openDb } from "../../src/store/open.js";
 import {
+  chunksOf,
   countByStatusOf,
   describeInChunks,
   type RequeueResult,
   requeueChunk,
   requeueInChunks,
   selectDeliveryIds,
+  selectDeliveryIdsInto,
 } from "../../src/store/queue.js";
 import { SqliteEngineStore } from "../../src/store/sqlite-engine.js";
 import { bulkDeliveries } from "../helpers/bulk-log.js";
@@ -134,5 +136,20 @@ describe("describeInChunks", () => {
     });
     expect(sizes).toEqual([requeueChunk, 3]);
     expect(described).toEqual(ids);
+  });
+});
+
+describe("selectDeliveryIdsInto", () => {
+  it("holds the selection in the log's connection and reads it back by position, in id order", () => {
+    const db = openDb(tempDb());
+    bulkDeliveries(db, { count: 25, status: "dead", url, at: t0 });
+    const all = selectDeliveryIds(db, { status: ["dead"] });
+    const chosen = selectDeliveryIdsInto(db, { status: ["dead"] });
+    expect(chosen.length).toBe(25);
+    expect(chosen.slice()).toEqual(all);
+    expect(chosen.slice(3, 7)).toEqual(all.slice(3, 7));
+    expect(chosen.slice(20, 100)).toEqual(all.slice(20));
+    expect([...chunksOf(chosen, 10)].map((chunk) => chunk.length)).toEqual([10, 10, 5]);
+    db.close();
   });
 });

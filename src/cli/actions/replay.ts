@@ -9,9 +9,10 @@ import {
   countByStatusOf,
   describeDeliveries,
   describeInChunks,
+  type IdList,
   type RequeueOptions,
   requeueInChunks,
-  selectDeliveryIds,
+  selectDeliveryIdsInto,
 } from "../../store/queue.js";
 import type { DeliveryStatus, TlsSetting } from "../../store/types.js";
 import type { CliContext } from "../context.js";
@@ -71,7 +72,7 @@ export function checkedPolicyOverride(flags: PolicyFlagValues): Partial<RetryPol
 export async function requeueChosen(
   out: Output,
   db: Db,
-  chosen: readonly string[],
+  chosen: IdList,
   options: {
     to: string | undefined;
     dryRun?: boolean;
@@ -163,7 +164,7 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
       const chosen =
         ids.length > 0
           ? resolveIds(db, "deliveries", ids)
-          : selectDeliveryIds(db, {
+          : selectDeliveryIdsInto(db, {
               status: flags.status ?? requeueable,
               since: flags.since !== undefined ? now - flags.since : undefined,
               eventGlob: flags.event,
