@@ -9,29 +9,6 @@ export interface LatencySummary {
   max: number;
 }
 
-/** The nearest-rank percentile (p in (0, 100]) of values sorted ascending. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
-}
-
-/** Summarise durations; undefined when there are none. */
-export function summarizeLatency(durations: readonly number[]): LatencySummary | undefined {
-  if (durations.length === 0) return undefined;
-  const sorted = [...durations].sort((a, b) => a - b);
-  const total = sorted.reduce((sum, value) => sum + value, 0);
-  return {
-    count: sorted.length,
-    min: sorted[0] as number,
-    mean: total / sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted[sorted.length - 1] as number,
-  };
-}
-
 /** The histogram key of one attempt: its status code, or its error class (`refused`, `timeout`). */
 export function outcomeKey(attempt: { statusCode: number | null; errorClass: string | null }): string {
   return attempt.statusCode !== null ? String(attempt.statusCode) : (attempt.errorClass ?? "error");

@@ -10,8 +10,8 @@ export interface TokenBucketOptions {
 
 /**
  * A token bucket. It starts full; `take()` either takes a token and returns 0, or returns how
- * many milliseconds until one will be available (taking nothing). It never sleeps itself, so
- * the scheduler and `send` decide how to wait (see {@link acquire}).
+ * many milliseconds until one will be available (taking nothing). It never sleeps itself: the
+ * engine's gates park what must wait and wake when the bucket says.
  */
 export class TokenBucket {
   private readonly perMs: number;
@@ -52,23 +52,6 @@ export class TokenBucket {
 
 /** Resolves after `ms`, or early when `signal` aborts; never rejects. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
-
-/**
- * Wait until the bucket hands out a token. Returns false if `signal` aborted first (no token
- * was taken then).
- */
-export async function acquire(
-  bucket: { take(): number },
-  sleep: Sleep,
-  signal: AbortSignal,
-): Promise<boolean> {
-  for (;;) {
-    if (signal.aborted) return false;
-    const waitMs = bucket.take();
-    if (waitMs <= 0) return true;
-    await sleep(waitMs, signal);
-  }
-}
 
 /** A real timer for {@link Sleep}. */
 export function timerSleep(ms: number, signal: AbortSignal): Promise<void> {

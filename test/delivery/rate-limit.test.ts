@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acquire, TokenBucket } from "../../src/delivery/rate-limit.js";
+import { TokenBucket } from "../../src/delivery/rate-limit.js";
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -62,29 +62,5 @@ describe("TokenBucket", () => {
     }
     expect(taken).toBeLessThanOrEqual(50 * 10 + 5);
     expect(taken).toBeGreaterThanOrEqual(50 * 10 - 1);
-  });
-});
-
-describe("acquire", () => {
-  it("sleeps exactly as long as the bucket says, on the injected sleep", async () => {
-    const c = clock();
-    const bucket = new TokenBucket({ ratePerSecond: 4, now: c.now });
-    const slept: number[] = [];
-    const sleep = async (ms: number) => {
-      slept.push(ms);
-      c.advance(ms);
-    };
-    const signal = new AbortController().signal;
-    for (let i = 0; i < 4; i++) expect(await acquire(bucket, sleep, signal)).toBe(true);
-    expect(slept).toEqual([250, 250, 250]);
-  });
-
-  it("returns false without a token once aborted", async () => {
-    const c = clock();
-    const bucket = new TokenBucket({ ratePerSecond: 1, now: c.now });
-    bucket.take();
-    const controller = new AbortController();
-    const sleep = async () => controller.abort();
-    expect(await acquire(bucket, sleep, controller.signal)).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { TokenBucket, timerSleep } from "../../delivery/rate-limit.js";
 import { runScheduler, type SchedulerDeps } from "../../delivery/scheduler.js";
 import { proxySettings, Transport } from "../../delivery/transport.js";
 import { ExitCode } from "../../errors.js";
-import type { EngineStore, Scope } from "../../store/engine-port.js";
+import type { Scope } from "../../store/engine-port.js";
 import type { Db } from "../../store/open.js";
 import { pendingSchedules } from "../../store/pending-schedules.js";
 import { describeDeliveries } from "../../store/queue.js";
@@ -51,11 +51,10 @@ export function cliSchedulerDeps(
   db: Db,
   ctx: Pick<CliContext, "now" | "randomBytes">,
   transport?: Transport,
-  store: EngineStore = new SqliteEngineStore(db),
 ): SchedulerDeps {
   const hex = pooledHex(ctx.randomBytes);
   return {
-    store,
+    store: new SqliteEngineStore(db),
     attempt: createAttempt({ now: ctx.now, transport }),
     now: ctx.now,
     sleep: timerSleep,
