@@ -1,4 +1,4 @@
-import { getEvent } from "./events.js";
+import { getEvent, insertEventSql } from "./events.js";
 import { newId } from "./ids.js";
 import { type DeliveryListItem, listingSelect, toListItem } from "./listing.js";
 import type { Db } from "./open.js";
@@ -63,9 +63,7 @@ export function createEventsWithDeliveries(
   now: number,
   chunk = 500,
 ): void {
-  const insertEventStmt = db.prepare(
-    "INSERT INTO events (id, type, body, content_type, created_at) VALUES (@id, @type, @body, @contentType, @createdAt)",
-  );
+  const insertEventStmt = db.prepare(insertEventSql);
   const insert = db.prepare(`
     INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
       tls_insecure, tls_ca, status, next_attempt_at, next_trigger, created_at, updated_at)
@@ -75,14 +73,7 @@ export function createEventsWithDeliveries(
     for (const { event, deliveries } of slice) {
       insertEventStmt.run(event);
       for (const delivery of deliveries) {
-        insert.run({
-          ...delivery,
-          ...tlsColumns(delivery.tls),
-          eventId: event.id,
-          extraHeaders: JSON.stringify(delivery.extraHeaders),
-          secrets: delivery.secrets ? JSON.stringify(delivery.secrets) : null,
-          now,
-        });
+        insert.run({ ...newDeliveryParams(delivery, event.id), now });
       }
     }
   });
@@ -91,7 +82,18 @@ export function createEventsWithDeliveries(
   }
 }
 
-/** A delivery row exactly as `createEventsWithDeliveries` writes it (see `Leases.claimKnown`). */
+/** The named parameters every insert of a new delivery binds (its JSON and TLS columns as stored). */
+export function newDeliveryParams(delivery: NewDelivery, eventId: string) {
+  return {
+    ...delivery,
+    ...tlsColumns(delivery.tls),
+    eventId,
+    extraHeaders: JSON.stringify(delivery.extraHeaders),
+    secrets: delivery.secrets ? JSON.stringify(delivery.secrets) : null,
+  };
+}
+
+/** A delivery row exactly as it is written new (send's inserts read nothing back). */
 export function createdRow(delivery: NewDelivery, eventId: string, now: number): DeliveryRow {
   // Spelled out in toDelivery's field order (no spread): one object shape for every row keeps
   // the attempt path's property reads fast.
@@ -129,15 +131,14 @@ export function createdRow(delivery: NewDelivery, eventId: string, now: number):
  * left alone. Returns false when the row is in flight or missing.
  */
 export function reopenDelivery(db: Db, id: string, now: number): boolean {
-  return (
-    db
-      .prepare(`
-      UPDATE deliveries SET status = 'pending', schedule_attempts = 0, next_attempt_at = @now,
-        next_trigger = 'manual', updated_at = @now, completed_at = NULL
-      WHERE id = @id AND status != 'in_flight'`)
-      .run({ id, now }).changes === 1
-  );
+  return db.prepare(reopenSql).run({ id, now }).changes === 1;
 }
+
+/** `reopenDelivery`'s statement, for a caller that prepares it once (the engine's store). */
+export const reopenSql = `
+  UPDATE deliveries SET status = 'pending', schedule_attempts = 0, next_attempt_at = @now,
+    next_trigger = 'manual', updated_at = @now, completed_at = NULL
+  WHERE id = @id AND status != 'in_flight'`;
 
 /** What `hookctl log` filters on; every field is optional. */
 export interface DeliveryFilter {

@@ -1,4 +1,4 @@
-import { createdRow } from "./deliveries.js";
+import { createdRow, newDeliveryParams, reopenSql } from "./deliveries.js";
 import { activeSecrets } from "./endpoints.js";
 import type {
   ClaimRequest,
@@ -11,10 +11,11 @@ import type {
   ScopeSet,
   Work,
 } from "./engine-port.js";
+import { insertEventSql } from "./events.js";
 import { Leases } from "./leases.js";
 import type { Db } from "./open.js";
 import { scopeSetTable } from "./queue.js";
-import { tlsColumns, toEvent } from "./rows.js";
+import { toEvent } from "./rows.js";
 import type { DeliveryRow, EventRow } from "./types.js";
 
 const notExcluded = "(endpoint_id IS NULL OR endpoint_id NOT IN (SELECT value FROM json_each(@exclude)))";
@@ -94,16 +95,7 @@ export class SqliteEngineStore implements EngineStore {
       for (const { event, delivery } of items) {
         this.statements.insertEvent.run(event);
         const expires = now + delivery.timeoutMs + marginMs;
-        this.statements.insertLeased.run({
-          ...delivery,
-          ...tlsColumns(delivery.tls),
-          eventId: event.id,
-          extraHeaders: JSON.stringify(delivery.extraHeaders),
-          secrets: delivery.secrets ? JSON.stringify(delivery.secrets) : null,
-          token,
-          expires,
-          now,
-        });
+        this.statements.insertLeased.run({ ...newDeliveryParams(delivery, event.id), token, expires, now });
         const row = createdRow(delivery, event.id, now);
         rows.push({
           row: { ...row, status: "in_flight", leaseToken: token, leaseExpiresAt: expires },
@@ -293,13 +285,8 @@ function prepare(db: Db) {
       .pluck(),
     timeout: db.prepare("SELECT timeout_ms FROM deliveries WHERE id = ?").pluck(),
     // send --duplicate: the next copy of a delivery whose previous one is recorded.
-    reopen:
-      db.prepare(`UPDATE deliveries SET status = 'pending', schedule_attempts = 0, next_attempt_at = @now,
-      next_trigger = 'manual', updated_at = @now, completed_at = NULL
-      WHERE id = @id AND status != 'in_flight'`),
-    insertEvent: db.prepare(
-      "INSERT INTO events (id, type, body, content_type, created_at) VALUES (@id, @type, @body, @contentType, @createdAt)",
-    ),
+    reopen: db.prepare(reopenSql),
+    insertEvent: db.prepare(insertEventSql),
     // send: persisted already leased to the run that sends it next.
     insertLeased: db.prepare(`
       INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
