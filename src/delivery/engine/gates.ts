@@ -81,27 +81,19 @@ export class EndpointGates {
     const cap = gate.limits.concurrency;
     const key = gate.limits.id;
     if (cap !== null && gate.running >= cap) return { ok: false, gate: key, reason: "cap" };
-    if (gate.blockedUntil > now) {
-      return {
-        ok: false,
-        gate: key,
-        reason: "rate",
-        until: gate.blockedUntil,
-        endpoint: gate.limits,
-        newly: false,
-      };
-    }
+    const waiting = (newly: boolean): Admission => ({
+      ok: false,
+      gate: key,
+      reason: "rate",
+      until: gate.blockedUntil,
+      endpoint: gate.limits,
+      newly,
+    });
+    if (gate.blockedUntil > now) return waiting(false);
     const waitMs = gate.limiter ? gate.limiter.take() : 0;
     if (waitMs > 0) {
       gate.blockedUntil = now + Math.ceil(waitMs);
-      return {
-        ok: false,
-        gate: key,
-        reason: "rate",
-        until: gate.blockedUntil,
-        endpoint: gate.limits,
-        newly: true,
-      };
+      return waiting(true);
     }
     gate.running++;
     let released = false;
