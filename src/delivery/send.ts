@@ -135,7 +135,12 @@ export async function sendEvents(
   );
   const result = await engine.run();
   source.finish();
-  return { ...source.summary(), elapsedMs: deps.now() - t0, interrupted: result.outcome === "interrupted" };
+  return {
+    ...source.summary(),
+    attempts: result.attempts,
+    elapsedMs: deps.now() - t0,
+    interrupted: result.outcome === "interrupted",
+  };
 }
 
 /** A delivery this run persisted and has not finished with. */
@@ -161,7 +166,6 @@ class SendSource implements WorkSource {
   private readonly tally: SendTally = { succeeded: 0, pending: 0, dead: 0, elsewhere: 0 };
   private readonly latency = new LatencyHistogram();
   private readonly statuses = new Histogram();
-  private attempts = 0;
   private done = 0;
   private notStarted = 0;
   private nextRetryAt: number | null = null;
@@ -244,9 +248,16 @@ class SendSource implements WorkSource {
     const inserted = result.work.filter((work) => work.delivery.nextTrigger === "initial").length;
     if (inserted > 0)
       this.emit({ type: "persisted", at: now, events: this.persisted, total: this.plan.count });
-    for (const work of result.work) {
-      const slot = this.open.get(work.delivery.id);
-      if (slot && work.delivery.nextTrigger !== "initial") slot.copies++;
+    // A reopened copy (or one refused: another process holds the delivery) counts as asked for.
+    const asked = [
+      ...result.work
+        .filter((work) => work.delivery.nextTrigger !== "initial")
+        .map((work) => work.delivery.id),
+      ...result.refused,
+    ];
+    for (const id of asked) {
+      const slot = this.open.get(id);
+      if (slot) slot.copies++;
     }
     for (const id of result.refused) this.skip(id, now);
   }
@@ -256,7 +267,6 @@ class SendSource implements WorkSource {
     const slot = this.open.get(id);
     if (!slot) return;
     const { attempt } = report;
-    this.attempts++;
     this.latency.add(attempt.durationMs);
     this.statuses.add(outcomeKey(attempt));
     if (attempt.errorClass === "tls" && !this.tlsFailure) {
@@ -268,17 +278,16 @@ class SendSource implements WorkSource {
     this.next(id, slot, at);
   }
 
-  /** A copy that could not be claimed: another process holds the delivery. */
+  /** The current copy will not be sent: another process holds the delivery. */
   private skip(id: string, at: number): void {
     const slot = this.open.get(id);
     if (!slot) return;
-    slot.copies++;
     slot.outcome.skipped++;
     this.emit({
       type: "skipped",
       at,
       deliveryId: id,
-      copy: slot.copies - 1,
+      copy: slot.copies,
       done: ++this.done,
       total: this.total,
     });
@@ -286,19 +295,8 @@ class SendSource implements WorkSource {
   }
 
   dropped(id: string, reason: "lost" | "stopped"): void {
-    if (reason === "stopped") return; // counted when the run ends
-    const slot = this.open.get(id);
-    if (!slot) return;
-    slot.outcome.skipped++;
-    this.emit({
-      type: "skipped",
-      at: this.deps.now(),
-      deliveryId: id,
-      copy: slot.copies,
-      done: ++this.done,
-      total: this.total,
-    });
-    this.next(id, slot, this.deps.now());
+    // Stopped copies are counted as not started when the run ends.
+    if (reason === "lost") this.skip(id, this.deps.now());
   }
 
   private next(id: string, slot: Open, at: number): void {
@@ -341,11 +339,10 @@ class SendSource implements WorkSource {
     this.again = [];
   }
 
-  summary(): Omit<SendResult, "elapsedMs" | "interrupted"> {
+  summary(): Omit<SendResult, "elapsedMs" | "interrupted" | "attempts"> {
     return {
       tally: { ...this.tally },
       nextRetryAt: this.nextRetryAt,
-      attempts: this.attempts,
       latency: this.latency.summary(),
       histogram: this.statuses.toJSON(),
       persisted: this.persisted,

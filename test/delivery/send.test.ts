@@ -16,6 +16,7 @@ import { verify } from "../../src/signing/index.js";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
 import { getEvent } from "../../src/store/events.js";
 import { idFactory } from "../../src/store/ids.js";
+import { Leases } from "../../src/store/leases.js";
 import { type Db, openDb } from "../../src/store/open.js";
 import { SqliteEngineStore } from "../../src/store/sqlite-engine.js";
 import { waitFor } from "../helpers/bin.js";
@@ -202,6 +203,32 @@ describe("sendEvents", () => {
         "manual",
       ]);
     }
+  });
+
+  it("--duplicate: a copy another process holds is skipped under its own copy number, not sent", async () => {
+    const path = tempDb();
+    const db = open(path);
+    const other = new Leases(open(path));
+    receiver = await okReceiver();
+    const store = new SqliteEngineStore(db);
+    // Just before copy 2 is reopened, another process (a replay) holds the delivery.
+    const exchange = store.exchange.bind(store);
+    store.exchange = (request) => {
+      for (const id of request.again?.ids ?? []) {
+        db.prepare("UPDATE deliveries SET status = 'pending' WHERE id = ?").run(id);
+        other.claimById(id, { now: Date.now(), leaseMs: 60_000, token: "replay-elsewhere" });
+      }
+      return exchange(request);
+    };
+    const events: SendEvent[] = [];
+    const result = await send(plan(receiver.url, { duplicate: 3 }), deps(db, { store }), {
+      onEvent: (event) => events.push(event),
+    });
+    expect(receiver.requests).toHaveLength(1);
+    // Copies 2 and 3 both find it held elsewhere; each is skipped under its own number.
+    expect(events.filter((e) => e.type === "skipped").map((e) => e.copy)).toEqual([2, 3]);
+    expect(result.outcomes[0]).toMatchObject({ sends: 1, skipped: 2 });
+    expect(result.notStarted).toBe(0);
   });
 
   it("--shuffle interleaves copies of different deliveries", async () => {
