@@ -170,8 +170,8 @@ export class Engine {
       if (!this.exchanging) {
         const wantsWork = this.wantsWork(now);
         if (wantsWork || this.commitDue(now)) {
-          // Not awaited: with a store on another thread (or machine), attempts keep starting
-          // from the ready queue while the batch is written.
+          // Not awaited: with a store a round trip away (a network database), attempts keep
+          // starting from the ready queue while the batch is written.
           this.exchanging = this.exchange(now, wantsWork)
             .catch((error: unknown) => this.fail(error))
             .finally(() => {
