@@ -16,6 +16,30 @@ import { iso, isoOrNull, roundMs } from "./time.js";
 
 export type DeliveryItem = DeliveryListItem;
 
+/** A listed delivery's latest attempt, as its row and the listing know it (times in ms). */
+export interface ListedAttempt {
+  number: number;
+  statusCode: number | null;
+  errorClass: DeliveryRow["lastErrorClass"];
+  error: string | null;
+  durationMs: number | null;
+  startedAt: number | null;
+}
+
+/** The latest attempt of a listed delivery, null before its first: one shape for JSON and lines. */
+export function lastAttemptOf(item: DeliveryListItem): ListedAttempt | null {
+  const d = item.delivery;
+  if (d.attemptCount === 0) return null;
+  return {
+    number: d.attemptCount,
+    statusCode: d.lastStatusCode,
+    errorClass: d.lastErrorClass,
+    error: d.lastError,
+    durationMs: item.lastDurationMs,
+    startedAt: item.lastAttemptAt,
+  };
+}
+
 /**
  * Why a dead delivery is dead, as a status word. A rejection (a 4xx retrying cannot fix) that
  * came before the retries ran out is `rejected`; at the last retry it is `exhausted`, as the
@@ -60,6 +84,7 @@ export function policyJson(recorded: string | null | undefined, where?: string):
 export function deliveryJson(item: DeliveryItem, secrets: readonly string[] = item.secrets): DeliveryJson {
   const d = item.delivery;
   const pending = d.status === "pending";
+  const last = lastAttemptOf(item);
   return {
     id: d.id,
     status: d.status,
@@ -80,17 +105,11 @@ export function deliveryJson(item: DeliveryItem, secrets: readonly string[] = it
     nextAttemptAt: pending ? isoOrNull(d.nextAttemptAt) : null,
     nextTrigger: pending ? d.nextTrigger : null,
     nextRetry: pending && d.nextTrigger === "scheduled" ? d.scheduleAttempts : null,
-    lastAttempt:
-      d.attemptCount > 0
-        ? {
-            number: d.attemptCount,
-            statusCode: d.lastStatusCode,
-            errorClass: d.lastErrorClass,
-            error: d.lastError,
-            durationMs: item.lastDurationMs === null ? null : roundMs(item.lastDurationMs),
-            startedAt: isoOrNull(item.lastAttemptAt),
-          }
-        : null,
+    lastAttempt: last && {
+      ...last,
+      durationMs: last.durationMs === null ? null : roundMs(last.durationMs),
+      startedAt: isoOrNull(last.startedAt),
+    },
     deadReason: deadReasonOf(d),
     createdAt: iso(d.createdAt),
     updatedAt: iso(d.updatedAt),

@@ -1,5 +1,5 @@
 import { formatDuration } from "../../config/duration.js";
-import { deadReasonOf as deadReasonWord } from "../../contract/delivery.js";
+import { deadReasonOf as deadReasonWord, lastAttemptOf } from "../../contract/delivery.js";
 import { maskUrl } from "../../contract/mask.js";
 import type { DeliveryOutcome } from "../../delivery/send.js";
 import { escapeControl } from "../../format/escape.js";
@@ -80,17 +80,7 @@ export function viewOfListItem(item: DeliveryListItem): DeliveryView {
     url: maskUrl(d.url, item.secrets),
     endpointName: item.endpointName,
     event: { id: d.eventId, type: item.eventType },
-    lastAttempt:
-      d.attemptCount > 0
-        ? {
-            number: d.attemptCount,
-            statusCode: d.lastStatusCode,
-            errorClass: d.lastErrorClass,
-            error: d.lastError,
-            durationMs: item.lastDurationMs,
-            startedAt: item.lastAttemptAt,
-          }
-        : null,
+    lastAttempt: lastAttemptOf(item),
     deadReason: d.status === "dead" ? deadReasonOf(d) : null,
     createdAt: d.createdAt,
   };
