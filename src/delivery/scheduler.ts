@@ -15,13 +15,31 @@ export type SchedulerOptions = Omit<EngineOptions, "pendingCount" | "runRate"> &
  * lets running attempts finish.
  */
 export function runScheduler(deps: EngineDeps, options: SchedulerOptions = {}): Promise<SchedulerResult> {
+  return startScheduler(deps, options).done;
+}
+
+/** A running scheduler: its outcome, and a way to say "new work is in the log" (`serve`). */
+export interface RunningScheduler {
+  done: Promise<SchedulerResult>;
+  /** Claim again now rather than at the next poll: this process just committed due work. */
+  wake(): void;
+}
+
+export function startScheduler(deps: EngineDeps, options: SchedulerOptions = {}): RunningScheduler {
   const { scope, watch, pollMs, dueBy, ...engine } = options;
   const source = new LogSource(deps.store, { scope, watch, pollMs, dueBy, emit: options.onEvent });
-  return new Engine(deps, source, {
+  const runner = new Engine(deps, source, {
     ...engine,
     watch,
     pendingCount: pendingCounter(() => deps.store.pendingCount(scope), deps.now),
-  }).run();
+  });
+  return {
+    done: runner.run(),
+    wake: () => {
+      source.wake();
+      runner.wake();
+    },
+  };
 }
 
 /**

@@ -14,6 +14,11 @@ export interface EndpointRow {
   policy: string | null;
   /** How its HTTPS certificate is checked; copied to each delivery. Null: the system's trust store. */
   tls?: TlsSetting | null;
+  /**
+   * Event-type globs it subscribes to (`serve` fans an event out to every endpoint whose list
+   * matches its type); null or absent: every type.
+   */
+  events?: readonly string[] | null;
   createdAt: number;
 }
 
@@ -36,17 +41,33 @@ function toEndpoint(raw: Record<string, unknown>): EndpointRow {
     timeoutMs: (raw.timeout_ms as number | null) ?? null,
     policy: (raw.policy as string | null) ?? null,
     tls: tlsOf(raw),
+    events: subscriptionsOf(raw.events),
     createdAt: raw.created_at as number,
   };
+}
+
+/** The stored JSON list of globs; anything unreadable subscribes to nothing rather than to all. */
+function subscriptionsOf(stored: unknown): string[] | null {
+  if (stored === null || stored === undefined) return null;
+  try {
+    const parsed: unknown = JSON.parse(String(stored));
+    return Array.isArray(parsed) ? parsed.filter((glob): glob is string => typeof glob === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 export function insertEndpoint(db: Db, endpoint: EndpointRow, secrets: readonly string[]): void {
   db.transaction(() => {
     db.prepare(`
       INSERT INTO endpoints (id, name, url, scheme, rate_per_second, concurrency, timeout_ms, policy,
-        tls_insecure, tls_ca, created_at)
+        tls_insecure, tls_ca, events, created_at)
       VALUES (@id, @name, @url, @scheme, @ratePerSecond, @concurrency, @timeoutMs, @policy,
-        @tlsInsecure, @tlsCa, @createdAt)`).run({ ...endpoint, ...tlsColumns(endpoint.tls) });
+        @tlsInsecure, @tlsCa, @events, @createdAt)`).run({
+      ...endpoint,
+      ...tlsColumns(endpoint.tls),
+      events: endpoint.events ? JSON.stringify(endpoint.events) : null,
+    });
     const addSecret = db.prepare(
       "INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)",
     );

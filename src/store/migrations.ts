@@ -119,6 +119,55 @@ export const migrations: readonly string[] = [
   ALTER TABLE endpoints ADD COLUMN tls_insecure INTEGER;
   ALTER TABLE endpoints ADD COLUMN tls_ca TEXT;
   `,
+  // 3: the outbox (`serve`). Endpoints subscribe to event types by glob (a JSON list; null: every
+  // type). Idempotency keys live in their own table so a purge of deliveries never forgets one
+  // early; `response` is the first answer, returned as it was to a repeat. Dead-letter alerts:
+  // each running alert sink is registered, and the trigger queues one alert per sink in the same
+  // transaction that makes a delivery dead, whichever path does it, so a crash between the two
+  // cannot lose an alert. The alert id is stable for that death (the delivery and its attempt
+  // count), so a receiver can dedupe re-sends.
+  `
+  ALTER TABLE endpoints ADD COLUMN events TEXT;
+
+  CREATE TABLE idempotency_keys (
+    key TEXT PRIMARY KEY,
+    request_sha256 TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
+  CREATE INDEX idempotency_keys_by_event ON idempotency_keys(event_id);
+
+  CREATE TABLE alert_sinks (
+    name TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE alerts (
+    id TEXT NOT NULL,
+    sink TEXT NOT NULL REFERENCES alert_sinks(name) ON DELETE CASCADE,
+    delivery_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status = 'pending' OR status = 'sent' OR status = 'failed'),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    PRIMARY KEY (id, sink)
+  ) STRICT;
+  CREATE INDEX alerts_due ON alerts(sink, next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX alerts_by_delivery ON alerts(delivery_id);
+
+  CREATE TRIGGER deliveries_dead_alert AFTER UPDATE OF status ON deliveries
+  WHEN NEW.status = 'dead' AND OLD.status != 'dead'
+  BEGIN
+    INSERT OR IGNORE INTO alerts (id, sink, delivery_id, status, next_attempt_at, created_at)
+    SELECT 'alr_' || substr(NEW.id, 5) || '_' || NEW.attempt_count, name, NEW.id, 'pending',
+      NEW.updated_at, NEW.updated_at
+    FROM alert_sinks;
+  END;
+  `,
 ];
 
 export const schemaVersion = migrations.length;

@@ -19,7 +19,17 @@ describe("openDb", () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(["attempts", "deliveries", "endpoint_secrets", "endpoints", "events", "received"]);
+    expect(tables).toEqual([
+      "alert_sinks",
+      "alerts",
+      "attempts",
+      "deliveries",
+      "endpoint_secrets",
+      "endpoints",
+      "events",
+      "idempotency_keys",
+      "received",
+    ]);
     db.close();
   });
 

@@ -154,6 +154,11 @@ export class Engine {
     return { outcome, lost: this.tally.lost, ...counts };
   }
 
+  /** Something outside changed (new work in the log): the loop looks again at once. */
+  wake(): void {
+    this.alarm.ring();
+  }
+
   private async loop(): Promise<void> {
     while (!this.signal.aborted && !this.failure) {
       const now = this.deps.now();

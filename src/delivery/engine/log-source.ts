@@ -33,6 +33,8 @@ export class LogSource implements WorkSource {
   private nextAskAt = Number.NEGATIVE_INFINITY;
   private lastExclude: readonly string[] = [];
   private lastClaimEmpty = false;
+  /** Counts wake-ups, so a lull whose store call a wake-up overtook does not push the ask later. */
+  private wakes = 0;
 
   constructor(
     private readonly store: EngineStore,
@@ -79,6 +81,12 @@ export class LogSource implements WorkSource {
     this.nextAskAt = Math.min(this.nextAskAt, decision.nextAttemptAt);
   }
 
+  /** Work was just added to the log: ask for it now. */
+  wake(): void {
+    this.wakes++;
+    this.nextAskAt = Number.NEGATIVE_INFINITY;
+  }
+
   dropped(): void {
     // Lost or handed back: the log has it, and a later claim finds it again.
     this.nextAskAt = Number.NEGATIVE_INFINITY;
@@ -86,7 +94,9 @@ export class LogSource implements WorkSource {
 
   async lull(now: number, view: EngineView): Promise<Lull> {
     const { watch, dueBy, scope } = this.options;
+    const wakesBefore = this.wakes;
     const outlook = await this.store.outlook(scope, view.held, view.exclude);
+    if (this.wakes !== wakesBefore) return { done: false, wakeAt: now };
     if (outlook.foreignLeaseExpiry !== null && outlook.foreignLeaseExpiry <= now) {
       const count = await this.store.reclaimExpired(now);
       if (count > 0) this.options.emit?.({ type: "reclaimed", at: now, count });

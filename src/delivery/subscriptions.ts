@@ -1,0 +1,42 @@
+/**
+ * Which event types an endpoint receives. A subscription is a list of globs over the type:
+ * `*` matches any run of characters (dots included: `order.*` takes `order.paid` and
+ * `order.item.added`), `?` exactly one; anything else matches itself, case-sensitively, as
+ * `hookctl log --event` does. No list means every type.
+ */
+export function subscribes(globs: readonly string[] | null | undefined, type: string): boolean {
+  if (globs === null || globs === undefined) return true;
+  return globs.some((glob) => globMatcher(glob).test(type));
+}
+
+const compiled = new Map<string, RegExp>();
+
+function globMatcher(glob: string): RegExp {
+  let matcher = compiled.get(glob);
+  if (!matcher) {
+    const source = glob
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".");
+    matcher = new RegExp(`^${source}$`, "s");
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(glob, matcher);
+  }
+  return matcher;
+}
+
+/**
+ * `--events 'order.*,invoice.paid'` as a list: split on commas, blanks dropped, each trimmed.
+ * Returns the problem with the text when there is one (an empty list subscribes to nothing, which
+ * is never what was meant).
+ */
+export function parseSubscription(text: string): { globs: string[] } | { problem: string } {
+  const globs = text
+    .split(",")
+    .map((glob) => glob.trim())
+    .filter((glob) => glob !== "");
+  if (globs.length === 0) return { problem: "names no event type" };
+  const long = globs.find((glob) => glob.length > 200);
+  if (long) return { problem: `has a glob of ${long.length} characters (at most 200)` };
+  return { globs: [...new Set(globs)] };
+}
