@@ -22,6 +22,7 @@ export function endpointJson(endpoint: EndpointRow, secrets: readonly SecretInfo
     timeoutMs: endpoint.timeoutMs,
     policy: policyJson(endpoint.policy, `endpoints ${endpoint.name} policy`),
     tls: tlsJson(endpoint.tls),
+    events: endpoint.events ? [...endpoint.events] : null,
     secrets: secrets.map((s) => ({
       secret: maskSecret(s.secret),
       createdAt: iso(s.createdAt),

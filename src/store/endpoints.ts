@@ -75,6 +75,14 @@ export function insertEndpoint(db: Db, endpoint: EndpointRow, secrets: readonly 
   }).immediate();
 }
 
+/** Replace the event types the endpoint subscribes to (null: every type). */
+export function setEndpointEvents(db: Db, endpointId: string, events: readonly string[] | null): void {
+  db.prepare("UPDATE endpoints SET events = ? WHERE id = ?").run(
+    events === null ? null : JSON.stringify(events),
+    endpointId,
+  );
+}
+
 export function getEndpointByName(db: Db, name: string): EndpointRow | undefined {
   const row = db.prepare("SELECT * FROM endpoints WHERE name = ?").get(name);
   return row ? toEndpoint(row as Record<string, unknown>) : undefined;

@@ -198,9 +198,9 @@ describe("hookctl endpoint list and rm", () => {
     ]);
     const list = await runCli(["--db", db, "endpoint", "list"]);
     const [header = "", ...rows] = list.stdout.trimEnd().split("\n");
-    expect(header).toMatch(/^name +url +scheme +secret +limits$/);
-    expect(rows[0]).toMatch(/^billing +http:\/\/127\.0\.0\.1:4000\/ +hookctl +unsigned +2\/s$/);
-    expect(rows[1]).toMatch(/^orders +http:\/\/127\.0\.0\.1:3000\/ +hookctl +plai…$/);
+    expect(header).toMatch(/^name +url +scheme +events +secret +limits$/);
+    expect(rows[0]).toMatch(/^billing +http:\/\/127\.0\.0\.1:4000\/ +hookctl +\* +unsigned +2\/s$/);
+    expect(rows[1]).toMatch(/^orders +http:\/\/127\.0\.0\.1:3000\/ +hookctl +\* +plai…$/);
     for (const title of ["url", "scheme", "secret"]) {
       expect(rows.map((row) => row[header.indexOf(title) - 1])).toEqual([" ", " "]);
       expect(rows.map((row) => row[header.indexOf(title)])).not.toContain(" ");

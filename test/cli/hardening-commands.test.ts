@@ -36,7 +36,7 @@ describe("command groups and unknown commands", () => {
     );
     expectOneLine(
       await runCli(["endpoint"]),
-      "hookctl: endpoint needs a subcommand: add, list, show, rm, rotate-secret — see hookctl endpoint --help",
+      "hookctl: endpoint needs a subcommand: add, list, show, set, rm, rotate-secret — see hookctl endpoint --help",
     );
     expectOneLine(await runCli(["completion"]), /^hookctl: completion needs a shell: bash, zsh or fish — /);
   });

@@ -32,6 +32,7 @@ const commands = [
   ["endpoint", "add"],
   ["endpoint", "list"],
   ["endpoint", "show"],
+  ["endpoint", "set"],
   ["endpoint", "rm"],
   ["endpoint", "rotate-secret"],
   ["backoff"],

@@ -1,19 +1,61 @@
 import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
+import { endpointJson } from "../../contract/endpoint.js";
 import { maskSecret } from "../../contract/mask.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { generateSecret, type SchemeName } from "../../signing/index.js";
-import { listEndpointSecrets, removeEndpoint, rotateEndpointSecret } from "../../store/endpoints.js";
+import {
+  listEndpointSecrets,
+  removeEndpoint,
+  rotateEndpointSecret,
+  setEndpointEvents,
+} from "../../store/endpoints.js";
 import { confirmOrRefuse } from "../confirm.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { dateTime, iso } from "../render/time.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
+import { eventsFlag, subscriptionWords } from "../subscription.js";
 import { withExistingStore } from "./endpoint.js";
 import { checkSecrets, findEndpoint } from "./send-input.js";
 
 interface RotateFlags extends GlobalOptions, SecretFlags {
   grace: number;
+}
+
+interface SetFlags extends GlobalOptions {
+  events?: string[];
+  allEvents?: boolean;
+}
+
+/**
+ * `endpoint set`: replace the event types the endpoint subscribes to. Deliveries already queued
+ * keep going; only events `serve` accepts from now on are fanned out by the new list.
+ */
+export async function runEndpointSet(name: string, command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<SetFlags>();
+  const out = createOutput(ctx, flags);
+  if (flags.events && flags.allEvents) throw new UsageError("give --events or --all-events, not both");
+  if (!flags.events && !flags.allEvents) {
+    throw new UsageError("nothing to set", "give --events <globs> or --all-events");
+  }
+  const events = flags.events ? eventsFlag(flags.events) : null;
+  const now = ctx.now();
+  const { endpoint, secrets } = withExistingStore(flags, ctx, (db) =>
+    db
+      .transaction(() => {
+        const found = findEndpoint(db, name);
+        setEndpointEvents(db, found.id, events);
+        return { endpoint: { ...found, events }, secrets: listEndpointSecrets(db, found.id, now) };
+      })
+      .immediate(),
+  );
+  if (out.json) out.writeJson(endpointJson(endpoint, secrets));
+  else {
+    const receives = events ? subscriptionWords(events) : "every event type";
+    out.line(`${out.style.ok("✓")} ${out.style.bold(endpoint.name)} now receives ${receives}`);
+  }
+  return ExitCode.ok;
 }
 
 /**

@@ -24,6 +24,7 @@ import { policyWords } from "../render/policy.js";
 import { dateTime } from "../render/time.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
 import { openStoreFor } from "../store.js";
+import { eventsFlag, subscriptionWords } from "../subscription.js";
 import { type TlsFlags, tlsFromFlags } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
 import { checkSecrets, defaultTimeoutMs, findEndpoint } from "./send-input.js";
@@ -35,6 +36,7 @@ interface AddFlags extends GlobalOptions, PolicyFlagValues, SecretFlags, TlsFlag
   rate?: number;
   concurrency?: number;
   timeout?: number;
+  events?: string[];
 }
 
 /** Run `fn` with the log open, closing it whatever happens. */
@@ -87,6 +89,7 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
   const problem = policyProblem(mergePolicy(defaultPolicy, override));
   if (problem) throw new UsageError(`bad retry policy: ${problem}`, "see hookctl backoff --help");
   if (flags.timeout !== undefined && !(flags.timeout > 0)) throw new UsageError("--timeout must be above 0");
+  const events = flags.events ? eventsFlag(flags.events) : null;
   const tls = (await tlsFromFlags(flags, ctx, url, (line) => out.note(line))) ?? null;
   const endpoint: EndpointRow = {
     id: newId("ep", ctx.now(), ctx.randomBytes),
@@ -98,6 +101,7 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
     timeoutMs: flags.timeout ?? null,
     policy: Object.keys(override).length > 0 ? JSON.stringify(override) : null,
     tls,
+    events,
     createdAt: ctx.now(),
   };
   withStore(flags, ctx, (db) => {
@@ -120,8 +124,9 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
     return ExitCode.ok;
   }
   const signing = secrets.length > 0 ? `secret ${secrets.map(maskSecret).join(", ")}` : "no secret: unsigned";
+  const subscribed = events ? `, events ${subscriptionWords(events)}` : "";
   out.line(
-    `${out.style.ok("✓")} added endpoint ${out.style.bold(name)} → ${maskUrl(url)} (${scheme}, ${signing})`,
+    `${out.style.ok("✓")} added endpoint ${out.style.bold(name)} → ${maskUrl(url)} (${scheme}, ${signing}${subscribed})`,
   );
   if (generated) {
     // The one time this secret is shown in full: the receiver needs it to verify.
@@ -154,6 +159,7 @@ export async function runEndpointList(command: Command, ctx: CliContext): Promis
       out.style.bold(escapeControl(endpoint.name)),
       maskUrl(endpoint.url),
       endpoint.scheme,
+      subscriptionWords(endpoint.events),
       `${secret}${extra}`,
       out.style.dim(limits(endpoint)),
     ];
@@ -166,6 +172,7 @@ const endpointColumns = [
   { header: "name" },
   { header: "url" },
   { header: "scheme" },
+  { header: "events" },
   { header: "secret" },
   { header: "limits" },
 ];
@@ -200,6 +207,10 @@ export async function runEndpointShow(name: string, command: Command, ctx: CliCo
   out.line(out.style.bold(endpoint.name));
   field("url", maskUrl(endpoint.url));
   field("scheme", endpoint.scheme);
+  field(
+    "events",
+    endpoint.events ? subscriptionWords(endpoint.events) : `* ${out.style.dim("(every event type)")}`,
+  );
   if (secrets.length === 0) field("secrets", "none (sends are unsigned)");
   secrets.forEach((s, i) => {
     const role = i === 0 ? "primary" : "retiring";

@@ -7,10 +7,22 @@ import { addPolicyOptions } from "../policy-flags.js";
 import type { CommandHost } from "../program.js";
 import { addTlsOptions } from "../tls-flags.js";
 
+const eventsFlagSpec = "--events <globs>";
+const eventsFlagHelp =
+  "only these event types, as comma-separated globs (repeatable), e.g. 'order.*,invoice.paid'";
+
+const subscriptionHelp = `
+--events: * matches any run of characters, dots included (order.* takes order.paid and
+order.item.added), ? exactly one; the rest matches itself, case-sensitively. Without --events
+an endpoint receives every type. hookctl serve fans each event out to the endpoints whose list
+matches its type; send <endpoint> names its target and ignores the list.`;
+
 export function registerEndpoint(program: Command, host: CommandHost): void {
   const endpoint = program
     .command("endpoint")
-    .description("manage named endpoints: URL, signature scheme, secrets, limits and retry policy")
+    .description(
+      "manage named endpoints: URL, signature scheme, secrets, limits, retry policy and the event types they receive",
+    )
     .addHelpText(
       "after",
       `
@@ -18,6 +30,7 @@ Examples:
   hookctl endpoint add orders --url http://localhost:3000/webhooks --generate-secret
   hookctl endpoint list
   hookctl endpoint show orders
+  hookctl endpoint set orders --events 'order.*,invoice.paid'
   hookctl endpoint rotate-secret orders --grace 24h
   hookctl endpoint rm orders`,
     );
@@ -44,7 +57,8 @@ Examples:
       "--timeout <duration>",
       `per-attempt timeout (default: ${formatDuration(defaultTimeoutMs)})`,
       timerArg,
-    );
+    )
+    .option(eventsFlagSpec, eventsFlagHelp, collect);
   addPolicyOptions(add);
   addTlsOptions(add, "this endpoint");
   add
@@ -53,11 +67,13 @@ Examples:
       `
 Secrets are stored in the log (mode 0600) and shown masked everywhere except right here with
 --generate-secret and after rotate-secret. Policy flags set this endpoint's retry schedule.
+${subscriptionHelp}
 
 Examples:
   hookctl endpoint add orders --url http://localhost:3000/webhooks --generate-secret
   hookctl endpoint add billing --url https://billing.test/hooks --scheme standard --secret-file billing.key
-  HOOKCTL_SECRET=s3cret hookctl endpoint add local --url http://127.0.0.1:8080/ --rate 5/s --retries 3`,
+  HOOKCTL_SECRET=s3cret hookctl endpoint add local --url http://127.0.0.1:8080/ --rate 5/s --retries 3
+  hookctl endpoint add shop --url https://shop.test/hooks --generate-secret --events 'order.*,invoice.paid'`,
     )
     .action(async (name: string, _options: unknown, command: Command) => {
       const { runEndpointAdd } = await import("../actions/endpoint.js");
@@ -84,6 +100,28 @@ Examples:
     .action(async (name: string, _options: unknown, command: Command) => {
       const { runEndpointShow } = await import("../actions/endpoint.js");
       host.setExitCode(await runEndpointShow(name, command, host.ctx));
+    });
+
+  endpoint
+    .command("set")
+    .description("change which event types an endpoint receives (the list given replaces the old one)")
+    .argument("<name>", "endpoint name")
+    .option(eventsFlagSpec, eventsFlagHelp, collect)
+    .option("--all-events", "receive every event type again (as without --events)")
+    .addHelpText(
+      "after",
+      `${subscriptionHelp}
+
+Deliveries already queued are not touched; the new list applies to events accepted from now on.
+
+Examples:
+  hookctl endpoint set orders --events 'order.*,invoice.paid'
+  hookctl endpoint set orders --events 'payment.?'
+  hookctl endpoint set orders --all-events --json`,
+    )
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { runEndpointSet } = await import("../actions/endpoint-change.js");
+      host.setExitCode(await runEndpointSet(name, command, host.ctx));
     });
 
   endpoint

@@ -40,7 +40,13 @@ const listFlags: Record<string, ListKind> = {
 const fileFlags = new Set(["--db", "--secret-file", "--headers-file", "--ready-file", "--ca"]);
 
 /** Commands whose first argument is an endpoint name. */
-const endpointArgumentCommands = new Set(["send", "endpoint show", "endpoint rm", "endpoint rotate-secret"]);
+const endpointArgumentCommands = new Set([
+  "send",
+  "endpoint show",
+  "endpoint set",
+  "endpoint rm",
+  "endpoint rotate-secret",
+]);
 
 const help: CompletionOption = { flags: ["--help", "-h"], description: "show help" };
 

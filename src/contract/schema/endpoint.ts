@@ -9,7 +9,7 @@ export const endpointSecret = z.object({
   expiresAt: z.nullable(instant),
 });
 
-/** `endpoint list --json` (one per line), `endpoint add --json`. */
+/** `endpoint list --json` (one per line), `endpoint add --json`, `endpoint set --json`. */
 export const endpoint = z.object({
   id: z.string(),
   name: z.string(),
@@ -22,6 +22,12 @@ export const endpoint = z.object({
   policy: retryPolicy,
   /** How its https connections verify the server; copied to each new delivery (added in 0.2.x). */
   tls: tlsVerification,
+  /**
+   * The event-type globs it subscribes to (`*` any run of characters, dots included; `?` one
+   * character; case-sensitive): `serve` fans an event out to it only when one matches. Null:
+   * every type. `send <endpoint>` ignores it (added in 0.2.x).
+   */
+  events: z.nullable(z.array(z.string())),
   secrets: z.array(endpointSecret),
   createdAt: instant,
 });
