@@ -72,6 +72,11 @@ const commandIndex: readonly CommandEntry[] = [
     load: async () => (await import("./commands/listen.js")).registerListen,
   },
   {
+    name: "serve",
+    summary: "run the outbox: an HTTP API that accepts events and delivers them",
+    load: async () => (await import("./commands/serve.js")).registerServe,
+  },
+  {
     name: "endpoint",
     summary: "manage named endpoints and their secrets",
     load: async () => (await import("./commands/endpoint.js")).registerEndpoint,

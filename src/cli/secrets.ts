@@ -14,11 +14,7 @@ export interface SecretFlags {
 export async function collectSecrets(flags: SecretFlags, ctx: CliContext): Promise<string[]> {
   const secrets: string[] = [...(flags.secret ?? [])];
   if (flags.secretFile) {
-    const lines = (await readFileArg(flags.secretFile, ctx, "secret file", maxSecretFileBytes))
-      .toString("utf8")
-      .split(/\r?\n/)
-      .map((line) => line.trim())
-      .filter((line) => line !== "" && !line.startsWith("#"));
+    const lines = await readListFile(flags.secretFile, ctx, "secret file");
     if (lines.length === 0)
       throw new UsageError(`secret file ${flags.secretFile} holds no secret`, "put one secret per line");
     secrets.push(...lines);
@@ -27,4 +23,13 @@ export async function collectSecrets(flags: SecretFlags, ctx: CliContext): Promi
     secrets.push(...ctx.env.HOOKCTL_SECRET.split(/\s+/).filter(Boolean));
   }
   return secrets;
+}
+
+/** A file of one item per line (secrets, tokens): trimmed, blank lines and `#` comments skipped. */
+export async function readListFile(path: string, ctx: CliContext, what: string): Promise<string[]> {
+  return (await readFileArg(path, ctx, what, maxSecretFileBytes))
+    .toString("utf8")
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
 }

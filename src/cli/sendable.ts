@@ -1,4 +1,7 @@
+import { unsendableReason } from "../delivery/header-value.js";
 import { UsageError } from "../errors.js";
+
+export { unsendableReason };
 
 /**
  * What can go out as an HTTP header, checked before anything is stored: a value that can never
@@ -18,21 +21,6 @@ const managed = new Map([
   ["expect", "undici does not wait for 100-continue"],
   ["host", "it comes from the target URL"],
 ]);
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
-const unsendable = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/;
-
-/** Why `value` can never be a header value (CR/LF, other control characters, beyond Latin-1), or undefined. */
-export function unsendableReason(value: string): string | undefined {
-  const bad = unsendable.exec(value)?.[0];
-  if (bad === undefined) return undefined;
-  if (bad === "\r" || bad === "\n") return "contains a line break (it would end the header)";
-  const code = bad.codePointAt(0) ?? 0;
-  const shown = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-  return code > 0xff
-    ? `contains ${shown}, which a header cannot carry (HTTP header values are Latin-1)`
-    : `contains the control character ${shown}`;
-}
 
 /** A -H header that hookctl can send on every attempt, or a UsageError (exit 2). */
 export function checkSendableHeader(name: string, value: string): void {

@@ -12,6 +12,14 @@ import { headersInput } from "./schema/headers.js";
 import { listenRequest, receivedRequest, receivedRequestDetail } from "./schema/received.js";
 import { purgeResult, replayEvent, requeueResult, wouldPurge, wouldRequeue } from "./schema/replay.js";
 import {
+  ingestBatchRequest,
+  ingestBatchResult,
+  ingestRequest,
+  ingestResult,
+  problem,
+} from "./schema/serve.js";
+import { deliveryPage, eventDetail, serveHealth } from "./schema/serve-read.js";
+import {
   backoffSchedule,
   demoSummary,
   fixture,
@@ -35,17 +43,23 @@ export const contract: readonly ContractEntry[] = [
     name: "delivery",
     schema: delivery,
     direction: "output",
-    where: "log, dlq list, and inside send, replay and show",
+    where:
+      "log, dlq list, serve POST /v1/deliveries/{id}/retry, and inside send, replay, show, delivery-page and event-detail",
   },
-  { name: "delivery-detail", schema: deliveryDetail, direction: "output", where: "log show, dlq show" },
+  {
+    name: "delivery-detail",
+    schema: deliveryDetail,
+    direction: "output",
+    where: "log show, dlq show, serve GET /v1/deliveries/{id}",
+  },
   { name: "attempt", schema: attempt, direction: "output", where: "inside delivery-detail and replay-event" },
-  { name: "event", schema: event, direction: "output", where: "inside delivery-detail" },
+  { name: "event", schema: event, direction: "output", where: "inside delivery-detail and event-detail" },
   { name: "send-result", schema: sendResult, direction: "output", where: "send (one per line)" },
   {
     name: "replay-event",
     schema: replayEvent,
     direction: "output",
-    where: "replay (one per line; after requeue-result lines when given ids)",
+    where: "replay and serve (one per line; replay <ids> prints requeue-result lines first)",
   },
   {
     name: "would-requeue",
@@ -69,7 +83,7 @@ export const contract: readonly ContractEntry[] = [
     where: "log received show",
   },
   { name: "listen-request", schema: listenRequest, direction: "output", where: "listen (one per line)" },
-  { name: "endpoint", schema: endpoint, direction: "output", where: "endpoint list" },
+  { name: "endpoint", schema: endpoint, direction: "output", where: "endpoint list, endpoint set" },
   { name: "endpoint-detail", schema: endpointDetail, direction: "output", where: "endpoint show" },
   { name: "endpoint-added", schema: endpointAdded, direction: "output", where: "endpoint add" },
   { name: "endpoint-removed", schema: endpointRemoved, direction: "output", where: "endpoint rm" },
@@ -92,12 +106,40 @@ export const contract: readonly ContractEntry[] = [
   { name: "backoff-schedule", schema: backoffSchedule, direction: "output", where: "backoff" },
   { name: "fixture", schema: fixture, direction: "output", where: "send --list-fixtures (one per line)" },
   { name: "demo-summary", schema: demoSummary, direction: "output", where: "demo" },
+  {
+    name: "ingest-result",
+    schema: ingestResult,
+    direction: "output",
+    where: "serve: 202 to POST /v1/events",
+  },
+  {
+    name: "ingest-batch-result",
+    schema: ingestBatchResult,
+    direction: "output",
+    where: "serve: 202 to POST /v1/events:batch",
+  },
+  { name: "event-detail", schema: eventDetail, direction: "output", where: "serve: GET /v1/events/{id}" },
+  { name: "delivery-page", schema: deliveryPage, direction: "output", where: "serve: GET /v1/deliveries" },
+  { name: "serve-health", schema: serveHealth, direction: "output", where: "serve: GET /healthz, /readyz" },
+  {
+    name: "problem",
+    schema: problem,
+    direction: "output",
+    where: "serve: every error answer (application/problem+json)",
+  },
   { name: "error", schema: errorReport, direction: "output", where: "any command with --json, on stderr" },
   {
     name: "verify-batch-line",
     schema: verifyBatchLine,
     direction: "input",
     where: "verify --batch (one per line)",
+  },
+  { name: "ingest-request", schema: ingestRequest, direction: "input", where: "serve: POST /v1/events" },
+  {
+    name: "ingest-batch-request",
+    schema: ingestBatchRequest,
+    direction: "input",
+    where: "serve: POST /v1/events:batch",
   },
   {
     name: "headers-input",

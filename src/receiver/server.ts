@@ -127,7 +127,8 @@ function resolveOptions(options: ReceiverOptions): ResolvedOptions {
   };
 }
 
-function listen(server: Server, host: string, port: number): Promise<number> {
+/** Listen on `host:port`, resolving with the port (0 picks one); a UsageError names what is wrong. */
+export function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off("listening", onListening);

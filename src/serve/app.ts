@@ -15,6 +15,8 @@ export interface ServeApp {
   engineRunning: () => boolean;
   /** Largest request body accepted, in bytes (413 past it). */
   maxBodyBytes: number;
+  /** How long an idempotency key is kept (and shown with its event). */
+  idempotencyTtlMs: number;
   stats: ServeStats;
 }
 

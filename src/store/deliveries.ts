@@ -52,6 +52,13 @@ export interface NewEventDeliveries {
   deliveries: readonly NewDelivery[];
 }
 
+/** Writes one new delivery, pending and due at `@now`; its parameters are `newDeliveryParams`' plus `now`. */
+export const insertNewDeliverySql = `
+  INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
+    tls_insecure, tls_ca, status, next_attempt_at, next_trigger, created_at, updated_at)
+  VALUES (@id, @eventId, @endpointId, @url, @scheme, @extraHeaders, @secrets, @policy, @timeoutMs,
+    @tlsInsecure, @tlsCa, 'pending', @now, 'initial', @now, @now)`;
+
 /**
  * Persist many events with their deliveries, pending and due at `now`, in transactions of at
  * most `chunk` events: every one is written before any network I/O, and a long batch never
@@ -64,11 +71,7 @@ export function createEventsWithDeliveries(
   chunk = 500,
 ): void {
   const insertEventStmt = db.prepare(insertEventSql);
-  const insert = db.prepare(`
-    INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
-      tls_insecure, tls_ca, status, next_attempt_at, next_trigger, created_at, updated_at)
-    VALUES (@id, @eventId, @endpointId, @url, @scheme, @extraHeaders, @secrets, @policy, @timeoutMs,
-      @tlsInsecure, @tlsCa, 'pending', @now, 'initial', @now, @now)`);
+  const insert = db.prepare(insertNewDeliverySql);
   const writeChunk = db.transaction((slice: readonly NewEventDeliveries[]) => {
     for (const { event, deliveries } of slice) {
       insertEventStmt.run(event);

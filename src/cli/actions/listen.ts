@@ -1,4 +1,3 @@
-import { renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
@@ -17,6 +16,7 @@ import { type CliContext, stopCode } from "../context.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { detailLines, listenRequestJson, requestLine, summaryLine, viewOfEvent } from "../render/received.js";
 import { collectSecrets } from "../secrets.js";
+import { interrupted, writeReadyFile } from "../server-lifecycle.js";
 import { openStoreFor } from "../store.js";
 import { parseHttpUrl } from "../urls.js";
 
@@ -250,24 +250,4 @@ function announce(
   if (failure.delayMs) injected.push(`delay ${formatDuration(failure.delayMs)}`);
   if (injected.length > 0) out.note(`  injecting: ${injected.join(", ")}`);
   if (flags.forwardTo) out.note(`  forwarding to ${maskUrl(flags.forwardTo)}`);
-}
-
-/** Written whole or not at all, so a script polling the file never reads half a URL. */
-function writeReadyFile(path: string, url: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, `${url}\n`);
-    renameSync(temp, path);
-  } catch (error) {
-    throw new UsageError(
-      `cannot write the ready file ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      "check --ready-file's directory",
-      error,
-    );
-  }
-}
-
-function interrupted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }

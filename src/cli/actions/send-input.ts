@@ -1,6 +1,7 @@
 import { maskUrl } from "../../contract/mask.js";
+import { defaultTimeoutMs, endpointPolicy } from "../../delivery/endpoint-delivery.js";
 import { listFixtureNames, loadFixture } from "../../delivery/fixtures.js";
-import { defaultPolicy, mergePolicy, parsePolicy, policyProblem } from "../../delivery/policy.js";
+import { defaultPolicy, mergePolicy, policyProblem } from "../../delivery/policy.js";
 import type { SendTarget } from "../../delivery/send.js";
 import { UsageError } from "../../errors.js";
 import { parseSchemeName, type SchemeName, SigningError, sign } from "../../signing/index.js";
@@ -40,7 +41,7 @@ export interface Payload {
   source: string;
 }
 
-export const defaultTimeoutMs = 10_000;
+export { defaultTimeoutMs };
 
 /** The fixture names for a hint: `known fixtures: ping, order.created, …`. */
 export function knownFixtures(): string {
@@ -185,10 +186,7 @@ export async function resolveTarget(
   const fromFlags = endpoint && !flags.secret && !flags.secretFile ? null : await collectSecrets(flags, ctx);
   const signing = fromFlags ?? (endpoint ? activeSecrets(db, endpoint.id, ctx.now()) : []);
   checkSecrets(scheme, signing);
-  const policy = mergePolicy(
-    endpoint ? parsePolicy(endpoint.policy, `endpoints ${endpoint.name} policy`) : defaultPolicy,
-    policyOverride(flags),
-  );
+  const policy = mergePolicy(endpoint ? endpointPolicy(endpoint) : defaultPolicy, policyOverride(flags));
   const problem = policyProblem(policy);
   if (problem) throw new UsageError(`bad retry policy: ${problem}`, "see hookctl backoff --help");
   const timeoutMs = flags.timeout ?? endpoint?.timeoutMs ?? defaultTimeoutMs;

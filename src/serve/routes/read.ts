@@ -1,11 +1,76 @@
+import { deliveryDetailJson, deliveryJson, eventJson } from "../../contract/delivery.js";
+import type { DeliveryPageJson, EventDetailJson } from "../../contract/schema/serve-read.js";
+import { loadDeliveryDetail } from "../../store/deliveries.js";
+import { deliveryPage } from "../../store/delivery-page.js";
+import { loadEventDetail } from "../../store/event-detail.js";
+import { describeDeliveries, requeueDeliveries } from "../../store/queue.js";
+import { encodeCursor } from "../cursor.js";
 import { Problem } from "../http.js";
+import { parseListQuery } from "../list-query.js";
+import { notFound, resolvePathId } from "../lookup.js";
 import type { Handler } from "../routes.js";
 
-// Stub: replaced by the read routes work.
-const notYet: Handler = () => {
-  throw new Problem(501, "Not Implemented", "not built yet");
+/**
+ * `GET /v1/events/{id}`: the event, its idempotency key and every delivery made of it. The key
+ * is shown while ingest honours it (the default TTL: a `--idempotency-ttl` is not known here).
+ */
+export const getEvent: Handler = (request, app) => {
+  const id = resolvePathId(app.db, "events", request.params.id ?? "");
+  const detail = loadEventDetail(app.db, id, app.now() - app.idempotencyTtlMs);
+  if (!detail) throw gone("event", id);
+  const json: EventDetailJson = {
+    ...eventJson(detail.event),
+    idempotencyKey: detail.idempotencyKey,
+    deliveries: detail.deliveries.map((item) => deliveryJson(item)),
+  };
+  return { status: 200, json };
 };
-export const getEvent = notYet;
-export const getDelivery = notYet;
-export const listDeliveries = notYet;
-export const retryDelivery = notYet;
+
+/** `GET /v1/deliveries/{id}`: exactly what `hookctl log show <id> --json` prints. */
+export const getDelivery: Handler = (request, app) => {
+  const id = resolvePathId(app.db, "deliveries", request.params.id ?? "");
+  const detail = loadDeliveryDetail(app.db, id);
+  if (!detail) throw gone("delivery", id);
+  return { status: 200, json: deliveryDetailJson(detail) };
+};
+
+/** `GET /v1/deliveries?status=&event=&endpoint=&since=&limit=&cursor=`: newest first, a page at a time. */
+export const listDeliveries: Handler = (request, app) => {
+  const query = parseListQuery(request.query, app.db, app.now());
+  const page = deliveryPage(app.db, query);
+  const last = page.items.at(-1);
+  const json: DeliveryPageJson = {
+    deliveries: page.items.map((item) => deliveryJson(item)),
+    nextCursor: page.more && last ? encodeCursor(last.delivery.id) : null,
+  };
+  return { status: 200, json };
+};
+
+/**
+ * `POST /v1/deliveries/{id}/retry`: due now, as a manual attempt with its schedule reset (what
+ * `hookctl replay <id>` does), and the engine woken to send it at once. 202: it is queued, not
+ * yet sent. A delivery an engine holds under a live lease is 409: its attempt is under way.
+ */
+export const retryDelivery: Handler = (request, app) => {
+  const id = resolvePathId(app.db, "deliveries", request.params.id ?? "");
+  const [result] = requeueDeliveries(app.db, [id], { now: app.now() });
+  if (result?.outcome !== "requeued") {
+    if (result?.reason === "leased") {
+      throw new Problem(
+        409,
+        "Conflict",
+        `delivery ${id} is in flight; retry it once its attempt has finished`,
+      );
+    }
+    throw gone("delivery", id);
+  }
+  app.wake();
+  const [item] = describeDeliveries(app.db, [id]);
+  if (!item) throw gone("delivery", id);
+  return { status: 202, json: deliveryJson(item) };
+};
+
+/** Found by id a moment ago, gone now: another process purged it in between. */
+function gone(noun: string, id: string): Problem {
+  return notFound(`${noun} ${id} was just removed from the log`);
+}

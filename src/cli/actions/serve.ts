@@ -1,0 +1,145 @@
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import type { SchedulerEvent } from "../../delivery/engine/events.js";
+import { startScheduler } from "../../delivery/scheduler.js";
+import { proxySettings, Transport } from "../../delivery/transport.js";
+import { pooledRandomBytes } from "../../receiver/random.js";
+import { emptyStats, type ServeApp } from "../../serve/app.js";
+import { ingestorFor } from "../../serve/ingest/ingestor.js";
+import { startKeyPruner } from "../../serve/ingest/prune-keys.js";
+import { startServeServer } from "../../serve/server.js";
+import { type IdPrefix, idFactory } from "../../store/ids.js";
+import { describeDeliveries } from "../../store/queue.js";
+import { isLoopbackHost } from "../bind.js";
+import { type CliContext, stopCode } from "../context.js";
+import { oneLine } from "../one-line.js";
+import { createOutput, type Output } from "../output.js";
+import { createReplayRenderer } from "../render/replay-progress.js";
+import { interrupted, writeReadyFile } from "../server-lifecycle.js";
+import { openStoreFor } from "../store.js";
+import { cliSchedulerDeps } from "./replay-run.js";
+import { type ServeFlags, serveHost, serveTokens } from "./serve-options.js";
+
+/**
+ * `hookctl serve`: the HTTP API and the delivery engine on one log, until SIGINT/SIGTERM. Stops
+ * in order: no new requests, requests in progress committed and answered, the engine finishes
+ * or releases its attempts, the log closed. Exit 0 after SIGTERM, 130 after SIGINT.
+ */
+export async function runServe(command: Command, ctx: CliContext): Promise<number> {
+  const flags = command.optsWithGlobals<ServeFlags>();
+  const out = createOutput(ctx, flags);
+  const tokens = await serveTokens(flags, ctx);
+  const host = serveHost(flags, tokens);
+  const store = openStoreFor(flags, ctx);
+  const { db } = store;
+  let engineRunning = false;
+  let wake = () => {};
+  const ids = idFactory(ctx.now, pooledRandomBytes(ctx.randomBytes));
+  const app: ServeApp = {
+    db,
+    now: ctx.now,
+    newId: (prefix) => ids(prefix as IdPrefix),
+    wake: () => wake(),
+    engineRunning: () => engineRunning,
+    maxBodyBytes: flags.maxBody,
+    idempotencyTtlMs: flags.idempotencyTtl,
+    stats: emptyStats(),
+  };
+  try {
+    // FULL: a 202 means the event survives a power loss, not only a crash of this process.
+    db.pragma(`synchronous = ${flags.durability === "normal" ? "NORMAL" : "FULL"}`);
+    const ingestor = ingestorFor(app);
+    const server = await startServeServer(app, {
+      host,
+      port: flags.port,
+      tokens,
+      onError: (error) => out.note(`${out.style.fail("error:")} ${oneLine(String(error))} (answered 500)`),
+    });
+    const stopPruner = startKeyPruner(ingestor, {
+      onError: (error) =>
+        out.note(`${out.style.warn("warning:")} pruning idempotency keys: ${oneLine(String(error))}`),
+    });
+    const transport = new Transport({ proxy: proxySettings(ctx.env) });
+    const renderer = createReplayRenderer(out, {
+      now: ctx.now,
+      live: false,
+      describe: (id) => describeDeliveries(db, [id])[0],
+    });
+    const engineStop = new AbortController();
+    const scheduler = startScheduler(cliSchedulerDeps(db, ctx, transport), {
+      watch: true,
+      concurrency: flags.concurrency,
+      leaseMarginMs: flags.leaseMargin,
+      signal: engineStop.signal,
+      onEvent: (event) => onEngineEvent(event, app, out, renderer.onEvent),
+    });
+    engineRunning = true;
+    wake = scheduler.wake;
+    let engineError: unknown;
+    const engineDone = scheduler.done.then(
+      () => {},
+      (error: unknown) => {
+        engineError = error;
+        out.note(`${out.style.fail("error:")} the delivery engine stopped: ${oneLine(String(error))}`);
+      },
+    );
+    void engineDone.finally(() => {
+      engineRunning = false;
+    });
+    // alerts: started here by the lead (after the engine; stopped below, before the log is closed)
+    try {
+      announce(out, server.url, store.path, tokens.length, flags);
+      // Last: a script that sees the file finds everything started and announced.
+      if (flags.readyFile) writeReadyFile(resolve(ctx.cwd, flags.readyFile), server.url);
+      // A failed engine stops serve (exit 70) rather than leave a process that accepts events
+      // and never delivers them: a service manager restarts it, and the log has everything.
+      await Promise.race([interrupted(ctx.signal), engineDone]);
+    } finally {
+      await server.close();
+      await ingestor.drain();
+      stopPruner();
+      engineStop.abort();
+      await engineDone;
+      // alerts: stopped here by the lead (before the log is closed)
+      renderer.close();
+      await transport.close();
+    }
+    const { acceptedEvents, duplicateEvents, attempts } = app.stats;
+    out.note(
+      `stopped: ${acceptedEvents} ${acceptedEvents === 1 ? "event" : "events"} accepted (${duplicateEvents} repeated), ${attempts.succeeded} delivered, ${attempts.retry} to retry, ${attempts.dead} dead`,
+    );
+    if (engineError !== undefined) throw engineError;
+    return stopCode(ctx.signal);
+  } finally {
+    db.close();
+  }
+}
+
+/** Counted for /metrics, then rendered as replay renders them (idle notices left out: serve idles by design). */
+function onEngineEvent(
+  event: SchedulerEvent,
+  app: ServeApp,
+  out: Output,
+  render: (event: SchedulerEvent) => void,
+) {
+  if (event.type === "attempt-finished") app.stats.attempts[event.result]++;
+  if (event.type === "idle" || event.type === "counts") return;
+  if (event.type === "stopped" && !out.json) return;
+  render(event);
+}
+
+function announce(out: Output, url: string, dbPath: string, tokens: number, flags: ServeFlags): void {
+  out.note(`serving on ${url}  (log ${dbPath}; Ctrl-C to stop)`);
+  const auth =
+    tokens === 0
+      ? "no token: any local process may post events"
+      : `bearer token required (${tokens} accepted)`;
+  out.note(`  ${auth}; durability ${flags.durability}; POST ${url}/v1/events`);
+  if (!isLoopbackHost(flags.host.trim())) {
+    out.note(
+      out.style.warn(
+        `  bound to ${flags.host.trim()}: reachable from other machines, not only this one (--host 127.0.0.1 keeps it local)`,
+      ),
+    );
+  }
+}
