@@ -1,4 +1,5 @@
 import type * as z from "zod/mini";
+import { alert } from "./schema/alert.js";
 import { errorReport } from "./schema/common.js";
 import { attempt, delivery, deliveryDetail, event, sendResult } from "./schema/delivery.js";
 import {
@@ -106,6 +107,12 @@ export const contract: readonly ContractEntry[] = [
   { name: "backoff-schedule", schema: backoffSchedule, direction: "output", where: "backoff" },
   { name: "fixture", schema: fixture, direction: "output", where: "send --list-fixtures (one per line)" },
   { name: "demo-summary", schema: demoSummary, direction: "output", where: "demo" },
+  {
+    name: "alert",
+    schema: alert,
+    direction: "output",
+    where: "replay and serve: --on-dead (stdin, one line) and --alert-url (request body)",
+  },
   {
     name: "ingest-result",
     schema: ingestResult,

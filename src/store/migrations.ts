@@ -125,7 +125,10 @@ export const migrations: readonly string[] = [
   // each running alert sink is registered, and the trigger queues one alert per sink in the same
   // transaction that makes a delivery dead, whichever path does it, so a crash between the two
   // cannot lose an alert. The alert id is stable for that death (the delivery and its attempt
-  // count), so a receiver can dedupe re-sends.
+  // count), so a receiver can dedupe re-sends. A delivery can die twice at one attempt count
+  // (requeued, then its endpoint removed with --force before it ran): the repeat gets a suffix
+  // (`alr_…_3_2`), counted over every sink so all sinks name one death alike; alert rows are
+  // never deleted one by one, so a suffix is never handed out twice.
   `
   ALTER TABLE endpoints ADD COLUMN events TEXT;
 
@@ -163,9 +166,15 @@ export const migrations: readonly string[] = [
   WHEN NEW.status = 'dead' AND OLD.status != 'dead'
   BEGIN
     INSERT OR IGNORE INTO alerts (id, sink, delivery_id, status, next_attempt_at, created_at)
-    SELECT 'alr_' || substr(NEW.id, 5) || '_' || NEW.attempt_count, name, NEW.id, 'pending',
+    SELECT IIF(taken.n = 0, base.id, base.id || '_' || (taken.n + 1)), alert_sinks.name, NEW.id, 'pending',
       NEW.updated_at, NEW.updated_at
-    FROM alert_sinks;
+    FROM (SELECT 'alr_' || substr(NEW.id, 5) || '_' || NEW.attempt_count AS id) AS base,
+      (SELECT COUNT(DISTINCT a.id) AS n FROM alerts a
+        WHERE a.delivery_id = NEW.id
+          AND (a.id = 'alr_' || substr(NEW.id, 5) || '_' || NEW.attempt_count
+            OR substr(a.id, 1, length(NEW.id) + length(NEW.attempt_count) + 2)
+              = 'alr_' || substr(NEW.id, 5) || '_' || NEW.attempt_count || '_')) AS taken,
+      alert_sinks;
   END;
   `,
 ];

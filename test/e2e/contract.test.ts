@@ -256,16 +256,19 @@ describe("every command's --json parses with its published schema", () => {
         10_000,
         "listen to start",
       );
-      const sent = await runBin([
-        "send",
-        url,
-        "--data",
-        '{"big":12345678901234567890}',
-        "--secret",
-        secret,
-        "-H",
-        "X-Auth-Password: hunter2hunter2",
-      ]);
+      const sent = await runBin(
+        [
+          "send",
+          url,
+          "--data",
+          '{"big":12345678901234567890}',
+          "--secret",
+          secret,
+          "-H",
+          "X-Auth-Password: hunter2hunter2",
+        ],
+        { env },
+      );
       expect(sent.code).toBe(0);
       const line = await waitFor(
         () => (out.includes("\n") ? out.split("\n")[0] : undefined),

@@ -1,3 +1,4 @@
+import { type RunningAlerts, startAlerts } from "../../delivery/alerts/runner.js";
 import { createAttempt } from "../../delivery/attempt.js";
 import { scheduleHorizon } from "../../delivery/horizon.js";
 import type { RetryPolicy } from "../../delivery/policy.js";
@@ -10,8 +11,11 @@ import type { Db } from "../../store/open.js";
 import { pendingSchedules } from "../../store/pending-schedules.js";
 import { describeDeliveries } from "../../store/queue.js";
 import { SqliteEngineStore } from "../../store/sqlite-engine.js";
+import { type AlertSpec, alertFlagWords } from "../alert-flags.js";
+import { alertSinks } from "../alert-sinks.js";
 import type { CliContext } from "../context.js";
 import type { Output } from "../output.js";
+import { createAlertRenderer } from "../render/alerts.js";
 import { createReplayRenderer } from "../render/replay-progress.js";
 import { packageVersion } from "../version.js";
 
@@ -27,7 +31,14 @@ export interface ScheduleRunOptions {
   forMs?: number;
   /** `--lease-margin`: a lease lasts the delivery's timeout plus this. */
   leaseMarginMs?: number;
+  /** `--on-dead` / `--alert-url`: dead-letter alerts sent while the schedule runs. */
+  alerts?: AlertSpec;
+  /** Once the schedule is done, how long alerts may still take to go out (default 5 s). */
+  alertGraceMs?: number;
 }
+
+/** Alerts still going out when the schedule is done get this long before replay exits. */
+export const defaultAlertGraceMs = 5000;
 
 /**
  * Random hex from a refilled pool: every attempt needs a trace id and every claim a token, and
@@ -88,7 +99,15 @@ export async function runSchedule(
   }
   // Keep-alive pools for the run (one per TLS setting), closed with it.
   const transport = new Transport({ proxy: proxySettings(ctx.env) });
+  const live = ctx.stderr.isTTY === true;
+  const alertRenderer = createAlertRenderer(out, { live });
+  let alerts: RunningAlerts | undefined;
   try {
+    // Registered before the first attempt: every death of this run is alerted.
+    if (options.alerts) {
+      const sinks = alertSinks(options.alerts, ctx, transport);
+      alerts = startAlerts({ db, sinks, now: ctx.now, sleep: timerSleep, onEvent: alertRenderer.onEvent });
+    }
     const result = await runScheduler(cliSchedulerDeps(db, ctx, transport), {
       concurrency: options.concurrency,
       leaseMarginMs: options.leaseMarginMs,
@@ -98,11 +117,26 @@ export async function runSchedule(
       dueBy: options.due ? startedAt : undefined,
       stopAt: options.forMs !== undefined ? startedAt + options.forMs : undefined,
       signal: ctx.signal,
-      onEvent: (event) => renderer.onEvent(event),
+      onEvent: (event) => {
+        renderer.onEvent(event);
+        if (event.type === "delivery-dead") alerts?.wake();
+      },
     });
+    if (alerts && options.alerts) {
+      // Interrupted: leave at once; what is not sent stays pending for the next run.
+      const left =
+        result.outcome === "interrupted"
+          ? await alerts.stop()
+          : await alerts.finish(options.alertGraceMs ?? defaultAlertGraceMs);
+      alerts = undefined;
+      renderer.close();
+      alertRenderer.summary(left, alertFlagWords(options.alerts));
+    }
     if (result.outcome === "interrupted") return ExitCode.interrupted;
     return result.dead > 0 ? ExitCode.failed : ExitCode.ok;
   } finally {
+    // Only after a failure: what the run failed with is the error to report.
+    await alerts?.stop().catch(() => undefined);
     renderer.close();
     await transport.close();
   }

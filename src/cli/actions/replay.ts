@@ -15,6 +15,7 @@ import {
   selectDeliveryIdsInto,
 } from "../../store/queue.js";
 import type { DeliveryStatus, TlsSetting } from "../../store/types.js";
+import { type AlertFlagValues, alertSpecFromFlags } from "../alert-flags.js";
 import type { CliContext } from "../context.js";
 import { drained } from "../drain.js";
 import { resolveIds } from "../ids.js";
@@ -32,7 +33,7 @@ import { type TlsFlags, tlsFromFlags } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
 import { runSchedule } from "./replay-run.js";
 
-interface ReplayFlags extends GlobalOptions, PolicyFlagValues, TlsFlags {
+interface ReplayFlags extends GlobalOptions, PolicyFlagValues, TlsFlags, AlertFlagValues {
   status?: "dead" | "succeeded" | "pending";
   since?: number;
   event?: string;
@@ -153,6 +154,7 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
       "--due exits once what is due now is attempted",
     );
   }
+  const alerts = await alertSpecFromFlags(flags, ctx);
   // Requeueing or running a schedule needs the log that holds it; only --watch may start on an
   // empty machine (a scheduler waiting for the first send).
   const { db } = openStoreFor(flags, ctx, { mustExist: flags.watch !== true });
@@ -193,6 +195,7 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
         scope: flags.watch ? undefined : scope,
         due: flags.due === true,
         forMs: flags.for,
+        alerts,
       },
       ctx,
       out,

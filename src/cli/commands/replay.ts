@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { addAlertOptions } from "../alert-flags.js";
 import { durationArg, integerArg } from "../parsers.js";
 import { addPolicyOptions } from "../policy-flags.js";
 import type { CommandHost } from "../program.js";
@@ -35,6 +36,7 @@ export function registerReplay(program: Command, host: CommandHost): void {
       durationArg,
     );
   addTlsOptions(command, "the requeued deliveries");
+  addAlertOptions(command);
   addPolicyOptions(command)
     .addHelpText(
       "after",
@@ -46,6 +48,12 @@ recorded, the rest stays scheduled for the next replay. --due attempts only what
 exits. With ids or selectors it first puts those
 deliveries back to pending (schedule reset, next attempt now, marked manual in the log), then runs
 just them. Policy flags override the policy recorded with each delivery for this run.
+
+Dead-letter alerts (--on-dead, --alert-url): each delivery that becomes dead while the sink is
+registered (from its first run on) is alerted at least once, with a stable alert id. A failing
+alert is retried (1s doubling to 5m, given up after a day) and never holds up deliveries; once the
+schedule is done replay gives alerts a few seconds, and what is left stays in the log for the
+next replay or serve with the same flag.
 
 Exit codes: 0 no delivery became dead (also when --for ran out with work left), 1 some became
 dead, 2 bad input, 130 interrupted
@@ -59,7 +67,8 @@ Examples:
   hookctl replay dlv_01JC3Z8V0M7K2Q4R5S6T7V8W9X     # retry one delivery now
   hookctl replay --status dead --since 1h --dry-run
   hookctl replay --status dead --endpoint billing --to http://localhost:4000/hooks
-  hookctl replay --retries 2 --max-delay 10s --json | jq -c 'select(.type == "delivery-dead")'`,
+  hookctl replay --retries 2 --max-delay 10s --json | jq -c 'select(.type == "delivery-dead")'
+  hookctl replay --watch --on-dead 'jq -r .delivery.url | mail -s "dead letter" ops@example.com'`,
     )
     .action(async (ids: string[], _options: unknown, cmd: Command) => {
       const { runReplay } = await import("../actions/replay.js");

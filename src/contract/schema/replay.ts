@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { alertFailedEvent, alertSentEvent } from "./alert.js";
 import { deliveryStatus, instant } from "./common.js";
 import { attempt, delivery } from "./delivery.js";
 
@@ -43,6 +44,9 @@ export const replayEvent = z.discriminatedUnion("type", [
     ...counts,
     nextAttemptAt: z.nullable(instant),
   }),
+  /** With --on-dead / --alert-url: a dead-letter alert confirmed by its sink, or a failed try. */
+  alertSentEvent,
+  alertFailedEvent,
 ]);
 
 /** `replay <ids> --dry-run`, `dlq requeue --dry-run`: what would be requeued, one per line. */

@@ -1,0 +1,209 @@
+import { type AlertRow, AlertStore } from "../../store/alerts.js";
+import type { Db } from "../../store/open.js";
+import { Alarm } from "../engine/alarm.js";
+import type { Sleep } from "../rate-limit.js";
+import { alertMessage } from "./message.js";
+import { type AlertRetryPolicy, alertGivesUp, alertRetryDelay, defaultAlertRetry } from "./retry.js";
+import type { AlertEvent, AlertSink, SinkAnswer } from "./types.js";
+
+export interface AlertRunnerDeps {
+  db: Db;
+  sinks: readonly AlertSink[];
+  now: () => number;
+  /** The runner's own timer (the engine's Sleep): tests drive it. */
+  sleep: Sleep;
+  /** Aborting it stops the runner as `stop()` does (serve's shutdown). */
+  signal?: AbortSignal;
+  onEvent?: (event: AlertEvent) => void;
+  /**
+   * A log that cannot be read or written (or a bug): with this, reported and tried again at the
+   * next poll (a server keeps alerting); without it, the runner ends and finish/stop throw it.
+   */
+  onError?: (error: unknown) => void;
+  /** Sends running at once per sink (default 4): a hung sink holds only its own slots. */
+  concurrency?: number;
+  /** How often the log is looked at for alerts other processes queued (default 1 s). */
+  pollMs?: number;
+  retry?: AlertRetryPolicy;
+}
+
+/** What a finished runner left behind in the log for its sinks. */
+export interface AlertsLeft {
+  pending: number;
+  /** The latest failure among them, if any failed. */
+  lastError: string | null;
+}
+
+export interface RunningAlerts {
+  /** A delivery just became dead (or other work was queued): look for due alerts now. */
+  wake(): void;
+  /**
+   * Wind down after the deliveries are done (`replay`): let sends in flight finish and send what
+   * is due, until nothing is running and nothing is due, or `graceMs` has passed (then sends
+   * still running are abandoned and stay pending). Returns what is left unsent.
+   */
+  finish(graceMs: number): Promise<AlertsLeft>;
+  /** Stop at once: sends in flight are abandoned and stay pending (sent again next time). */
+  stop(): Promise<AlertsLeft>;
+  /** Pending alerts of these sinks in the log. */
+  pending(): number;
+}
+
+interface SinkState {
+  sink: AlertSink;
+  running: Set<string>;
+}
+
+/**
+ * Dead-letter alerts, beside the delivery engine and never in its way: its own loop and timer,
+ * a few sends per sink at a time, woken by the engine's `delivery-dead` events and otherwise
+ * looking at the log every `pollMs` or at the next retry. Each sink is registered first, so the
+ * log's trigger queues an alert for every death from now on. An alert is marked sent only after
+ * its sink confirmed it; a crash before then sends it again, with the same id, next time.
+ */
+export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
+  const store = new AlertStore(deps.db);
+  const names = deps.sinks.map((sink) => sink.name);
+  for (const name of names) store.register(name, deps.now());
+  const concurrency = Math.max(1, deps.concurrency ?? 4);
+  const pollMs = deps.pollMs ?? 1000;
+  const policy = deps.retry ?? defaultAlertRetry;
+  const stopping = new AbortController();
+  const alarm = new Alarm(deps.sleep, deps.now, stopping.signal);
+  const states: SinkState[] = deps.sinks.map((sink) => ({ sink, running: new Set() }));
+  const sends = new Set<Promise<void>>();
+  let finishBy: number | undefined;
+  /** What ended the runner, when no onError takes errors. */
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown): void => {
+    if (deps.onError) deps.onError(error);
+    else failure ??= { error };
+  };
+
+  const record = (state: SinkState, row: AlertRow, answer: SinkAnswer): void => {
+    const at = deps.now();
+    const { sink } = state;
+    const base = {
+      at,
+      alertId: row.id,
+      deliveryId: row.deliveryId,
+      sink: sink.label,
+      attempt: row.attempts + 1,
+    };
+    if (answer.ok) {
+      if (store.markSent(row.id, sink.name, at)) deps.onEvent?.({ type: "alert-sent", ...base });
+      return;
+    }
+    const error = answer.error;
+    if (alertGivesUp(row.attempts + 1, row.createdAt, at, policy)) {
+      if (store.giveUp(row.id, sink.name, error)) {
+        deps.onEvent?.({ type: "alert-failed", ...base, error, nextAttemptAt: null });
+      }
+      return;
+    }
+    const next = at + alertRetryDelay(row.attempts + 1, policy);
+    if (store.scheduleRetry(row.id, sink.name, next, error)) {
+      deps.onEvent?.({ type: "alert-failed", ...base, error, nextAttemptAt: next });
+    }
+  };
+
+  const launch = (state: SinkState, row: AlertRow): void => {
+    state.running.add(row.id);
+    const send = (async () => {
+      try {
+        const answer = await trySend(state.sink, alertMessage(deps.db, row), stopping.signal);
+        // Abandoned (stopped): not confirmed, so it stays pending as it was.
+        if (!stopping.signal.aborted) record(state, row, answer);
+      } catch (error) {
+        fail(error);
+      } finally {
+        state.running.delete(row.id);
+        alarm.ring();
+      }
+    })();
+    sends.add(send);
+    void send.finally(() => sends.delete(send));
+  };
+
+  /** Start what is due; `waiting`: something due is left for a free slot; `next`: the next retry. */
+  const pass = (now: number): { waiting: boolean; next: number | null } => {
+    let waiting = false;
+    let next: number | null = null;
+    for (const state of states) {
+      const free = concurrency - state.running.size;
+      const due = free > 0 ? store.due(state.sink.name, now, free + state.running.size) : [];
+      const startable = due.filter((row) => !state.running.has(row.id));
+      for (const row of startable.slice(0, free)) launch(state, row);
+      if (free <= 0 || startable.length > free) waiting = true;
+      const later = store.nextDueAfter(state.sink.name, now);
+      if (later !== null && (next === null || later < next)) next = later;
+    }
+    return { waiting, next };
+  };
+
+  const running = () => states.reduce((n, state) => n + state.running.size, 0);
+
+  const loop = (async () => {
+    while (!stopping.signal.aborted && !failure) {
+      const now = deps.now();
+      if (finishBy !== undefined && now >= finishBy) break;
+      let outlook: ReturnType<typeof pass> = { waiting: false, next: null };
+      try {
+        outlook = pass(now);
+      } catch (error) {
+        fail(error);
+        if (failure) break;
+      }
+      if (finishBy !== undefined && running() === 0 && !outlook.waiting) break;
+      let until = finishBy ?? now + pollMs;
+      if (outlook.next !== null) until = Math.min(until, outlook.next);
+      await alarm.wait(until);
+    }
+    // Whatever still runs is abandoned: its alert stays pending and goes again next time.
+    stopping.abort();
+    alarm.close();
+    await Promise.all([...sends]);
+  })();
+
+  const left = async (): Promise<AlertsLeft> => {
+    await loop;
+    if (failure) throw failure.error;
+    return { pending: store.counts(names).pending, lastError: store.lastError(names) };
+  };
+
+  deps.signal?.addEventListener("abort", () => stopping.abort(), { once: true });
+  if (deps.signal?.aborted) stopping.abort();
+
+  return {
+    wake: () => alarm.ring(),
+    finish(graceMs) {
+      finishBy = Math.min(finishBy ?? Number.POSITIVE_INFINITY, deps.now() + graceMs);
+      alarm.ring();
+      return left();
+    },
+    stop() {
+      stopping.abort();
+      return left();
+    },
+    pending: () => store.counts(names).pending,
+  };
+}
+
+/** One try; a sink that throws (a bug in it, or a spawn that could not start) failed this try. */
+async function trySend(
+  sink: AlertSink,
+  message: ReturnType<typeof alertMessage>,
+  signal: AbortSignal,
+): Promise<SinkAnswer> {
+  try {
+    return await sink.send(message, signal);
+  } catch (error) {
+    return { ok: false, error: oneLine(error instanceof Error ? error.message : String(error)) };
+  }
+}
+
+/** The first non-empty line of `text`, at most 200 characters (a log's last_error). */
+export function oneLine(text: string): string {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== "") ?? "";
+  return line.trim().slice(0, 200);
+}

@@ -1,0 +1,131 @@
+import type { Db } from "./open.js";
+
+/**
+ * Dead-letter alerts in the log. The trigger `deliveries_dead_alert` (migrations 3 and 4) queues
+ * one pending alert per registered sink in the transaction that makes a delivery dead; these
+ * queries register sinks, hand out due alerts and record what a sink answered.
+ */
+
+export type AlertStatus = "pending" | "sent" | "failed";
+
+/** One queued alert for one sink (times in ms since the epoch). */
+export interface AlertRow {
+  id: string;
+  sink: string;
+  deliveryId: string;
+  status: AlertStatus;
+  /** Tries made so far (failed ones; a sent alert counts its last try too). */
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  /** When the delivery died. */
+  createdAt: number;
+  sentAt: number | null;
+}
+
+export type AlertCounts = Record<AlertStatus, number>;
+
+function toAlert(raw: Record<string, unknown>): AlertRow {
+  return {
+    id: raw.id as string,
+    sink: raw.sink as string,
+    deliveryId: raw.delivery_id as string,
+    status: raw.status as AlertStatus,
+    attempts: raw.attempts as number,
+    nextAttemptAt: raw.next_attempt_at as number,
+    lastError: (raw.last_error as string | null) ?? null,
+    createdAt: raw.created_at as number,
+    sentAt: (raw.sent_at as number | null) ?? null,
+  };
+}
+
+/**
+ * Queries over the alerts of a log, prepared once per connection. Each write is one statement:
+ * its own short transaction, never held across a send.
+ */
+export class AlertStore {
+  private readonly statements;
+
+  constructor(db: Db) {
+    this.statements = {
+      register: db.prepare("INSERT OR IGNORE INTO alert_sinks (name, created_at) VALUES (?, ?)"),
+      due: db.prepare(`SELECT * FROM alerts INDEXED BY alerts_due
+        WHERE sink = @sink AND status = 'pending' AND next_attempt_at <= @now
+        ORDER BY next_attempt_at, id LIMIT @limit`),
+      nextDue: db
+        .prepare(`SELECT MIN(next_attempt_at) FROM alerts INDEXED BY alerts_due
+        WHERE sink = @sink AND status = 'pending' AND next_attempt_at > @now`)
+        .pluck(),
+      sent: db.prepare(`UPDATE alerts SET status = 'sent', attempts = attempts + 1, sent_at = @now,
+        last_error = NULL WHERE id = @id AND sink = @sink AND status = 'pending'`),
+      retry: db.prepare(`UPDATE alerts SET attempts = attempts + 1, next_attempt_at = @at, last_error = @error
+        WHERE id = @id AND sink = @sink AND status = 'pending'`),
+      failed: db.prepare(`UPDATE alerts SET status = 'failed', attempts = attempts + 1, last_error = @error
+        WHERE id = @id AND sink = @sink AND status = 'pending'`),
+      counts: db.prepare(`SELECT status, COUNT(*) AS n FROM alerts
+        WHERE sink IN (SELECT value FROM json_each(@sinks)) GROUP BY status`),
+      lastError: db
+        .prepare(`SELECT last_error FROM alerts INDEXED BY alerts_due
+        WHERE sink IN (SELECT value FROM json_each(@sinks)) AND status = 'pending' AND last_error IS NOT NULL
+        ORDER BY next_attempt_at DESC LIMIT 1`)
+        .pluck(),
+    };
+  }
+
+  /**
+   * Make `sink` hear of deaths from now on (deaths before its first registration are never
+   * alerted: an old log's dead letters must not flood a new sink). Registering again is a no-op.
+   */
+  register(sink: string, now: number): void {
+    this.statements.register.run(sink, now);
+  }
+
+  /** Pending alerts of `sink` due by `now`, earliest first. */
+  due(sink: string, now: number, limit: number): AlertRow[] {
+    return (this.statements.due.all({ sink, now, limit }) as Record<string, unknown>[]).map(toAlert);
+  }
+
+  /** The earliest pending alert of `sink` due after `now`, or null. */
+  nextDueAfter(sink: string, now: number): number | null {
+    return (this.statements.nextDue.get({ sink, now }) as number | null) ?? null;
+  }
+
+  /** The sink confirmed it. False: not pending any more (another process recorded it first). */
+  markSent(id: string, sink: string, now: number): boolean {
+    return this.statements.sent.run({ id, sink, now }).changes === 1;
+  }
+
+  /** A try failed: try again at `at`. */
+  scheduleRetry(id: string, sink: string, at: number, error: string): boolean {
+    return this.statements.retry.run({ id, sink, at, error }).changes === 1;
+  }
+
+  /** A try failed and no more will be made. */
+  giveUp(id: string, sink: string, error: string): boolean {
+    return this.statements.failed.run({ id, sink, error }).changes === 1;
+  }
+
+  /** How many alerts of these sinks are in each state. */
+  counts(sinks: readonly string[]): AlertCounts {
+    const counts: AlertCounts = { pending: 0, sent: 0, failed: 0 };
+    const rows = this.statements.counts.all({ sinks: JSON.stringify(sinks) }) as {
+      status: AlertStatus;
+      n: number;
+    }[];
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
+  }
+
+  /** The error of the pending alert of these sinks that failed last, if any failed. */
+  lastError(sinks: readonly string[]): string | null {
+    return (this.statements.lastError.get({ sinks: JSON.stringify(sinks) }) as string | null) ?? null;
+  }
+}
+
+/** Every alert of a delivery, oldest first (for `log show`-like views and tests). */
+export function alertsOfDelivery(db: Db, deliveryId: string): AlertRow[] {
+  const rows = db
+    .prepare("SELECT * FROM alerts WHERE delivery_id = ? ORDER BY created_at, id, sink")
+    .all(deliveryId) as Record<string, unknown>[];
+  return rows.map(toAlert);
+}
