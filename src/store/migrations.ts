@@ -177,6 +177,44 @@ export const migrations: readonly string[] = [
       alert_sinks;
   END;
   `,
+  // 4: the relay. On the public host: channels (only a hash of each token is kept; null caps use
+  // the relay's defaults) and every request stored before the provider got its 2xx, numbered
+  // per channel. On a laptop: how far `listen --from` has acknowledged each relay channel, so a
+  // restart resumes where it stopped.
+  `
+  CREATE TABLE relay_channels (
+    name TEXT PRIMARY KEY,
+    token_sha256 TEXT NOT NULL,
+    max_body_bytes INTEGER,
+    rate_per_second REAL,
+    max_stored_bytes INTEGER,
+    next_seq INTEGER NOT NULL DEFAULT 1,
+    acked_seq INTEGER NOT NULL DEFAULT 0,
+    acked_at INTEGER,
+    stored_bytes INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE relay_requests (
+    channel TEXT NOT NULL REFERENCES relay_channels(name) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    body BLOB NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (channel, seq)
+  ) STRICT;
+  CREATE INDEX relay_requests_by_age ON relay_requests(received_at);
+
+  CREATE TABLE relay_cursors (
+    source TEXT PRIMARY KEY,
+    acked_seq INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const schemaVersion = migrations.length;

@@ -29,6 +29,9 @@ describe("openDb", () => {
       "events",
       "idempotency_keys",
       "received",
+      "relay_channels",
+      "relay_cursors",
+      "relay_requests",
     ]);
     db.close();
   });
