@@ -1,45 +1,20 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDb } from "../../src/store/open.js";
-import { runBin, spawnBin, waitFor } from "../helpers/bin.js";
+import { runBin, waitFor } from "../helpers/bin.js";
 import { seedEndpoint } from "../helpers/endpoints.js";
 import { type Receiver, startReceiver } from "../helpers/receivers.js";
-import { tempDb, tempDir } from "../helpers/tmp.js";
+import { serveBin as startServe } from "../helpers/serve-bin.js";
+import { tempDb } from "../helpers/tmp.js";
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-/** `hookctl serve` from the built binary on 127.0.0.1:0: its URL, output so far, and a stop by signal. */
 async function serveBin(db: string, args: string[] = [], env: Record<string, string> = {}) {
-  const readyFile = join(tempDir(), "url");
-  const child = spawnBin(["--db", db, "serve", "--port", "0", "--ready-file", readyFile, ...args], { env });
-  const output = { stdout: "", stderr: "" };
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output.stdout += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output.stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  cleanup.push(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  const url = await waitFor(
-    () => (existsSync(readyFile) ? readFileSync(readyFile, "utf8").trim() : undefined),
-    15_000,
-    `serve's ready file (stderr: ${output.stderr})`,
-  );
-  return {
-    url,
-    output,
-    stop: (signal: NodeJS.Signals) => {
-      child.kill(signal);
-      return exited;
-    },
-  };
+  const serve = await startServe(db, args, { env });
+  cleanup.push(serve.kill);
+  return serve;
 }
 
 async function withEndpoint(receiver: Receiver, events: string[] | null = null): Promise<string> {

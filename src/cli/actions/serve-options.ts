@@ -1,10 +1,11 @@
 import { UsageError } from "../../errors.js";
+import type { AlertFlagValues } from "../alert-flags.js";
 import { checkBindHost } from "../bind.js";
 import type { CliContext } from "../context.js";
 import type { GlobalOptions } from "../output.js";
 import { readListFile } from "../secrets.js";
 
-export interface ServeFlags extends GlobalOptions {
+export interface ServeFlags extends GlobalOptions, AlertFlagValues {
   port: number;
   host: string;
   readyFile?: string;

@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { type RunningAlerts, startAlerts } from "../../delivery/alerts/runner.js";
 import type { SchedulerEvent } from "../../delivery/engine/events.js";
+import { timerSleep } from "../../delivery/rate-limit.js";
 import { startScheduler } from "../../delivery/scheduler.js";
 import { proxySettings, Transport } from "../../delivery/transport.js";
 import { pooledRandomBytes } from "../../receiver/random.js";
@@ -10,10 +12,13 @@ import { startKeyPruner } from "../../serve/ingest/prune-keys.js";
 import { startServeServer } from "../../serve/server.js";
 import { type IdPrefix, idFactory } from "../../store/ids.js";
 import { describeDeliveries } from "../../store/queue.js";
+import { alertFlagWords, alertSpecFromFlags } from "../alert-flags.js";
+import { alertSinks } from "../alert-sinks.js";
 import { isLoopbackHost } from "../bind.js";
 import { type CliContext, stopCode } from "../context.js";
 import { oneLine } from "../one-line.js";
 import { createOutput, type Output } from "../output.js";
+import { createAlertRenderer } from "../render/alerts.js";
 import { createReplayRenderer } from "../render/replay-progress.js";
 import { interrupted, writeReadyFile } from "../server-lifecycle.js";
 import { openStoreFor } from "../store.js";
@@ -30,6 +35,7 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
   const out = createOutput(ctx, flags);
   const tokens = await serveTokens(flags, ctx);
   const host = serveHost(flags, tokens);
+  const alertSpec = await alertSpecFromFlags(flags, ctx);
   const store = openStoreFor(flags, ctx);
   const { db } = store;
   let engineRunning = false;
@@ -65,13 +71,34 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
       live: false,
       describe: (id) => describeDeliveries(db, [id])[0],
     });
+    // Registered before the engine starts: every death from now on is alerted.
+    const alertRenderer = createAlertRenderer(out, { live: false });
+    let alerts: RunningAlerts | undefined;
+    if (alertSpec) {
+      alerts = startAlerts({
+        db,
+        sinks: alertSinks(alertSpec, ctx, transport),
+        now: ctx.now,
+        sleep: timerSleep,
+        onEvent: (event) => {
+          app.stats.alerts[event.type === "alert-sent" ? "sent" : "failed"]++;
+          alertRenderer.onEvent(event);
+        },
+        // A failing log write is reported and tried again at the next poll; serve goes on.
+        onError: (error) =>
+          out.note(`${out.style.warn("warning:")} dead-letter alerts: ${oneLine(String(error))}`),
+      });
+    }
     const engineStop = new AbortController();
     const scheduler = startScheduler(cliSchedulerDeps(db, ctx, transport), {
       watch: true,
       concurrency: flags.concurrency,
       leaseMarginMs: flags.leaseMargin,
       signal: engineStop.signal,
-      onEvent: (event) => onEngineEvent(event, app, out, renderer.onEvent),
+      onEvent: (event) => {
+        onEngineEvent(event, app, out, renderer.onEvent);
+        if (event.type === "delivery-dead") alerts?.wake();
+      },
     });
     engineRunning = true;
     wake = scheduler.wake;
@@ -86,7 +113,6 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
     void engineDone.finally(() => {
       engineRunning = false;
     });
-    // alerts: started here by the lead (after the engine; stopped below, before the log is closed)
     try {
       announce(out, server.url, store.path, tokens.length, flags);
       // Last: a script that sees the file finds everything started and announced.
@@ -100,7 +126,8 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
       stopPruner();
       engineStop.abort();
       await engineDone;
-      // alerts: stopped here by the lead (before the log is closed)
+      // Sends in flight are abandoned: unsent alerts stay pending for the next run.
+      if (alerts && alertSpec) alertRenderer.summary(await alerts.stop(), alertFlagWords(alertSpec));
       renderer.close();
       await transport.close();
     }

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { addAlertOptions } from "../alert-flags.js";
 import { durationArg, durationOption, integerArg } from "../parsers.js";
 import type { CommandHost } from "../program.js";
 import { sizeArg } from "./listen.js";
@@ -7,7 +8,7 @@ import { sizeArg } from "./listen.js";
 const defaultTtlMs = 24 * 60 * 60 * 1000;
 
 export function registerServe(program: Command, host: CommandHost): void {
-  program
+  const command = program
     .command("serve")
     .description("run the outbox: an HTTP API that accepts events (202 once committed) and delivers them")
     .option("-p, --port <port>", "port to listen on (0 picks a free one)", integerArg(0, 65535), 4100)
@@ -39,7 +40,8 @@ export function registerServe(program: Command, host: CommandHost): void {
         "how long an idempotency key is honoured and kept",
         defaultTtlMs,
       ),
-    )
+    );
+  addAlertOptions(command)
     .addHelpText(
       "after",
       `
@@ -64,10 +66,15 @@ The delivery engine runs in the same process: one line per attempt on stdout (--
 replay-event object per line). SIGTERM stops gracefully with exit 0 (Ctrl-C: 130): no new
 requests, those in progress committed, attempts in flight finished or released.
 
+Dead-letter alerts (--on-dead, --alert-url) work as in replay: each delivery that becomes dead
+is alerted at least once with a stable alert id; a failing alert is retried and never holds up
+deliveries; what is unsent at stop stays in the log for the next serve or replay with that sink.
+
 Examples:
   hookctl serve
   hookctl serve --port 0 --ready-file /tmp/serve-url --json
   HOOKCTL_SERVE_TOKEN=s3cret hookctl serve --host 0.0.0.0 --durability normal
+  hookctl serve --on-dead 'jq -r .delivery.id >> dead.txt' --alert-url https://ops.example/hooks
   curl -X POST localhost:4100/v1/events -H 'Idempotency-Key: order-42' \\
     -d '{"type": "order.created", "payload": {"id": 42}}'
   curl -X POST localhost:4100/v1/events:batch -H 'Authorization: Bearer s3cret' \\

@@ -37,7 +37,15 @@ const listFlags: Record<string, ListKind> = {
 };
 
 /** Flags that take a file path (`listen --path` is a URL path, so this cannot go by the value's name). */
-const fileFlags = new Set(["--db", "--secret-file", "--headers-file", "--ready-file", "--ca"]);
+const fileFlags = new Set([
+  "--db",
+  "--secret-file",
+  "--headers-file",
+  "--ready-file",
+  "--ca",
+  "--token-file",
+  "--alert-secret-file",
+]);
 
 /** Commands whose first argument is an endpoint name. */
 const endpointArgumentCommands = new Set([

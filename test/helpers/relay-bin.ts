@@ -1,0 +1,116 @@
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { runBin, spawnBin, waitFor } from "./bin.js";
+import { tempDb, tempDir } from "./tmp.js";
+
+export interface RelayBinOptions {
+  /** The relay's log (default: a fresh temp file). */
+  db?: string;
+  /** The channel added before the relay starts (default "test"). */
+  channel?: string;
+  /**
+   * Flags for `relay channel add` (default: a rate no test reaches, `--rate 100000/s`; pass
+   * `[]` for the relay's defaults).
+   */
+  channelArgs?: string[];
+  /** More flags for `hookctl relay` itself (e.g. --keep, --max-body, --cert/--key). */
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface RelayBin {
+  /** The relay's base URL (http://127.0.0.1:<port>); the same after restart(). */
+  url: string;
+  /** Where providers post: `${url}/c/${channel}`. */
+  channelUrl: string;
+  channel: string;
+  /** The channel's bearer token, as `relay channel add` printed it once. */
+  token: string;
+  db: string;
+  /** stdout and stderr of the current run, so far. */
+  output: { stdout: string; stderr: string };
+  /** SIGTERM by default; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** SIGKILL (a crash, or cleanup after a failed test); resolves once it has exited. */
+  kill(): Promise<void>;
+  /** Kill -9 if still running, then start again on the same port and log. */
+  restart(): Promise<void>;
+}
+
+/**
+ * `hookctl relay` from the built binary on 127.0.0.1:0 with a ready file and a temp log, one
+ * channel added first. Pass `kill` to the test's cleanup.
+ */
+export async function relayBin(options: RelayBinOptions = {}): Promise<RelayBin> {
+  const db = options.db ?? tempDb();
+  const channel = options.channel ?? "test";
+  const added = await runBin([
+    "--db",
+    db,
+    "--json",
+    "relay",
+    "channel",
+    "add",
+    channel,
+    ...(options.channelArgs ?? ["--rate", "100000/s"]),
+  ]);
+  if (added.code !== 0) throw new Error(`relay channel add failed (${added.code}): ${added.stderr}`);
+  const { token } = JSON.parse(added.stdout) as { token: string };
+  const readyFile = join(tempDir(), "url");
+  let run = await start(db, "0", readyFile, options);
+  const url = run.url;
+  const port = new URL(url).port;
+  const relay: RelayBin = {
+    url,
+    channelUrl: `${url}/c/${channel}`,
+    channel,
+    token,
+    db,
+    output: run.output,
+    stop: (signal = "SIGTERM") => {
+      run.child.kill(signal);
+      return run.exited;
+    },
+    kill: async () => {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill("SIGKILL");
+      await run.exited;
+    },
+    restart: async () => {
+      await relay.kill();
+      run = await start(db, port, readyFile, options);
+      relay.output = run.output;
+    },
+  };
+  return relay;
+}
+
+async function start(db: string, port: string, readyFile: string, options: RelayBinOptions) {
+  rmSync(readyFile, { force: true });
+  const child = spawnBin(
+    ["--db", db, "relay", "--port", port, "--ready-file", readyFile, ...(options.args ?? [])],
+    { env: options.env },
+  );
+  const output = { stdout: "", stderr: "" };
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output.stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output.stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  try {
+    const url = await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`relay exited ${child.exitCode}: ${output.stderr}`);
+        return existsSync(readyFile) ? readFileSync(readyFile, "utf8").trim() : undefined;
+      },
+      15_000,
+      `the relay's ready file (stderr: ${output.stderr})`,
+    );
+    return { child, output, exited, url };
+  } catch (error) {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await exited;
+    throw error;
+  }
+}
