@@ -1,11 +1,14 @@
-import type { IncomingMessage } from "node:http";
 import { performance } from "node:perf_hooks";
 import { type Dispatcher, request } from "undici";
 import type { ForwardResult } from "./types.js";
 
-/** Hop-by-hop headers belong to one connection, not to the message; the rest go through untouched. */
+/**
+ * Hop-by-hop and framing headers belong to one connection, not to the message (HTTP rewrites
+ * them, and undici refuses most of them); the rest go through untouched, in order.
+ */
 const hopByHop = new Set([
   "connection",
+  "content-length",
   "keep-alive",
   "proxy-connection",
   "transfer-encoding",
@@ -15,6 +18,16 @@ const hopByHop = new Set([
   "expect",
   "host",
 ]);
+
+/** The request to pass on, from the local port or from a relay. */
+export interface ForwardInput {
+  method: string;
+  /** The request target as received: path and query (only the query is carried over). */
+  target: string;
+  /** Header pairs in arrival order and case, repeats kept. */
+  headers: readonly (readonly [string, string])[];
+  body: Buffer;
+}
 
 export interface ForwardOutcome {
   result: ForwardResult;
@@ -30,24 +43,22 @@ export interface ForwardOutcome {
  */
 export async function forwardRequest(
   target: string,
-  req: IncomingMessage,
-  body: Buffer,
+  input: ForwardInput,
   options: { dispatcher?: Dispatcher; timeoutMs: number; monotonic?: () => number },
 ): Promise<ForwardOutcome> {
   const monotonic = options.monotonic ?? (() => performance.now());
   const t0 = monotonic();
-  const url = withQuery(target, req.url ?? "");
+  const url = withQuery(target, input.target);
   const headers: string[] = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i] as string;
-    if (!hopByHop.has(name.toLowerCase())) headers.push(name, req.rawHeaders[i + 1] as string);
+  for (const [name, value] of input.headers) {
+    if (!hopByHop.has(name.toLowerCase())) headers.push(name, value);
   }
   const timeout = AbortSignal.timeout(options.timeoutMs);
   try {
     const response = await request(url, {
-      method: (req.method ?? "POST") as Dispatcher.HttpMethod,
+      method: input.method as Dispatcher.HttpMethod,
       headers,
-      body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
+      body: input.method === "GET" || input.method === "HEAD" ? undefined : input.body,
       dispatcher: options.dispatcher,
       signal: timeout,
       headersTimeout: options.timeoutMs,
@@ -57,7 +68,7 @@ export async function forwardRequest(
     for await (const chunk of response.body) chunks.push(chunk as Buffer);
     const responseHeaders: [string, string][] = [];
     for (const [name, value] of Object.entries(response.headers)) {
-      if (value === undefined || hopByHop.has(name) || name === "content-length") continue;
+      if (value === undefined || hopByHop.has(name)) continue;
       for (const one of Array.isArray(value) ? value : [value]) responseHeaders.push([name, one]);
     }
     const responseBody = Buffer.concat(chunks);

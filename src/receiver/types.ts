@@ -56,10 +56,30 @@ export interface ReceiverOptions {
  * after `write` resolved.
  */
 export interface CaptureSink {
-  /** Resolves once the record is committed; rejects (a CaptureError, one line) when it cannot be. */
-  write(record: ReceivedRecord): Promise<void>;
+  /**
+   * Resolves once the record is committed; rejects (a CaptureError, one line) when it cannot be.
+   * With `cursor` (a relayed request), the relay cursor advances in the same transaction.
+   */
+  write(record: ReceivedRecord, cursor?: CursorMark): Promise<void>;
   /** Resolves once every write so far has been committed or has failed; awaited on close. */
   flush(): Promise<void>;
+}
+
+/**
+ * How far `listen --from` has captured a relay channel, committed with the request it names: a
+ * listener killed at any point resumes after the last request in its log, not before or past it.
+ */
+export interface CursorMark {
+  /** The relay channel's URL without credentials (see relayCursorSource). */
+  source: string;
+  seq: number;
+  /**
+   * The seq the previous write named (or the cursor resumed from): the cursor only moves on from
+   * there, so a later batch committing after a failed one cannot skip the failed requests.
+   * Null: no previous (resuming after the relay's own acknowledged seq).
+   */
+  previous: number | null;
+  at: number;
 }
 
 /** Everything with a side effect the caller (or a test) controls. */
