@@ -77,6 +77,11 @@ const commandIndex: readonly CommandEntry[] = [
     load: async () => (await import("./commands/serve.js")).registerServe,
   },
   {
+    name: "relay",
+    summary: "run the public relay: store providers' webhooks, stream them to listen --from",
+    load: async () => (await import("./commands/relay.js")).registerRelay,
+  },
+  {
     name: "endpoint",
     summary: "manage named endpoints and their secrets",
     load: async () => (await import("./commands/endpoint.js")).registerEndpoint,

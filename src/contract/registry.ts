@@ -11,6 +11,14 @@ import {
 } from "./schema/endpoint.js";
 import { headersInput } from "./schema/headers.js";
 import { listenRequest, receivedRequest, receivedRequestDetail } from "./schema/received.js";
+import {
+  relayChannel,
+  relayChannelAdded,
+  relayChannelRemoved,
+  relayChannelRotated,
+  relayedRequest,
+  relayIngress,
+} from "./schema/relay.js";
 import { purgeResult, replayEvent, requeueResult, wouldPurge, wouldRequeue } from "./schema/replay.js";
 import {
   ingestBatchRequest,
@@ -133,6 +141,32 @@ export const contract: readonly ContractEntry[] = [
     schema: problem,
     direction: "output",
     where: "serve: every error answer (application/problem+json)",
+  },
+  {
+    name: "relay-channel",
+    schema: relayChannel,
+    direction: "output",
+    where: "relay channel list (one per line)",
+  },
+  { name: "relay-channel-added", schema: relayChannelAdded, direction: "output", where: "relay channel add" },
+  {
+    name: "relay-channel-removed",
+    schema: relayChannelRemoved,
+    direction: "output",
+    where: "relay channel rm",
+  },
+  {
+    name: "relay-channel-rotated",
+    schema: relayChannelRotated,
+    direction: "output",
+    where: "relay channel rotate-token",
+  },
+  { name: "relay-ingress", schema: relayIngress, direction: "output", where: "relay (one per request)" },
+  {
+    name: "relayed-request",
+    schema: relayedRequest,
+    direction: "output",
+    where: "relay's stream (GET /_relay/v1/channels/<name>/stream, event: request)",
   },
   { name: "error", schema: errorReport, direction: "output", where: "any command with --json, on stderr" },
   {

@@ -21,7 +21,8 @@ export function answer(
 ): void {
   const body = text === "" ? "" : `${text}\n`;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  if (body !== "" && !res.hasHeader("Content-Type")) res.setHeader("Content-Type", "text/plain; charset=utf-8");
+  if (body !== "" && !res.hasHeader("Content-Type"))
+    res.setHeader("Content-Type", "text/plain; charset=utf-8");
   res.setHeader("Content-Length", Buffer.byteLength(body));
   res.writeHead(status);
   res.end(body);

@@ -1,5 +1,5 @@
-import { type RelayRequestInput, requestWriter, type StoreOutcome } from "../store/relay.js";
 import type { Db } from "../store/open.js";
+import { type RelayRequestInput, requestWriter, type StoreOutcome } from "../store/relay.js";
 
 interface Pending {
   channel: string;

@@ -52,7 +52,11 @@ export function ingressTarget(url: string): { channel: string; path: string; que
  * A provider's request to a channel: refused (404 unknown channel, 413 body over the cap, 429
  * over the rate, 507 channel full) or stored and committed, and only then answered 200.
  */
-export async function handleIngress(req: IncomingMessage, res: ServerResponse, deps: IngressDeps): Promise<void> {
+export async function handleIngress(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: IngressDeps,
+): Promise<void> {
   const method = req.method ?? "";
   const target = ingressTarget(req.url ?? "");
   const at = deps.now();

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
-import { instant } from "../contract/schema/common.js";
-import { headerList } from "../contract/schema/headers.js";
+import { type RelayedRequestJson, relayedRequest } from "../contract/schema/relay.js";
+
+export { relayedRequest };
 
 /**
  * The wire between `hookctl relay` (public) and `listen --from` (a laptop). Providers POST to
@@ -26,26 +27,7 @@ export const relayApiPrefix = "/_relay/v1";
 export const ingressPrefix = "/c/";
 export const heartbeatMs = 15_000;
 
-/** One request a provider sent to the relay, exactly as stored. */
-export const relayedRequest = z.object({
-  /** Per channel, from 1, no gaps among stored requests. */
-  seq: z.int(),
-  channel: z.string(),
-  method: z.string(),
-  /** The path below `/c/<channel>` (at least "/"), as sent (percent-encoding kept). */
-  path: z.string(),
-  /** The raw query string without "?", "" when none. */
-  query: z.string(),
-  /** Every header as received, in order, repeats kept (Host, Content-Length and the like too). */
-  headers: headerList,
-  /** The body's bytes, always base64 (binary and non-UTF-8 bodies survive). */
-  bodyBase64: z.string(),
-  /** Hex sha256 of the body bytes: the listener checks it before anything else. */
-  sha256: z.string(),
-  receivedAt: instant,
-});
-
 export const relayAck = z.object({ seq: z.int().check(z.nonnegative()) });
 export const relayCaughtUp = z.object({ seq: z.int() });
 
-export type RelayedRequest = z.infer<typeof relayedRequest>;
+export type RelayedRequest = RelayedRequestJson;

@@ -1,7 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 
 /** A channel's bearer token: 32 random bytes, base64url. Shown once; only its sha256 is kept. */
-export function newChannelToken(randomBytes: (size: number) => Uint8Array): { token: string; sha256: string } {
+export function newChannelToken(randomBytes: (size: number) => Uint8Array): {
+  token: string;
+  sha256: string;
+} {
   const token = Buffer.from(randomBytes(32)).toString("base64url");
   return { token, sha256: tokenSha256(token) };
 }

@@ -90,6 +90,8 @@ export function getChannel(db: Db, name: string): RelayChannelRow | undefined {
 
 /** Every channel with how many requests it holds, by name. */
 export function listChannels(db: Db): RelayChannelStats[] {
+  // A log an older hookctl wrote, opened read-only (so not migrated), has no relay yet.
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'relay_channels'").get() === undefined) return [];
   return db
     .prepare(
       `SELECT ${channelColumns},
@@ -99,27 +101,35 @@ export function listChannels(db: Db): RelayChannelStats[] {
     .all() as RelayChannelStats[];
 }
 
-/** The channel and its stored requests; false when there was none. */
-export function deleteChannel(db: Db, name: string): boolean {
+/** The channel and its stored requests: how many requests went, undefined when there was no channel. */
+export function deleteChannel(db: Db, name: string): number | undefined {
   return db.transaction(() => {
     // Explicitly, not only by the cascade: foreign keys may be off on another connection.
-    db.prepare("DELETE FROM relay_requests WHERE channel = ?").run(name);
-    return db.prepare("DELETE FROM relay_channels WHERE name = ?").run(name).changes === 1;
+    const requests = db.prepare("DELETE FROM relay_requests WHERE channel = ?").run(name).changes;
+    return db.prepare("DELETE FROM relay_channels WHERE name = ?").run(name).changes === 1
+      ? requests
+      : undefined;
   })();
 }
 
 /** False when there is no such channel. */
 export function setChannelToken(db: Db, name: string, tokenSha256: string): boolean {
   return (
-    db.prepare("UPDATE relay_channels SET token_sha256 = ? WHERE name = ?").run(tokenSha256, name).changes === 1
+    db.prepare("UPDATE relay_channels SET token_sha256 = ? WHERE name = ?").run(tokenSha256, name).changes ===
+    1
   );
 }
 
-/** The acked seq only moves forward; false when there is no such channel. */
+/**
+ * The acked seq only moves forward, and never past the last stored seq (a listener's cursor
+ * from an older log must not make `after=acked` skip requests to come). False: no such channel.
+ */
 export function recordAck(db: Db, name: string, seq: number, at: number): boolean {
   return (
     db
-      .prepare("UPDATE relay_channels SET acked_seq = max(acked_seq, ?), acked_at = ? WHERE name = ?")
+      .prepare(
+        "UPDATE relay_channels SET acked_seq = max(acked_seq, min(?, next_seq - 1)), acked_at = ? WHERE name = ?",
+      )
       .run(seq, at, name).changes === 1
   );
 }
@@ -197,7 +207,9 @@ export function pruneRequests(db: Db, cutoff: number, batch: number): number {
       )
       .all(cutoff, batch) as { channel: string; seq: number; size: number }[];
     const remove = db.prepare("DELETE FROM relay_requests WHERE channel = ? AND seq = ?");
-    const shrink = db.prepare("UPDATE relay_channels SET stored_bytes = max(0, stored_bytes - ?) WHERE name = ?");
+    const shrink = db.prepare(
+      "UPDATE relay_channels SET stored_bytes = max(0, stored_bytes - ?) WHERE name = ?",
+    );
     for (const row of doomed) {
       remove.run(row.channel, row.seq);
       shrink.run(row.size, row.channel);

@@ -44,16 +44,8 @@ export interface RelayBin {
 export async function relayBin(options: RelayBinOptions = {}): Promise<RelayBin> {
   const db = options.db ?? tempDb();
   const channel = options.channel ?? "test";
-  const added = await runBin([
-    "--db",
-    db,
-    "--json",
-    "relay",
-    "channel",
-    "add",
-    channel,
-    ...(options.channelArgs ?? ["--rate", "100000/s"]),
-  ]);
+  const channelArgs = options.channelArgs ?? ["--rate", "100000/s"];
+  const added = await runBin(["--db", db, "--json", "relay", "channel", "add", channel, ...channelArgs]);
   if (added.code !== 0) throw new Error(`relay channel add failed (${added.code}): ${added.stderr}`);
   const { token } = JSON.parse(added.stdout) as { token: string };
   const readyFile = join(tempDir(), "url");

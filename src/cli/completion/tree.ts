@@ -45,6 +45,8 @@ const fileFlags = new Set([
   "--ca",
   "--token-file",
   "--alert-secret-file",
+  "--cert",
+  "--key",
 ]);
 
 /** Commands whose first argument is an endpoint name. */

@@ -1,0 +1,147 @@
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { listen } from "../receiver/server.js";
+import type { Db } from "../store/open.js";
+import { requestPageReader } from "../store/relay.js";
+import { answer, RelayRefusal } from "./answer.js";
+import { handleApi } from "./api.js";
+import { type RelayDefaults, rateGate } from "./caps.js";
+import { channelHub, groupCommitter } from "./commit.js";
+import { handleIngress, type IngressEvent } from "./ingress.js";
+import { heartbeatMs as defaultHeartbeatMs, ingressPrefix, relayApiPrefix } from "./protocol.js";
+
+export interface RelayServerOptions {
+  db: Db;
+  now: () => number;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** PEM texts: HTTPS. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  defaults: RelayDefaults;
+  /** Between `: ping` comments on open streams (tests pass a small one). */
+  heartbeatMs?: number;
+  /** Stored requests a stream reads from the log at a time. */
+  pageSize?: number;
+  onIngress?: (event: IngressEvent) => void;
+  onStream?: (event: { channel: string; after: number; open: boolean }) => void;
+  /** An error that became a 500: for the operator's eyes. */
+  onError?: (error: unknown) => void;
+  /** How long a graceful stop waits for requests in progress (default 10 s). */
+  stopGraceMs?: number;
+}
+
+export interface RelayServer {
+  url: string;
+  port: number;
+  /** Open streams, over all channels. */
+  streams(): number;
+  /**
+   * Stop accepting, end open streams cleanly, let requests in progress commit and be answered,
+   * then close every connection.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * The public relay on node:http (or node:https): providers' requests under `/c/<channel>`,
+ * each committed to the log (synchronous=FULL: a 2xx survives a power loss) before its answer;
+ * listeners' streams and acks under `/_relay/v1`.
+ */
+export async function startRelayServer(options: RelayServerOptions): Promise<RelayServer> {
+  const { db } = options;
+  db.pragma("synchronous = FULL");
+  const hub = channelHub();
+  const committer = groupCommitter(db, () => options.defaults.maxStoredBytes, hub.notify);
+  const gate = rateGate(options.now);
+  const readPage = requestPageReader(db);
+  const stopping = new AbortController();
+  let active = 0;
+  let idle: (() => void) | undefined;
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    active++;
+    res.on("close", () => {
+      active--;
+      if (active === 0) idle?.();
+    });
+    if (stopping.signal.aborted) res.setHeader("Connection", "close");
+    route(req, res).catch((error: unknown) => {
+      if (!res.headersSent) answer(res, 500, "internal error");
+      else res.destroy();
+      options.onError?.(error);
+    });
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? "/";
+    if (url.startsWith(ingressPrefix)) {
+      await handleIngress(req, res, {
+        db,
+        now: options.now,
+        defaults: () => options.defaults,
+        takeRate: gate.take,
+        committer,
+        onEvent: options.onIngress,
+      });
+      return;
+    }
+    try {
+      if (url.startsWith(`${relayApiPrefix}/`)) {
+        await handleApi(req, res, {
+          db,
+          now: options.now,
+          hub,
+          readPage,
+          heartbeatMs: options.heartbeatMs ?? defaultHeartbeatMs,
+          pageSize: options.pageSize ?? 200,
+          signal: stopping.signal,
+          onStream: options.onStream,
+        });
+        return;
+      }
+      if (url === "/healthz" && (req.method === "GET" || req.method === "HEAD"))
+        return answer(res, 200, "ok");
+      throw new RelayRefusal(404, "not found: providers post to /c/<channel>");
+    } catch (error) {
+      if (!(error instanceof RelayRefusal)) throw error;
+      if (!req.complete) res.setHeader("Connection", "close");
+      answer(res, error.status, error.reason, error.headers);
+    }
+  }
+
+  const server: Server = options.tls
+    ? // https.Server is an http.Server in all that is used here (listen, close, connections).
+      (createHttpsServer(
+        { ...options.tls, headersTimeout: 10_000, requestTimeout: 60_000 },
+        onRequest,
+      ) as unknown as Server)
+    : createHttpServer({ headersTimeout: 10_000, requestTimeout: 60_000 }, onRequest);
+  const port = await listen(server, options.host, options.port);
+  const displayHost = options.host.includes(":") ? `[${options.host}]` : options.host;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `${options.tls ? "https" : "http"}://${displayHost}:${port}`,
+    port,
+    streams: hub.size,
+    close() {
+      closed ??= (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        stopping.abort();
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), options.stopGraceMs ?? 10_000);
+        if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
+        clearTimeout(grace);
+        await committer.drain();
+        server.closeAllConnections();
+        await serverClosed;
+      })();
+      return closed;
+    },
+  };
+}
