@@ -33,13 +33,13 @@ export function startScheduler(deps: EngineDeps, options: SchedulerOptions = {})
     watch,
     pendingCount: pendingCounter(() => deps.store.pendingCount(scope), deps.now),
   });
-  return {
-    done: runner.run(),
-    wake: () => {
-      source.wake();
-      runner.wake();
-    },
+  const wake = () => {
+    source.wake();
+    runner.wake();
   };
+  const stopListening = deps.store.onWork?.(wake);
+  const done = runner.run();
+  return { done: stopListening ? done.finally(stopListening) : done, wake };
 }
 
 /**

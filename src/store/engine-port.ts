@@ -22,6 +22,11 @@ export interface EngineStore {
   outlook(scope: Scope, held: ReadonlySet<string>, exclude: readonly string[]): Promise<Outlook>;
   pendingCount(scope: Scope): Promise<number>;
   endpointLimits(endpointId: string): Promise<EndpointLimits | undefined>;
+  /**
+   * Optional: call `listener` when another process may have made deliveries due (PostgreSQL:
+   * LISTEN/NOTIFY); returns how to stop. Without it engines find such work by polling.
+   */
+  onWork?(listener: () => void): () => void;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { EngineDeps } from "../../src/delivery/engine/engine.js";
+import { Engine, type EngineDeps, type EngineOptions } from "../../src/delivery/engine/engine.js";
+import { LogSource } from "../../src/delivery/engine/log-source.js";
+import { TokenBucket } from "../../src/delivery/rate-limit.js";
 import type { AttemptFn, AttemptOutcome } from "../../src/delivery/types.js";
 import type { EngineStore, ExchangeRequest, ExchangeResult } from "../../src/store/engine-port.js";
 import type { AttemptRecord } from "../../src/store/types.js";
@@ -157,7 +159,7 @@ export function fakeAttempts(clock: DiscreteClock, answer: (deliveryId: string, 
     }
     call.finishedAt = clock.now();
     running.set(deliveryId, (running.get(deliveryId) as number) - 1);
-    return outcome(status, call.startedAt, call.finishedAt - call.startedAt);
+    return attemptOutcome(status, call.startedAt, call.finishedAt - call.startedAt);
   };
   return {
     attempt,
@@ -190,7 +192,8 @@ export function gatedAttempts(clock: DiscreteClock, gated: readonly string[]) {
   };
 }
 
-function outcome(status: number, startedAt: number, durationMs: number): AttemptOutcome {
+/** What a fake receiver's answer comes to: 2xx succeeds, anything else is an HTTP error. */
+export function attemptOutcome(status: number, startedAt: number, durationMs: number): AttemptOutcome {
   return {
     startedAt,
     durationMs,
@@ -211,7 +214,7 @@ export function attemptRecord(deliveryId: string, status: number, startedAt: num
     trigger: "initial",
     url: "http://127.0.0.1:9/",
     requestHeaders: {},
-    ...outcome(status, startedAt, 5),
+    ...attemptOutcome(status, startedAt, 5),
   };
 }
 
@@ -322,4 +325,17 @@ export function engineDeps(store: EngineStore, clock: DiscreteClock, attempt: At
     randomHex: (bytes) => randomBytes(bytes).toString("hex"),
     userAgent: "hookctl-test",
   };
+}
+
+/** An engine over `store`'s due deliveries on the discrete clock; `rateLimited` enforces endpoint rates. */
+export function runEngine(
+  store: EngineStore,
+  clock: DiscreteClock,
+  attempt: AttemptFn,
+  options: EngineOptions & { rateLimited?: boolean } = {},
+) {
+  const { rateLimited, ...rest } = options;
+  const deps = engineDeps(store, clock, attempt);
+  if (rateLimited) deps.rateLimiter = (ratePerSecond) => new TokenBucket({ ratePerSecond, now: clock.now });
+  return new Engine(deps, new LogSource(store), rest).run();
 }

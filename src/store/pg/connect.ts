@@ -1,0 +1,108 @@
+import pg from "pg";
+import { UsageError } from "../../errors.js";
+import { migratePg } from "./schema.js";
+
+export type PgPool = pg.Pool;
+
+/**
+ * Type parsers for hookctl's pools: bigint (ms timestamps, counts) as numbers, as SQLite gives
+ * them; every time hookctl stores is far below 2^53. Other types keep pg's defaults (bytea as
+ * Buffer, JSON columns are text).
+ */
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === pg.types.builtins.INT8 && format !== "binary") return (text: string) => Number(text);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** Whether `text` names a PostgreSQL log rather than a SQLite file. */
+export function isPostgresUrl(text: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(text);
+}
+
+/**
+ * A database URL safe to print: the password (in the authority or a `password=` parameter)
+ * replaced by `***`. Anything that does not parse as a URL is cut down to its scheme.
+ */
+export function maskDatabaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0];
+    return scheme ? `${scheme}…` : "…";
+  }
+  if (url.password) url.password = "***";
+  if (url.searchParams.has("password")) url.searchParams.set("password", "***");
+  return url.toString().replace("password=%2A%2A%2A", "password=***");
+}
+
+/** `text` with every occurrence of the URL's password (raw or percent-encoded) masked. */
+function scrub(text: string, databaseUrl: string): string {
+  let out = text.split(databaseUrl).join(maskDatabaseUrl(databaseUrl));
+  let secrets: string[] = [];
+  try {
+    const url = new URL(databaseUrl);
+    secrets = [url.password, url.searchParams.get("password") ?? ""].filter((s) => s.length > 0);
+    secrets = secrets.flatMap((s) => [s, safeDecode(s)]);
+  } catch {
+    // Not a URL: nothing more to find.
+  }
+  for (const secret of secrets) out = out.split(secret).join("***");
+  return out;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+export interface PgConnectOptions {
+  /** Connections in the pool (default 4: one engine's exchanges, renewals and reads). */
+  max?: number;
+  /** Run the schema migrations (default true). */
+  migrate?: boolean;
+}
+
+/**
+ * A pool over the PostgreSQL log at `databaseUrl`, checked (one connection made) and migrated.
+ * A password may come from the URL, `PGPASSWORD` or `~/.pgpass` (pg's own defaults), so none is
+ * ever needed on argv; errors name the URL only masked.
+ */
+export async function connectPg(databaseUrl: string, options: PgConnectOptions = {}): Promise<PgPool> {
+  if (!isPostgresUrl(databaseUrl)) {
+    throw new UsageError(
+      `not a PostgreSQL URL: ${maskDatabaseUrl(databaseUrl)}`,
+      "use postgres://user@host:5432/database",
+    );
+  }
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 4,
+    types,
+    application_name: "hookctl",
+  });
+  // An idle connection the server dropped must not crash the process: the next query reconnects.
+  pool.on("error", () => {});
+  try {
+    if (options.migrate !== false) await migratePg(pool);
+    else await pool.query("SELECT 1");
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw pgConnectError(error, databaseUrl);
+  }
+  return pool;
+}
+
+/** A failure to reach or prepare the log, as one masked line with what to check. */
+export function pgConnectError(error: unknown, databaseUrl: string): UsageError {
+  const reason = scrub(error instanceof Error ? error.message : String(error), databaseUrl);
+  return new UsageError(
+    `cannot open the PostgreSQL log ${maskDatabaseUrl(databaseUrl)}: ${reason}`,
+    "check the host, database and credentials (PGPASSWORD or ~/.pgpass)",
+  );
+}

@@ -1,0 +1,66 @@
+import type pg from "pg";
+import { workChannel } from "./exchange-sql.js";
+
+/**
+ * `LISTEN hookctl_work` on one connection of the pool, held for as long as anyone listens, and
+ * every notification passed to the listeners. A lost connection only means slower wake-ups:
+ * engines still poll, and the next subscription listens again.
+ */
+export class WorkListener {
+  private readonly listeners = new Set<() => void>();
+  private client: Promise<pg.PoolClient | undefined> | undefined;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    this.client ??= this.listen();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) void this.stop();
+    };
+  }
+
+  /** Resolves once notifications are being received (true), or could not be (false). */
+  async listening(): Promise<boolean> {
+    return (await this.client) !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    const pending = this.client;
+    this.client = undefined;
+    const client = await pending;
+    if (client) drop(client);
+  }
+
+  private async listen(): Promise<pg.PoolClient | undefined> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      const held = client;
+      held.on("notification", (message) => {
+        if (message.channel !== workChannel) return;
+        for (const listener of this.listeners) listener();
+      });
+      held.on("error", () => {
+        this.client = undefined;
+        drop(held);
+      });
+      await held.query(`LISTEN ${workChannel}`);
+      return held;
+    } catch {
+      if (client) drop(client);
+      this.client = undefined;
+      return undefined;
+    }
+  }
+}
+
+const dropped = new WeakSet<pg.PoolClient>();
+
+/** Destroyed rather than returned, once: a pooled connection must not go on listening. */
+function drop(client: pg.PoolClient): void {
+  if (dropped.has(client)) return;
+  dropped.add(client);
+  client.release(true);
+}
