@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { UsageError } from "../errors.js";
 import { insertReceivedSql, receivedParams } from "../store/received.js";
+import { advanceRelayCursorSql, relayCursorParams } from "../store/relay-cursors.js";
 import { CaptureError, captureFailure, describe } from "./capture-failure.js";
 import { type GroupCommitOptions, groupCommit } from "./group-commit.js";
 import type { CaptureSink } from "./types.js";
@@ -23,7 +24,14 @@ function open() {
   // 32 MiB of pages: inserts into the delivery-id index of a large log stay off the disk.
   db.pragma("cache_size = -32768");
   const statement = db.prepare(workerData.sql);
-  return { db, insertAll: db.transaction((rows) => { for (const row of rows) statement.run(row); }) };
+  let cursor;
+  const insertAll = db.transaction((rows, cursors) => {
+    for (const row of rows) statement.run(row);
+    if (cursors.length === 0) return;
+    cursor ??= db.prepare(workerData.cursorSql);
+    for (const params of cursors) cursor.run(params);
+  });
+  return { db, insertAll };
 }
 let log;
 try {
@@ -37,7 +45,7 @@ if (log) {
   parentPort.on("message", (message) => {
     if (message.rows) {
       // IMMEDIATE takes the write lock up front, so a lock held elsewhere is waited for (busy_timeout).
-      try { log.insertAll.immediate(message.rows); parentPort.postMessage({ batch: message.batch }); }
+      try { log.insertAll.immediate(message.rows, message.cursors); parentPort.postMessage({ batch: message.batch }); }
       catch (error) { parentPort.postMessage({ batch: message.batch, error: describe(error), code: error && error.code }); }
     }
     if (message.close) { log.db.close(); parentPort.close(); }
@@ -57,6 +65,11 @@ export interface CaptureThread extends CaptureSink {
   /** Wait for every write to be committed (or to fail), then stop the thread. Call it: the thread
    * keeps the process alive until then. */
   close(): Promise<void>;
+}
+
+interface Item {
+  row: unknown[];
+  cursor: unknown[] | undefined;
 }
 
 interface WriterMessage {
@@ -82,6 +95,7 @@ export function createCaptureThread(path: string, options: CaptureThreadOptions 
       path,
       driver: createRequire(import.meta.url).resolve("better-sqlite3"),
       sql: insertReceivedSql,
+      cursorSql: advanceRelayCursorSql,
       busyTimeoutMs,
     },
   });
@@ -110,19 +124,22 @@ export function createCaptureThread(path: string, options: CaptureThreadOptions 
       resolve();
     }),
   );
-  const batches = groupCommit<unknown[]>(
-    (rows) =>
+  const batches = groupCommit<Item>(
+    (items) =>
       new Promise<void>((resolve, reject) => {
         if (stopped) return reject(stopped);
         const batch = nextBatch++;
         waiting.set(batch, { resolve, reject });
-        worker.postMessage({ batch, rows });
+        const rows = items.map((item) => item.row);
+        const cursors: unknown[][] = [];
+        for (const item of items) if (item.cursor) cursors.push(item.cursor);
+        worker.postMessage({ batch, rows, cursors });
       }),
     options,
   );
 
   return {
-    write(record) {
+    write(record, cursor) {
       if (stopped) return Promise.reject(stopped);
       if (closed) return Promise.reject(new CaptureError("capture is closed", null));
       const row = receivedParams(record);
@@ -130,7 +147,7 @@ export function createCaptureThread(path: string, options: CaptureThreadOptions 
       // A body is often a view into the socket's larger read buffer, and postMessage would copy
       // that whole buffer: send an exact-size copy instead.
       if (body.byteLength !== body.buffer.byteLength) row[5] = new Uint8Array(body);
-      return batches.add(row);
+      return batches.add({ row, cursor: cursor ? relayCursorParams(cursor) : undefined });
     },
     flush: () => batches.drain(),
     close() {

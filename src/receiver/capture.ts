@@ -1,8 +1,14 @@
 import type { Db } from "../store/open.js";
 import { insertReceivedMany, type ReceivedRecord } from "../store/received.js";
+import { advanceRelayCursors } from "../store/relay-cursors.js";
 import { captureFailure } from "./capture-failure.js";
 import { type GroupCommitOptions, groupCommit } from "./group-commit.js";
-import type { CaptureSink } from "./types.js";
+import type { CaptureSink, CursorMark } from "./types.js";
+
+interface Item {
+  record: ReceivedRecord;
+  cursor: CursorMark | undefined;
+}
 
 export type BatchedCaptureOptions = GroupCommitOptions;
 
@@ -19,15 +25,22 @@ export interface BatchedCapture extends CaptureSink {
  * The inserts run on the event loop: `listen` uses the capture thread instead (capture-thread.ts).
  */
 export function createBatchedCapture(db: Db, options: BatchedCaptureOptions = {}): BatchedCapture {
-  const batches = groupCommit<ReceivedRecord>((records) => {
+  const batches = groupCommit<Item>((items) => {
     try {
-      insertReceivedMany(db, records);
+      db.transaction(() => {
+        insertReceivedMany(
+          db,
+          items.map((item) => item.record),
+        );
+        const cursors = items.flatMap((item) => (item.cursor ? [item.cursor] : []));
+        if (cursors.length > 0) advanceRelayCursors(db, cursors);
+      })();
     } catch (error) {
       throw captureFailure(error);
     }
   }, options);
   return {
-    write: (record) => batches.add(record),
+    write: (record, cursor) => batches.add({ record, cursor }),
     flush: () => batches.drain(),
     get pending() {
       return batches.pending;

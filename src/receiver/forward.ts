@@ -44,7 +44,13 @@ export interface ForwardOutcome {
 export async function forwardRequest(
   target: string,
   input: ForwardInput,
-  options: { dispatcher?: Dispatcher; timeoutMs: number; monotonic?: () => number },
+  options: {
+    dispatcher?: Dispatcher;
+    timeoutMs: number;
+    monotonic?: () => number;
+    /** Gives up on the app at once (a relayed request when the listener stops). */
+    signal?: AbortSignal;
+  },
 ): Promise<ForwardOutcome> {
   const monotonic = options.monotonic ?? (() => performance.now());
   const t0 = monotonic();
@@ -60,7 +66,7 @@ export async function forwardRequest(
       headers,
       body: input.method === "GET" || input.method === "HEAD" ? undefined : input.body,
       dispatcher: options.dispatcher,
-      signal: timeout,
+      signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     });
@@ -87,7 +93,7 @@ export async function forwardRequest(
     };
   } catch (error) {
     const timedOut = timeout.aborted;
-    const reason = timedOut ? `no answer within ${options.timeoutMs} ms` : describe(error);
+    const reason = timedOut ? `no answer within ${options.timeoutMs} ms` : describeNetworkError(error);
     const status = timedOut ? 504 : 502;
     return {
       result: {
@@ -115,7 +121,8 @@ function withQuery(target: string, incoming: string): string {
   return url.toString();
 }
 
-function describe(error: unknown): string {
+/** A network error in one line: the first system error (ECONNREFUSED) rather than undici's wrapper. */
+export function describeNetworkError(error: unknown): string {
   let last = String(error);
   for (let current = error; current instanceof Error; current = current.cause) {
     const code = (current as NodeJS.ErrnoException).code ?? "";

@@ -15,6 +15,9 @@ const textPlain = "text/plain; charset=utf-8";
  * capture, counts.
  */
 
+/** Why a relayed request not yet answered by the app was given up when the receiver began to close. */
+export const stoppingBeforeForward = "stopping before it was forwarded";
+
 /** What the receiver decided to send back (for a relayed request: what it would have sent). */
 export interface Answer {
   status: number | null;
@@ -64,6 +67,8 @@ export interface Judged {
   /** When the signature's timestamp is judged against (a relayed request: when the relay got it). */
   verifyAt: number;
   forward: ForwardInput;
+  /** Forward only once this settles: relayed requests reach the app one by one, in relay order. */
+  forwardAfter?: Promise<void>;
 }
 
 /** Signature, dedupe, injected failure, delay, then forward or a plain 200. */
@@ -100,11 +105,24 @@ export async function judge(state: ReceiverState, work: Work, request: Judged): 
   if (options.failure.delayMs) await state.delay(options.failure.delayMs);
   if (injection) return injected(state, injection);
   if (options.forwardTo !== null && state.forward) {
+    if (request.forwardAfter) {
+      await request.forwardAfter;
+      // Stopping: a relayed request not yet with the app is left for the next start (not captured).
+      if (state.closing) {
+        event.refused = stoppingBeforeForward;
+        return { status: null, headers: [], body: "" };
+      }
+    }
     const outcome = await state.forward(options.forwardTo, request.forward, {
       dispatcher: state.dispatcher,
       timeoutMs: options.forwardTimeoutMs,
       monotonic: state.monotonic,
+      signal: request.forwardAfter ? state.stopping : undefined,
     });
+    if (request.forwardAfter && state.closing && outcome.result.error !== null) {
+      event.refused = stoppingBeforeForward;
+      return { status: null, headers: [], body: "" };
+    }
     event.forward = outcome.result;
     return outcome;
   }
@@ -146,7 +164,11 @@ export function text(status: number, message: string, extra: [string, string][] 
  * Hand the request to the capture sink (with the relay cursor it advances, if any); null when not
  * capturing. Sets the event's id.
  */
-export function captureEvent(state: ReceiverState, event: RequestEvent, cursor?: CursorMark): Promise<void> | null {
+export function captureEvent(
+  state: ReceiverState,
+  event: RequestEvent,
+  cursor?: CursorMark,
+): Promise<void> | null {
   if (!state.capture) return null;
   const id = state.ids("rcv");
   const written = state.capture.write(

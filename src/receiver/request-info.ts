@@ -67,3 +67,20 @@ function looksLikeJsonObject(body: Buffer): boolean {
   }
   return false;
 }
+
+/**
+ * Header pairs as node's `req.headers` would hold them: names in lower case, repeats joined with
+ * ", " (set-cookie kept as a list), so a relayed request is checked exactly as a local one.
+ */
+export function headerRecordOf(
+  pairs: readonly (readonly [string, string])[],
+): Record<string, string | string[] | undefined> {
+  const record: Record<string, string | string[] | undefined> = Object.create(null);
+  for (const [rawName, value] of pairs) {
+    const name = rawName.toLowerCase();
+    const previous = record[name];
+    if (name === "set-cookie") record[name] = [...((previous as string[] | undefined) ?? []), value];
+    else record[name] = previous === undefined ? value : `${previous}, ${value}`;
+  }
+  return record;
+}

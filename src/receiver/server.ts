@@ -6,8 +6,9 @@ import { UsageError } from "../errors.js";
 import { idFactory } from "../store/ids.js";
 import { handleRequest } from "./handler.js";
 import { pooledRandomBytes } from "./random.js";
+import { handleRelayed } from "./relayed.js";
 import { ReceiverState, type ResolvedOptions } from "./state.js";
-import type { Receiver, ReceiverDeps, ReceiverOptions } from "./types.js";
+import type { Receiver, ReceiverDeps, ReceiverOptions, ReceiverSummary, RelayedReceiver } from "./types.js";
 
 export const receiverDefaults = {
   host: "127.0.0.1",
@@ -33,22 +34,8 @@ export async function startReceiver(
   deps: ReceiverDeps = {},
 ): Promise<Receiver> {
   const resolved = resolveOptions(options);
-  const now = deps.now ?? (() => Date.now());
-  const state = new ReceiverState(
-    resolved,
-    now,
-    deps.random ?? Math.random,
-    deps.ids ??
-      idFactory(
-        now,
-        pooledRandomBytes((size) => randomBytes(size)),
-      ),
-    deps.monotonic ?? (() => performance.now()),
-    deps.capture,
-    deps.dispatcher,
-    options.dedupeCapacity ?? receiverDefaults.dedupeCapacity,
-  );
-  if (resolved.forwardTo !== null) state.forward = (await import("./forward.js")).forwardRequest;
+  const state = await createState(resolved, options, deps);
+  const now = state.now;
   const server = createServer(
     {
       headersTimeout: resolved.headersTimeoutMs,
@@ -78,28 +65,82 @@ export async function startReceiver(
   });
   const port = await listen(server, resolved.host, resolved.port);
   const displayHost = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
-  let closed: Promise<ReturnType<ReceiverState["summary"]>> | null = null;
-  const receiver: Receiver = {
+  return receiverOf(state, () => shutdown(server, state), {
     url: `http://${displayHost}:${port}${resolved.path ?? "/"}`,
     host: resolved.host,
     port,
+  });
+}
+
+/**
+ * The receiver without a port: only requests that come through a relay (`listen --from` without
+ * --port). Same pipeline, options and events as startReceiver.
+ */
+export async function createRelayedReceiver(
+  options: ReceiverOptions = {},
+  deps: ReceiverDeps = {},
+): Promise<RelayedReceiver> {
+  const state = await createState(resolveOptions(options), options, deps);
+  const shutdown = async () => {
+    state.beginClosing();
+    for (const end of [...state.delays]) end();
+    await state.whenIdle();
+    await state.capture?.flush();
+    return state.summary();
+  };
+  return receiverOf(state, shutdown, {});
+}
+
+/** The receiver's API over its state; `shutdown` runs once, however often close is called. */
+function receiverOf<T extends object>(
+  state: ReceiverState,
+  shutdown: () => Promise<ReceiverSummary>,
+  extra: T,
+): RelayedReceiver & T {
+  let closed: Promise<ReceiverSummary> | null = null;
+  return {
+    ...extra,
     on(event, listener) {
       // EventEmitter's generic listener type does not narrow through K; the map above is the contract.
       state.events.on(event, listener as never);
-      return receiver;
+      return this;
     },
     off(event, listener) {
       state.events.off(event, listener as never);
-      return receiver;
+      return this;
     },
     summary: () => state.summary(),
     inFlight: () => state.active,
+    handleRelayed: (input) => handleRelayed(state, input),
     close() {
-      closed ??= shutdown(server, state);
+      closed ??= shutdown();
       return closed;
     },
   };
-  return receiver;
+}
+
+async function createState(
+  resolved: ResolvedOptions,
+  options: ReceiverOptions,
+  deps: ReceiverDeps,
+): Promise<ReceiverState> {
+  const now = deps.now ?? (() => Date.now());
+  const state = new ReceiverState(
+    resolved,
+    now,
+    deps.random ?? Math.random,
+    deps.ids ??
+      idFactory(
+        now,
+        pooledRandomBytes((size) => randomBytes(size)),
+      ),
+    deps.monotonic ?? (() => performance.now()),
+    deps.capture,
+    deps.dispatcher,
+    options.dedupeCapacity ?? receiverDefaults.dedupeCapacity,
+  );
+  if (resolved.forwardTo !== null) state.forward = (await import("./forward.js")).forwardRequest;
+  return state;
 }
 
 function resolveOptions(options: ReceiverOptions): ResolvedOptions {
@@ -168,7 +209,7 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
 
 /** Stop accepting, end delays early, wait for requests in flight, then close every connection. */
 async function shutdown(server: Server, state: ReceiverState) {
-  state.closing = true;
+  state.beginClosing();
   const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   for (const end of [...state.delays]) end();

@@ -39,6 +39,10 @@ export class ReceiverState {
   };
   /** Loaded only with --forward-to: undici stays out of a plain receiver's start-up. */
   forward: typeof forwardRequest | null = null;
+  /** Settles once the last relayed request handed over is done with the app (forwarded or not). */
+  relayedForwardTail: Promise<void> = Promise.resolve();
+  /** Settles once the last relayed request handed over has submitted its capture. */
+  relayedTail: Promise<void> = Promise.resolve();
   active = 0;
   closing = false;
   /** Pending --delay waits, ended early on close so shutdown never waits out a long delay. */
@@ -74,6 +78,18 @@ export class ReceiverState {
       const timer = setTimeout(done, ms);
       this.delays.add(done);
     });
+  }
+
+  /** Aborted when the receiver starts closing: relayed requests stop waiting for the app. */
+  readonly #stopping = new AbortController();
+
+  get stopping(): AbortSignal {
+    return this.#stopping.signal;
+  }
+
+  beginClosing(): void {
+    this.closing = true;
+    this.#stopping.abort();
   }
 
   enter(): void {

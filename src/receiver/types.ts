@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import type { SchemeName } from "../signing/types.js";
 import type { IdFactory } from "../store/ids.js";
 import type { ReceivedRecord } from "../store/received.js";
+import type { RelayedHandling, RelayedInput } from "./relayed.js";
 
 /** How injected failures behave. Injection only ever touches authentic, not-yet-accepted requests. */
 export interface FailureOptions {
@@ -187,12 +188,22 @@ export interface ReceiverSummary {
   refused: number;
 }
 
-export interface Receiver {
+/** A receiver fed by a relay (`listen --from`) instead of, or besides, its own port. */
+export interface RelayedReceiver {
+  on<K extends keyof ReceiverEvents>(event: K, listener: (...args: ReceiverEvents[K]) => void): this;
+  off<K extends keyof ReceiverEvents>(event: K, listener: (...args: ReceiverEvents[K]) => void): this;
+  summary(): ReceiverSummary;
+  inFlight(): number;
+  /** Run one relayed request through the pipeline (see handleRelayed). */
+  handleRelayed(input: RelayedInput): RelayedHandling;
+  /** Let requests in flight finish and their captures commit, return the summary. */
+  close(): Promise<ReceiverSummary>;
+}
+
+export interface Receiver extends RelayedReceiver {
   url: string;
   host: string;
   port: number;
-  on<K extends keyof ReceiverEvents>(event: K, listener: (...args: ReceiverEvents[K]) => void): Receiver;
-  off<K extends keyof ReceiverEvents>(event: K, listener: (...args: ReceiverEvents[K]) => void): Receiver;
   summary(): ReceiverSummary;
   /** Requests being handled right now. */
   inFlight(): number;

@@ -47,14 +47,19 @@ function run(args, env) {
       stderr += chunk;
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${args[0]} exited ${code}: ${stderr}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${args[0]} exited ${code}: ${stderr}`)),
+    );
   });
 }
 
 async function startServe(dir, name, receiverPort, durability) {
   const db = join(dir, `${name}.db`);
   const env = { ...process.env, HOOKCTL_DB: db, NO_COLOR: "1" };
-  await run(["endpoint", "add", "sink", "--url", `http://127.0.0.1:${receiverPort}/`, "--secret", "s3cret"], env);
+  await run(
+    ["endpoint", "add", "sink", "--url", `http://127.0.0.1:${receiverPort}/`, "--secret", "s3cret"],
+    env,
+  );
   const readyFile = join(dir, `${name}.url`);
   const child = spawn(
     process.execPath,
@@ -66,7 +71,11 @@ async function startServe(dir, name, receiverPort, durability) {
     stderr += chunk;
   });
   const exited = new Promise((resolve) => child.on("close", resolve));
-  for (let waited = 0; !existsSync(readyFile) || readFileSync(readyFile, "utf8").trim() === ""; waited += 20) {
+  for (
+    let waited = 0;
+    !existsSync(readyFile) || readFileSync(readyFile, "utf8").trim() === "";
+    waited += 20
+  ) {
     if (child.exitCode !== null || waited > 30_000) throw new Error(`serve did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -111,7 +120,10 @@ export default async function bench({ quick }) {
       const order = round % 2 === 0 ? ["bare", "full", "normal"] : ["normal", "full", "bare"];
       const got = {};
       for (const which of order) {
-        const measured = await load(which === "bare" ? bareUrl : which === "full" ? full.url : normal.url, seconds);
+        const measured = await load(
+          which === "bare" ? bareUrl : which === "full" ? full.url : normal.url,
+          seconds,
+        );
         if (which !== "bare") problems += measured.problems;
         got[which] = measured.rate;
         rates[which].push(measured.rate);

@@ -7,7 +7,15 @@ import { busyTimeoutFrom, type CaptureThread, createCaptureThread } from "../../
 import { mulberry32 } from "../../receiver/prng.js";
 import { pooledRandomBytes } from "../../receiver/random.js";
 import { startReceiver } from "../../receiver/server.js";
-import type { FailureOptions, Receiver, ReceiverOptions, RequestEvent } from "../../receiver/types.js";
+import type {
+  CaptureSink,
+  FailureOptions,
+  Receiver,
+  ReceiverDeps,
+  ReceiverOptions,
+  RelayedReceiver,
+  RequestEvent,
+} from "../../receiver/types.js";
 import { parseSchemeName, type SchemeName, SigningError } from "../../signing/index.js";
 import { standardKey, utf8Key } from "../../signing/keys.js";
 import { idFactory } from "../../store/ids.js";
@@ -45,11 +53,24 @@ export interface ListenFlags extends GlobalOptions {
   maxConcurrent: number;
   store: boolean;
   verbose?: boolean;
+  /** `<relay-url>/c/<channel>`: take requests from a relay (listen-relay.ts). */
+  from?: string;
+  relayTokenFile?: string;
 }
 
 /** `hookctl listen`: run until SIGINT/SIGTERM, print the summary, exit 0 after SIGTERM and 130 after SIGINT. */
 export async function runListen(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<ListenFlags>();
+  if (flags.from !== undefined) {
+    const { runListenFrom } = await import("./listen-relay.js");
+    return runListenFrom(command, ctx, flags.from);
+  }
+  if (flags.relayTokenFile !== undefined) {
+    throw new UsageError(
+      "--relay-token-file is for --from",
+      "add --from <relay-url>/c/<channel>, or drop it",
+    );
+  }
   const out = createOutput(ctx, flags);
   const { options, seed } = await receiverOptions(flags, ctx);
   // Opened here for its checks (path, 0600, migrations); the capture thread writes on its own connection.
@@ -59,26 +80,47 @@ export async function runListen(command: Command, ctx: CliContext): Promise<numb
     ? createCaptureThread(store.path, { busyTimeoutMs: busyTimeoutFrom(ctx.env) })
     : undefined;
   try {
-    const receiver = await startReceiver(options, {
-      now: ctx.now,
-      random: mulberry32(seed),
-      ids: idFactory(ctx.now, pooledRandomBytes(ctx.randomBytes)),
-      capture,
-    });
-    let summary: ReturnType<Receiver["summary"]>;
-    try {
-      subscribe(receiver, out, flags);
+    const receiver = await startReceiver(options, receiverDeps(ctx, seed, capture));
+    return await receiveUntilStopped(receiver, out, flags, ctx, async () => {
       if (flags.readyFile) writeReadyFile(resolve(ctx.cwd, flags.readyFile), receiver.url);
       announce(out, receiver, flags, options, seed, store?.path ?? null);
       await interrupted(ctx.signal);
-    } finally {
-      summary = await receiver.close();
-    }
-    out.note(summaryLine(summary));
-    return stopCode(ctx.signal);
+    });
   } finally {
     await capture?.close();
   }
+}
+
+/**
+ * Print requests while `run` runs (until SIGINT/SIGTERM), then close the receiver and print its
+ * summary; the exit code a stopped server returns.
+ */
+export async function receiveUntilStopped(
+  receiver: RelayedReceiver,
+  out: Output,
+  flags: ListenFlags,
+  ctx: CliContext,
+  run: () => Promise<void>,
+): Promise<number> {
+  let summary: ReturnType<RelayedReceiver["summary"]>;
+  try {
+    subscribe(receiver, out, flags);
+    await run();
+  } finally {
+    summary = await receiver.close();
+  }
+  out.note(summaryLine(summary));
+  return stopCode(ctx.signal);
+}
+
+/** The receiver's clock, seeded randomness, ids and capture, from the context. */
+export function receiverDeps(ctx: CliContext, seed: number, capture: CaptureSink | undefined): ReceiverDeps {
+  return {
+    now: ctx.now,
+    random: mulberry32(seed),
+    ids: idFactory(ctx.now, pooledRandomBytes(ctx.randomBytes)),
+    capture,
+  };
 }
 
 /** Flags into receiver options, rejecting bad combinations with one clear line. */
@@ -184,7 +226,8 @@ function checkVerifyingSecrets(secrets: readonly string[], scheme: SchemeName | 
   });
 }
 
-function subscribe(receiver: Receiver, out: Output, flags: ListenFlags): void {
+/** Request lines (or JSON objects) and warnings, for requests from the port or a relay. */
+export function subscribe(receiver: RelayedReceiver, out: Output, flags: ListenFlags): void {
   receiver.on("request", (event: RequestEvent) => {
     const view = viewOfEvent(event);
     if (out.json) {
@@ -227,7 +270,19 @@ function announce(
   dbPath: string | null,
 ): void {
   out.note(`listening on ${receiver.url}  (Ctrl-C to stop)`);
-  if (!isLoopbackHost(options.host ?? "127.0.0.1")) {
+  announceChecks(out, flags, options, seed, dbPath, true);
+}
+
+/** What is checked, captured, injected and forwarded: the notes after the first line. */
+export function announceChecks(
+  out: Output,
+  flags: ListenFlags,
+  options: ReceiverOptions,
+  seed: number,
+  dbPath: string | null,
+  bound: boolean,
+): void {
+  if (bound && !isLoopbackHost(options.host ?? "127.0.0.1")) {
     out.note(
       out.style.warn(
         `  bound to ${options.host}: reachable from other machines, not only this one (--host 127.0.0.1 keeps it local)`,

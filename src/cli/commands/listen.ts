@@ -72,6 +72,14 @@ export function registerListen(program: Command, host: CommandHost): void {
       ),
     )
     .option("--max-concurrent <n>", "requests handled at once; more get 503", integerArg(1, 100_000), 256)
+    .option(
+      "--from <url>",
+      "take requests from a hookctl relay channel (<relay-url>/c/<channel>) instead of a local port",
+    )
+    .option(
+      "--relay-token-file <path>",
+      "file holding the relay channel's token (env HOOKCTL_RELAY_TOKEN); never on the command line",
+    )
     .option("--no-store", "do not capture requests into the log")
     .option("-v, --verbose", "show each request's headers and body")
     .addHelpText(
@@ -91,12 +99,21 @@ A 2xx means the request is committed to the log (kill -9 loses none of them); wh
 committed (log locked, disk full) the answer is 503 with Retry-After, never 2xx. Stops on
 SIGTERM with exit 0 (Ctrl-C: 130).
 
+--from <relay-url>/c/<channel> connects out to a \`hookctl relay\` (no port opened unless --port is
+given) and runs every request the relay stored through the same checks, capture and --forward-to,
+in order, resuming after the last one captured here (the relay keeps what arrived while this was
+off). Each is checked against its sha256 and acknowledged once captured. Signatures are judged at
+the time the relay received the request. Injected failures are shown and recorded but the request
+is still acknowledged: the relay already answered the provider. Connection state goes to stderr;
+--ready-file is written once connected. A refused token or unknown channel exits 2.
+
 Examples:
   hookctl listen --port 4000 --secret s3cret
   hookctl listen --port 0 --ready-file /tmp/url --fail-first 2 --retry-after 1
   hookctl listen --fail-rate 0.3 --seed 42 --fail-status 500 --json
   hookctl listen --scheme standard --secret-file secrets.txt --forward-to http://localhost:3000/webhooks
-  hookctl listen --drop --delay 2s --no-store -v`,
+  hookctl listen --drop --delay 2s --no-store -v
+  HOOKCTL_RELAY_TOKEN=… hookctl listen --from https://relay.example.com/c/laptop --secret-file s.txt --forward-to :3000`,
     )
     .action(async (_options: Record<string, unknown>, command: Command) => {
       const { runListen } = await import("../actions/listen.js");
