@@ -356,9 +356,16 @@ describe("listen --from a relay (both built binaries on loopback)", () => {
     expect(second.output.stderr).toMatch(/connected to .* \(resuming after #\d+\)/);
 
     // The log: every request exactly once, in order (the cursor moves in the capture's transaction).
-    await second.stop("SIGTERM");
+    // The app has the last request before its answer is back and captured: wait for the capture,
+    // since a stop abandons a forward still waiting on the app (the next run fetches it again).
     const log = openDb(db, { readOnly: true });
     cleanups.push(() => log.close());
+    await waitFor(
+      () => (log.prepare("SELECT COUNT(*) FROM received").pluck().get() === ids.length ? true : undefined),
+      15_000,
+      "every request captured",
+    );
+    await second.stop("SIGTERM");
     const captured = log.prepare("SELECT delivery_id FROM received ORDER BY rowid").pluck().all();
     expect(captured).toEqual(ids);
     const cursor = log.prepare("SELECT acked_seq FROM relay_cursors").pluck().get();
