@@ -1,9 +1,9 @@
 import type { Db } from "./open.js";
 
 /**
- * Dead-letter alerts in the log. The trigger `deliveries_dead_alert` (migrations 3 and 4) queues
- * one pending alert per registered sink in the transaction that makes a delivery dead; these
- * queries register sinks, hand out due alerts and record what a sink answered.
+ * Dead-letter alerts in the log. Every path that makes a delivery dead queues one pending alert
+ * per registered sink in its own transaction (dead-letter-alerts.ts); these queries register
+ * sinks, hand out due alerts and record what a sink answered.
  */
 
 export type AlertStatus = "pending" | "sent" | "failed";

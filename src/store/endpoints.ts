@@ -1,3 +1,4 @@
+import { queueDeadLetterAlerts } from "./dead-letter-alerts.js";
 import type { Db } from "./open.js";
 import { tlsColumns, tlsOf } from "./rows.js";
 import type { TlsSetting } from "./types.js";
@@ -189,11 +190,14 @@ export function removeEndpoint(
         .pluck()
         .get(endpointId) as number;
       if (waiting > 0 && !options.force) return { waiting, abandoned: 0, removed: false };
-      const abandoned = db
+      const abandonedIds = db
         .prepare(`UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_token = NULL,
             lease_expires_at = NULL, last_error = 'endpoint removed', updated_at = @now, completed_at = @now
-          WHERE endpoint_id = @endpointId AND status IN ('pending', 'in_flight')`)
-        .run({ endpointId, now: options.now }).changes;
+          WHERE endpoint_id = @endpointId AND status IN ('pending', 'in_flight') RETURNING id`)
+        .pluck()
+        .all({ endpointId, now: options.now }) as string[];
+      for (const id of abandonedIds) queueDeadLetterAlerts(db, id, options.now);
+      const abandoned = abandonedIds.length;
       db.prepare("DELETE FROM endpoints WHERE id = ?").run(endpointId);
       return { waiting, abandoned, removed: true };
     })

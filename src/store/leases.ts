@@ -1,3 +1,4 @@
+import { queueDeadLetterAlerts } from "./dead-letter-alerts.js";
 import type { Db } from "./open.js";
 import { toDelivery } from "./rows.js";
 import type { AttemptRecord, DeliveryRow } from "./types.js";
@@ -145,6 +146,7 @@ export class Leases {
   private shelveDamaged(row: DeliveryRow, now: number): boolean {
     if (row.damage === null) return false;
     this.shelveStmt.run({ id: row.id, now });
+    queueDeadLetterAlerts(this.db, row.id, now);
     this.shelved.push(row.id);
     return true;
   }
@@ -206,6 +208,7 @@ export class Leases {
       responseBody: attempt.responseBody ? Buffer.from(attempt.responseBody) : null,
       responseTruncated: attempt.responseTruncated ? 1 : 0,
     });
+    if (next.status === "dead") queueDeadLetterAlerts(this.db, attempt.deliveryId, now);
     return true;
   }
 }

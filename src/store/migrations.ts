@@ -122,13 +122,8 @@ export const migrations: readonly string[] = [
   // 3: the outbox (`serve`). Endpoints subscribe to event types by glob (a JSON list; null: every
   // type). Idempotency keys live in their own table so a purge of deliveries never forgets one
   // early; `response` is the first answer, returned as it was to a repeat. Dead-letter alerts:
-  // each running alert sink is registered, and the trigger queues one alert per sink in the same
-  // transaction that makes a delivery dead, whichever path does it, so a crash between the two
-  // cannot lose an alert. The alert id is stable for that death (the delivery and its attempt
-  // count), so a receiver can dedupe re-sends. A delivery can die twice at one attempt count
-  // (requeued, then its endpoint removed with --force before it ran): the repeat gets a suffix
-  // (`alr_…_3_2`), counted over every sink so all sinks name one death alike; alert rows are
-  // never deleted one by one, so a suffix is never handed out twice.
+  // each running alert sink is registered, and every path that makes a delivery dead queues one
+  // alert per sink in its own transaction (store/dead-letter-alerts.ts).
   `
   ALTER TABLE endpoints ADD COLUMN events TEXT;
 
@@ -161,21 +156,6 @@ export const migrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX alerts_due ON alerts(sink, next_attempt_at) WHERE status = 'pending';
   CREATE INDEX alerts_by_delivery ON alerts(delivery_id);
-
-  CREATE TRIGGER deliveries_dead_alert AFTER UPDATE OF status ON deliveries
-  WHEN NEW.status = 'dead' AND OLD.status != 'dead'
-  BEGIN
-    INSERT OR IGNORE INTO alerts (id, sink, delivery_id, status, next_attempt_at, created_at)
-    SELECT IIF(taken.n = 0, base.id, base.id || '_' || (taken.n + 1)), alert_sinks.name, NEW.id, 'pending',
-      NEW.updated_at, NEW.updated_at
-    FROM (SELECT 'alr_' || substr(NEW.id, 5) || '_' || NEW.attempt_count AS id) AS base,
-      (SELECT COUNT(DISTINCT a.id) AS n FROM alerts a
-        WHERE a.delivery_id = NEW.id
-          AND (a.id = 'alr_' || substr(NEW.id, 5) || '_' || NEW.attempt_count
-            OR substr(a.id, 1, length(NEW.id) + length(NEW.attempt_count) + 2)
-              = 'alr_' || substr(NEW.id, 5) || '_' || NEW.attempt_count || '_')) AS taken,
-      alert_sinks;
-  END;
   `,
   // 4: the relay. On the public host: channels (only a hash of each token is kept; null caps use
   // the relay's defaults) and every request stored before the provider got its 2xx, numbered

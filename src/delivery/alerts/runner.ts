@@ -58,7 +58,7 @@ interface SinkState {
  * Dead-letter alerts, beside the delivery engine and never in its way: its own loop and timer,
  * a few sends per sink at a time, woken by the engine's `delivery-dead` events and otherwise
  * looking at the log every `pollMs` or at the next retry. Each sink is registered first, so the
- * log's trigger queues an alert for every death from now on. An alert is marked sent only after
+ * log queues an alert for every death from now on. An alert is marked sent only after
  * its sink confirmed it; a crash before then sends it again, with the same id, next time.
  */
 export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
