@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { serveHealth } from "../../src/contract/schema/serve-read.js";
 import { exposition } from "../../src/serve/metrics/exposition.js";
 import { healthz, metrics, readyz } from "../../src/serve/routes/ops.js";
+import { queueDeadLetterAlerts } from "../../src/store/dead-letter-alerts.js";
 import { alertsPendingSql, dueSql } from "../../src/store/outbox-stats.js";
 import { shaped } from "../helpers/contract.js";
 import {
@@ -127,6 +128,9 @@ describe("GET /metrics", () => {
     setStatus(db, ids[0], "succeeded");
     setStatus(db, ids[1], "dead");
     setStatus(db, ids[2], "dead");
+    // As every path that makes a delivery dead does, in its own transaction.
+    queueDeadLetterAlerts(db, ids[1], t0);
+    queueDeadLetterAlerts(db, ids[2], t0);
     setStatus(db, ids[3], "pending", t0 + 60_000);
     db.prepare("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?").run(t0 - 1500, ids[4]);
     db.prepare("UPDATE deliveries SET status = 'in_flight', lease_expires_at = ? WHERE id = ?").run(
@@ -174,7 +178,7 @@ describe("GET /metrics", () => {
     expect(value("hookctl_dead_letters")).toBe(2);
     expect(value("hookctl_alerts_total", '{result="failed"}')).toBe(4);
     expect(value("hookctl_alerts_total", '{result="sent"}')).toBe(0);
-    // The trigger queued one alert per death; one of the two was sent.
+    // One alert per death was queued; one of the two was sent.
     expect(value("hookctl_alerts_pending")).toBe(1);
 
     // Nothing due: the age is 0, not the age of a future retry.

@@ -19,7 +19,7 @@ function logWithSinks(...sinks: string[]) {
 
 const ulidOf = (id: string) => id.slice("dlv_".length);
 
-describe("the dead-letter trigger", () => {
+describe("queueing dead-letter alerts, on every path that makes a delivery dead", () => {
   it("queues one pending alert per registered sink when an attempt makes a delivery dead", () => {
     const { db } = logWithSinks("command:a", "url:http://127.0.0.1:1/");
     const [dead, ok] = seedDeliveries(db, { url: "http://127.0.0.1:1/", now: t0, count: 2 }) as [
