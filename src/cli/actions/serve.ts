@@ -22,7 +22,7 @@ import { createAlertRenderer } from "../render/alerts.js";
 import { createReplayRenderer } from "../render/replay-progress.js";
 import { interrupted, writeReadyFile } from "../server-lifecycle.js";
 import { openStoreFor } from "../store.js";
-import { cliSchedulerDeps } from "./replay-run.js";
+import { cliSchedulerDeps, defaultAlertGraceMs } from "./replay-run.js";
 import { type ServeFlags, serveHost, serveTokens } from "./serve-options.js";
 
 /**
@@ -126,8 +126,12 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
       stopPruner();
       engineStop.abort();
       await engineDone;
-      // Sends in flight are abandoned: unsent alerts stay pending for the next run.
-      if (alerts && alertSpec) alertRenderer.summary(await alerts.stop(), alertFlagWords(alertSpec));
+      // As the engine lets its attempts finish: alerts being sent are seen through (so one already
+      // delivered is recorded, not sent again next time), for a few seconds at most; the rest stay
+      // pending for the next run.
+      if (alerts && alertSpec) {
+        alertRenderer.summary(await alerts.finish(defaultAlertGraceMs), alertFlagWords(alertSpec));
+      }
       renderer.close();
       await transport.close();
     }
