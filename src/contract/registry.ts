@@ -10,6 +10,7 @@ import {
   endpointRotated,
 } from "./schema/endpoint.js";
 import { headersInput } from "./schema/headers.js";
+import { pruneResult } from "./schema/prune.js";
 import { listenRequest, receivedRequest, receivedRequestDetail } from "./schema/received.js";
 import {
   relayChannel,
@@ -84,6 +85,7 @@ export const contract: readonly ContractEntry[] = [
   },
   { name: "would-purge", schema: wouldPurge, direction: "output", where: "dlq purge --dry-run" },
   { name: "purge-result", schema: purgeResult, direction: "output", where: "dlq purge" },
+  { name: "prune-result", schema: pruneResult, direction: "output", where: "log prune" },
   { name: "received-request", schema: receivedRequest, direction: "output", where: "log received" },
   {
     name: "received-request-detail",

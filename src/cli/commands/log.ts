@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { deliveryStatuses } from "../../store/types.js";
 import { durationArg, integerArg } from "../parsers.js";
 import type { CommandHost } from "../program.js";
+import { registerLogPrune } from "./log-prune.js";
 import { registerLogReceived } from "./log-received.js";
 
 export function registerLog(program: Command, host: CommandHost): void {
@@ -57,4 +58,5 @@ Examples:
     });
 
   registerLogReceived(log, host);
+  registerLogPrune(log, host);
 }
