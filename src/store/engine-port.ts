@@ -90,6 +90,11 @@ export interface ExchangeResult {
   refused: string[];
   /** Damaged rows met while claiming: moved to the dead letters, never sent. */
   shelved: string[];
+  /**
+   * Due rows were left unclaimed for a shared rate limit (a store whose limits hold across
+   * processes, as PostgreSQL's do): ask again soon, as for an endpoint gated here.
+   */
+  heldBack?: boolean;
 }
 
 /** A leased delivery with everything its attempt needs. */

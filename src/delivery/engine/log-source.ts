@@ -66,7 +66,7 @@ export class LogSource implements WorkSource {
     if (got >= asked) return;
     // Short: nothing more is due now. Retries our own attempts schedule lower this again.
     this.nextAskAt =
-      this.lastExclude.length > 0
+      this.lastExclude.length > 0 || result.heldBack === true
         ? now + gatedRetryMs
         : this.options.watch
           ? now + (this.options.pollMs ?? 1000)

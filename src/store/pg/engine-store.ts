@@ -14,12 +14,17 @@ import type {
 import { toDelivery, toEvent } from "../rows.js";
 import type { DeliveryRow, EventRow } from "../types.js";
 import { exchangeStatement, inScope, notExcluded, notifyIfAny, Params } from "./exchange-sql.js";
+import { gateCte, renewSlotsCte } from "./limits-sql.js";
+import { retryDeadlock } from "./transaction.js";
 import { WorkListener } from "./work-listener.js";
 
 type Raw = Record<string, unknown>;
 
 export interface PgEngineStoreOptions {
-  /** Milliseconds since the epoch, for the age of the scope sets this store writes. */
+  /**
+   * Milliseconds since the epoch: the age of the scope sets this store writes, and the time the
+   * outlook judges endpoint slots and buckets at (the port's outlook takes no time of its own).
+   */
   now?: () => number;
   /** A name for a scope set of listed ids (default: random). */
   newSetName?: () => string;
@@ -57,9 +62,11 @@ export class PgEngineStore implements EngineStore {
     const statement = exchangeStatement(request, set);
     const result: ExchangeResult = { recorded: [], work: [], refused: [], shelved: [] };
     if (!statement) return result;
-    const { rows } = await this.pool.query<Raw>({ name: statementName(statement.text), ...statement });
+    const query = { name: statementName(statement.text), ...statement };
+    const { rows } = await retryDeadlock(() => this.pool.query<Raw>(query));
     const recorded = new Set((rows[0]?.recorded as number[] | null) ?? []);
     result.recorded = request.completions.map((_, i) => recorded.has(i + 1));
+    if (rows[0]?.held_back === true) result.heldBack = true;
     const now = request.now;
     if (request.insert) {
       const { token, marginMs, items } = request.insert;
@@ -129,10 +136,15 @@ export class PgEngineStore implements EngineStore {
 
   async renew(tokens: readonly string[], now: number, marginMs: number): Promise<string[]> {
     if (tokens.length === 0) return [];
-    const { rows } = await this.pool.query<{ id: string }>(
-      `UPDATE deliveries SET lease_expires_at = $2::bigint + timeout_ms + $3::bigint
-       WHERE status = 'in_flight' AND lease_token = ANY($1::text[]) RETURNING id`,
-      [tokens, now, marginMs],
+    const { rows } = await retryDeadlock(() =>
+      this.pool.query<{ id: string }>(
+        `WITH renewed AS (
+         UPDATE deliveries SET lease_expires_at = $2::bigint + timeout_ms + $3::bigint
+         WHERE status = 'in_flight' AND lease_token = ANY($1::text[]) RETURNING id, lease_token, lease_expires_at),
+       ${renewSlotsCte}
+       SELECT id FROM renewed`,
+        [tokens, now, marginMs],
+      ),
     );
     return rows.map((row) => row.id);
   }
@@ -154,13 +166,26 @@ export class PgEngineStore implements EngineStore {
     const set = scope ? await this.setOf(scope) : undefined;
     const p = new Params();
     const scoped = inScope(p, set);
-    const text = `SELECT n.id AS next_id, n.next_attempt_at AS next_due,
+    const now = p.add(this.now(), "bigint");
+    const others = `status = 'pending' AND ${scoped} AND ${notExcluded(p, exclude)}`;
+    // The next due row of an endpoint without limits comes from the due index; a limited
+    // endpoint's is due once its bucket holds a token, and a full one's not at all (a freed slot
+    // notifies): idle engines sleep instead of claiming nothing in a loop.
+    const text = `WITH ${gateCte(now)}
+      SELECT n.id AS next_id, n.next_attempt_at AS next_due,
         EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND ${scoped}) AS any_pending,
         (SELECT min(lease_expires_at) FROM deliveries WHERE status = 'in_flight' AND ${scoped}
           AND id <> ALL(${p.add([...held], "text[]")})) AS foreign_expiry
       FROM (SELECT 1) one LEFT JOIN LATERAL (
-        SELECT id, next_attempt_at FROM deliveries
-        WHERE status = 'pending' AND ${scoped} AND ${notExcluded(p, exclude)}
+        SELECT id, next_attempt_at FROM (
+          (SELECT id, next_attempt_at FROM deliveries
+            WHERE ${others} AND (endpoint_id IS NULL OR endpoint_id NOT IN (SELECT id FROM gate))
+            ORDER BY next_attempt_at LIMIT 1)
+          UNION ALL
+          SELECT x.id, GREATEST(x.next_attempt_at, g.ready_at) FROM gate g CROSS JOIN LATERAL (
+            SELECT id, next_attempt_at FROM deliveries WHERE endpoint_id = g.id AND ${others}
+            ORDER BY next_attempt_at LIMIT 1) x
+          WHERE NOT g.full) candidates
         ORDER BY next_attempt_at LIMIT 1) n ON TRUE`;
     const { rows } = await this.pool.query<Raw>(text, p.values);
     const row = rows[0] ?? {};

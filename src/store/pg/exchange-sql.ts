@@ -1,5 +1,12 @@
 import { newDeliveryParams } from "../deliveries.js";
 import type { ExchangeRequest } from "../engine-port.js";
+import {
+  freeSlotsCte,
+  heldBackSql,
+  type LimitedClaim,
+  limitedClaimCtes,
+  takeLimitCtes,
+} from "./limits-sql.js";
 
 /** The channel every writer that makes deliveries due notifies, in its own transaction. */
 export const workChannel = "hookctl_work";
@@ -55,7 +62,9 @@ export function notExcluded(params: Params, exclude: readonly string[]): string 
  *
  * The CTEs run on one snapshot, so a completion that makes its delivery due again now is claimed
  * by the next exchange rather than this one; claims see only rows pending in that snapshot and
- * lock them with SKIP LOCKED, so two schedulers never claim one row.
+ * lock them with SKIP LOCKED, so two schedulers never claim one row. A limited endpoint's rows
+ * take a slot and a token in the same statement, and completions and releases free their slots
+ * (limits-sql.ts): its limits hold across every scheduler on the log.
  */
 export function exchangeStatement(request: ExchangeRequest, scopeSet: string | undefined) {
   const p = new Params();
@@ -63,6 +72,7 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
   const ctes: string[] = [];
   let recorded = "NULL::int[]";
   let notify = "FALSE";
+  let heldBack = "FALSE";
   const { completions, releases, insert, again, claim } = request;
   if (completions.length > 0) {
     const of = <T>(pick: (c: (typeof completions)[number]) => T) => completions.map(pick);
@@ -115,6 +125,12 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
     // Handed back due: other schedulers may take them now.
     notify = notifyIfAny("released");
   }
+  const held = [...completions.map((c) => ({ id: c.attempt.deliveryId, token: c.token })), ...releases];
+  if (held.length > 0) {
+    ctes.push(freeSlotsCte(p, now, held));
+    // A slot came free: engines waiting on a full endpoint may claim now.
+    notify = `(${notify} OR ${notifyIfAny("freed_slots")})`;
+  }
   if (insert && insert.items.length > 0) ctes.push(...insertCtes(p, now, insert));
   const work: string[] = [];
   if (again && again.ids.length > 0) {
@@ -129,18 +145,23 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
   if (claim) {
     const due = p.add(Math.min(request.now, claim.dueBy ?? request.now), "bigint");
     const notAgain = again && again.ids.length > 0 ? `AND id <> ALL(${p.add(again.ids, "text[]")})` : "";
-    ctes.push(`picked AS (
-      SELECT id FROM deliveries
-      WHERE status = 'pending' AND next_attempt_at <= ${due} AND ${notExcluded(p, claim.exclude)}
-        AND ${inScope(p, scopeSet)} ${notAgain}
-      ORDER BY next_attempt_at LIMIT ${p.add(claim.limit, "int")}
-      FOR UPDATE SKIP LOCKED)`);
+    const excluded = claim.exclude.length === 0 ? undefined : p.add(claim.exclude, "text[]");
+    const limited: LimitedClaim = {
+      now,
+      token: p.add(claim.token, "text"),
+      limit: p.add(claim.limit, "int"),
+      due: `status = 'pending' AND next_attempt_at <= ${due} AND ${inScope(p, scopeSet)} ${notAgain}`,
+      notExcluded: (column) => (excluded ? `${column} <> ALL(${excluded})` : "TRUE"),
+    };
+    ctes.push(...limitedClaimCtes(limited));
     ctes.push(`claimed AS (
-      UPDATE deliveries d SET status = 'in_flight', lease_token = ${p.add(claim.token, "text")},
+      UPDATE deliveries d SET status = 'in_flight', lease_token = ${limited.token},
         lease_expires_at = ${now} + d.timeout_ms + ${p.add(claim.marginMs, "bigint")}, updated_at = ${now}
-      FROM picked WHERE d.id = picked.id AND d.status = 'pending'
+      FROM chosen WHERE d.id = chosen.id AND d.status = 'pending'
       RETURNING d.*)`);
+    ctes.push(...takeLimitCtes(limited));
     work.push("SELECT 2 AS kind, * FROM claimed");
+    heldBack = heldBackSql(limited);
   }
   if (ctes.length === 0) return undefined;
   const leased =
@@ -156,7 +177,7 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
         FROM (${work.join(" UNION ALL ")}) w JOIN events e ON e.id = w.event_id
       ) l ON TRUE ORDER BY l.kind, l.next_attempt_at, l.id`;
   const text = `WITH ${ctes.join(",\n")}
-    SELECT ${recorded} AS recorded, ${notify} AS notified${work.length === 0 ? "" : ", l.*"}
+    SELECT ${recorded} AS recorded, ${notify} AS notified, ${heldBack} AS held_back${work.length === 0 ? "" : ", l.*"}
     FROM (SELECT 1) one ${leased}`;
   return { text, values: p.values };
 }

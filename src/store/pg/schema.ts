@@ -11,8 +11,8 @@ import { inTransaction } from "./transaction.js";
  * SQLite), flags integer 0/1.
  *
  * Only what the delivery engine needs so far (events, endpoints and secrets, deliveries,
- * attempts, scope sets); received requests, the outbox, alerts and the relay come with the
- * commands that use them.
+ * attempts, scope sets, the shared endpoint limits); received requests, the outbox, alerts and
+ * the relay come with the commands that use them.
  */
 export const pgMigrations: readonly string[] = [
   // 1: the delivery log, and scope sets.
@@ -110,6 +110,47 @@ export const pgMigrations: readonly string[] = [
     created_at bigint NOT NULL,
     PRIMARY KEY (set_name, delivery_id)
   );
+  `,
+  // 2: per-endpoint limits shared by every scheduler on the log (see limits-sql.ts). A slot is
+  // free by its own columns only, so a claim's row lock re-checks exactly what makes it free;
+  // the trigger keeps one slot per unit of concurrency and one token bucket per endpoint.
+  `
+  CREATE TABLE endpoint_slots (
+    endpoint_id text NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+    slot integer NOT NULL,
+    lease_token text,
+    delivery_id text,
+    expires_at bigint,
+    PRIMARY KEY (endpoint_id, slot)
+  );
+  CREATE INDEX endpoint_slots_held ON endpoint_slots(delivery_id) WHERE lease_token IS NOT NULL;
+
+  -- tokens as of refilled_at; the bucket holds at most limitBurst (limits-sql.ts) of them.
+  CREATE TABLE endpoint_buckets (
+    endpoint_id text PRIMARY KEY REFERENCES endpoints(id) ON DELETE CASCADE,
+    tokens double precision NOT NULL DEFAULT 0,
+    refilled_at bigint NOT NULL DEFAULT 0
+  );
+
+  -- Claims of a limited endpoint walk its own due rows.
+  CREATE INDEX deliveries_due_by_endpoint ON deliveries(endpoint_id, next_attempt_at) WHERE status = 'pending';
+
+  -- Slots above a lowered cap stay (their holder frees them) but are never taken again.
+  CREATE FUNCTION hookctl_endpoint_limits() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF NEW.concurrency IS NOT NULL AND NEW.concurrency > 0 THEN
+      INSERT INTO endpoint_slots (endpoint_id, slot)
+      SELECT NEW.id, n FROM generate_series(1, NEW.concurrency) AS n ON CONFLICT DO NOTHING;
+    END IF;
+    INSERT INTO endpoint_buckets (endpoint_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER endpoint_limits AFTER INSERT OR UPDATE OF concurrency, rate_per_second ON endpoints
+    FOR EACH ROW EXECUTE FUNCTION hookctl_endpoint_limits();
+
+  INSERT INTO endpoint_slots (endpoint_id, slot)
+  SELECT e.id, n FROM endpoints e, generate_series(1, e.concurrency) AS n WHERE e.concurrency > 0;
+  INSERT INTO endpoint_buckets (endpoint_id) SELECT id FROM endpoints;
   `,
 ];
 

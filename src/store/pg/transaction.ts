@@ -18,3 +18,23 @@ export async function inTransaction<T>(
     client.release();
   }
 }
+
+/** deadlock_detected, serialization_failure: the statement was rolled back whole. */
+const retryable = new Set(["40P01", "40001"]);
+
+/**
+ * `statement` again when the server rolled it back to break a deadlock. Claims never wait (all
+ * SKIP LOCKED), but freeing or renewing a slot waits for a claimer that locked it while
+ * re-checking, and two such statements can, rarely, wait on each other. Each statement is atomic,
+ * so running it again is safe.
+ */
+export async function retryDeadlock<T>(statement: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let left = attempts; ; left--) {
+    try {
+      return await statement();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (left <= 1 || typeof code !== "string" || !retryable.has(code)) throw error;
+    }
+  }
+}
