@@ -56,8 +56,10 @@ export function openDb(path: string, options: OpenOptions = {}): Db {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Read before anything is written: a file that is not ours is refused unchanged. While
     // another process is turning a fresh log into WAL mode, SQLite answers BUSY at once, without
-    // waiting on the busy timeout: such reads are tried again until the timeout.
-    whileBusy(() => requireHookctlLog(db, path), busyTimeoutMs);
+    // waiting on the busy timeout: such reads are tried again until the timeout. One read
+    // transaction, so the version and the tables are read from the same moment: a process that
+    // commits the first migration between the two reads made a fresh log look damaged.
+    whileBusy(() => db.transaction(() => requireHookctlLog(db, path))(), busyTimeoutMs);
     // Only a file known to be ours has its permissions changed (it holds secrets).
     if (file) tightenMode(path);
     if (readOnly) requireKnownSchema(db, path);

@@ -243,12 +243,12 @@ describe("every command's --json parses with its published schema", () => {
     const env = { HOOKCTL_DB: db };
     const listen = spawnBin(["listen", "--port", "0", "--secret", secret, "--json"], { env });
     let out = "";
-    listen.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
+    listen.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
     });
     let err = "";
-    listen.stderr?.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
+    listen.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      err += chunk;
     });
     try {
       const url = await waitFor(

@@ -15,11 +15,11 @@ describe("hookctl demo: next steps that work when typed (built binary)", () => {
     const demo = spawnBin(["--db", db, "demo", "--keep"]);
     let stdout = "";
     let stderr = "";
-    demo.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
+    demo.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
     });
-    demo.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
+    demo.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
     });
     const exited = once(demo, "exit");
     try {

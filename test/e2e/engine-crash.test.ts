@@ -153,11 +153,11 @@ describe("the delivery engine through the built binary", () => {
       const child = spawnBin(["replay", "--concurrency", String(concurrency)], { env });
       children.push(child);
       const out = { stdout: "", stderr: "" };
-      child.stdout?.on("data", (chunk: Buffer) => {
-        out.stdout += chunk.toString();
+      child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+        out.stdout += chunk;
       });
-      child.stderr?.on("data", (chunk: Buffer) => {
-        out.stderr += chunk.toString();
+      child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+        out.stderr += chunk;
       });
       const code = new Promise<number | null>((resolve) => child.once("close", resolve));
       return { out, code };

@@ -387,8 +387,8 @@ describe("listen --from a relay (both built binaries on loopback)", () => {
       tokenFile,
     ]);
     let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
     });
     const code = await new Promise((resolve) => child.on("close", resolve));
     expect(code).toBe(2);

@@ -58,12 +58,12 @@ describe("replay --watch as a long-running process", () => {
     const db = openDb(path);
     const watcher = spawnBin(["replay", "--watch"], { env: { HOOKCTL_DB: path } });
     let stderr = "";
-    watcher.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
+    watcher.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
     });
     let stdout = "";
-    watcher.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
+    watcher.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
     });
     await waitFor(
       () => (stderr.includes("watching for new deliveries") ? true : undefined),

@@ -127,7 +127,8 @@ describe("hookctl send (built binary)", () => {
     });
     const stderr: Buffer[] = [];
     child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // "close", not "exit": the summary may still be in the pipe when the process has exited.
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     await receiver.waitForRequests(3);
     child.kill("SIGINT");
     const code = await exited;

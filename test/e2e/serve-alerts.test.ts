@@ -36,10 +36,12 @@ function logWithEndpoint(url: string): string {
   return path;
 }
 
+/** The alerts written so far: a sink may be mid-line while we poll, so only ended lines count. */
 function alertLines(file: string) {
   if (!existsSync(file)) return [];
   return readFileSync(file, "utf8")
     .split("\n")
+    .slice(0, -1)
     .filter(Boolean)
     .map((line) => alert.parse(JSON.parse(line)));
 }

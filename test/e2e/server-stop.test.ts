@@ -6,8 +6,8 @@ import { tempDb } from "../helpers/tmp.js";
 async function stopListen(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
   const child = spawnBin(["listen", "--port", "0"], { env: { HOOKCTL_DB: tempDb() } });
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
   });
   const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
   await waitFor(() => (stderr.includes("listening on") ? true : undefined), 10_000, "listen to start");

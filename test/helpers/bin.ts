@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 
 /** The built binary: e2e tests run exactly what users run (`npm test` builds first). */
 export const binPath = fileURLToPath(new URL("../../bin/hookctl.js", import.meta.url));
@@ -16,8 +17,20 @@ export interface BinOptions {
   input?: string | Buffer;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /**
+   * Kill the command after this long. Without it the test's own timeout is the only bound: a
+   * fixed default shorter than that killed slow but healthy commands on a loaded machine. A
+   * command still running when its test ends is killed then.
+   */
   timeoutMs?: number;
 }
+
+const unfinished = new Set<ChildProcess>();
+
+afterEach(() => {
+  for (const child of unfinished) child.kill("SIGKILL");
+  unfinished.clear();
+});
 
 /** Spawn `node bin/hookctl.js ...args` and collect everything it printed. */
 export function runBin(args: string[], options: BinOptions = {}): Promise<BinResult> {
@@ -28,11 +41,14 @@ export function runBin(args: string[], options: BinOptions = {}): Promise<BinRes
   child.stderr?.on("data", (chunk: Buffer) => err.push(chunk));
   if (options.input !== undefined) child.stdin?.end(options.input);
   else child.stdin?.end();
-  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
+  unfinished.add(child);
+  const timer =
+    options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      unfinished.delete(child);
       const stdoutBytes = Buffer.concat(out);
       resolve({
         code,

@@ -83,11 +83,11 @@ async function start(db: string, port: string, readyFile: string, options: Relay
     { env: options.env },
   );
   const output = { stdout: "", stderr: "" };
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output.stdout += chunk.toString();
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    output.stdout += chunk;
   });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output.stderr += chunk.toString();
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    output.stderr += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   try {

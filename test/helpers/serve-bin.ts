@@ -16,11 +16,11 @@ export async function serveBin(
   const readyFile = join(tempDir(), "url");
   const child = spawnBin(["--db", db, "serve", "--port", "0", "--ready-file", readyFile, ...args], options);
   const output = { stdout: "", stderr: "" };
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output.stdout += chunk.toString();
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    output.stdout += chunk;
   });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output.stderr += chunk.toString();
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    output.stderr += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   const kill = () => {
