@@ -53,6 +53,11 @@ describe("headers that could never be sent are refused before anything is stored
     expect(run.stderr).toMatch(/--id contains a line break/);
   });
 
+  it("names a character beyond the Basic Multilingual Plane by its code point, not half of it", () => {
+    expect(unsendableReason("party 🎉")).toMatch(/contains U\+1F389,/);
+    expect(unsendableReason("€")).toMatch(/contains U\+20AC,/);
+  });
+
   it("Latin-1 text and tabs are fine", () => {
     expect(unsendableReason("café\tok")).toBeUndefined();
     expect(unsendableReason("Bearer abc.def")).toBeUndefined();
