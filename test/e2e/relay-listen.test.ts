@@ -1,5 +1,4 @@
-import type { ChildProcess } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { sign as githubSign, verify as githubVerify } from "@octokit/webhooks-methods";
@@ -9,7 +8,7 @@ import { Webhook as SvixWebhook } from "svix";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDb } from "../../src/store/open.js";
-import { spawnBin, waitFor } from "../helpers/bin.js";
+import { spawnBin, spawnReady, waitFor } from "../helpers/bin.js";
 import { type RelayBin, relayBin } from "../helpers/relay-bin.js";
 import { tempDb, tempDir } from "../helpers/tmp.js";
 
@@ -76,40 +75,28 @@ async function startListener(relay: RelayBin, db: string, args: string[]) {
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, `${relay.token}\n`);
   const readyFile = join(dir, "ready");
-  const child: ChildProcess = spawnBin([
-    "--db",
-    db,
-    "--json",
-    "listen",
-    "--from",
-    relay.channelUrl,
-    "--relay-token-file",
-    tokenFile,
-    "--ready-file",
+  const { child, output, exited } = await spawnReady(
+    [
+      "--db",
+      db,
+      "--json",
+      "listen",
+      "--from",
+      relay.channelUrl,
+      "--relay-token-file",
+      tokenFile,
+      "--ready-file",
+      readyFile,
+      ...args,
+    ],
     readyFile,
-    ...args,
-  ]);
-  const output = { stdout: "", stderr: "" };
-  for (const stream of ["stdout", "stderr"] as const) {
-    child[stream]?.setEncoding("utf8");
-    child[stream]?.on("data", (text: string) => {
-      output[stream] += text;
-    });
-  }
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    { what: "listen" },
+  );
   const kill = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     await exited;
   };
   cleanups.push(kill);
-  await waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`listen exited ${child.exitCode}: ${output.stderr}`);
-      return existsSync(readyFile) ? true : undefined;
-    },
-    15_000,
-    "the listener to connect",
-  );
   rmSync(readyFile);
   const stop = (signal: NodeJS.Signals = "SIGTERM") => {
     child.kill(signal);

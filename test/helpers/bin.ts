@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 
@@ -82,5 +83,53 @@ export async function waitFor<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A long-running command (listen, serve, relay) started from the built binary. */
+export interface ReadyServer {
+  child: ChildProcess;
+  /** What its ready file says (the URL it serves on). */
+  url: string;
+  /** stdout and stderr so far, decoded as UTF-8 across chunk boundaries. */
+  output: { stdout: string; stderr: string };
+  /** Resolves with the exit code once it has exited. */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Start `args` (which include `--ready-file <readyFile>`) and wait until the command writes its
+ * ready file; it exiting first fails at once with its stderr. Its output is read all along, so a
+ * chatty server never blocks on a full pipe. On failure the process is killed.
+ */
+export async function spawnReady(
+  args: string[],
+  readyFile: string,
+  options: BinOptions & { what: string },
+): Promise<ReadyServer> {
+  const child = spawnBin(args, options);
+  const output = { stdout: "", stderr: "" };
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    output.stdout += chunk;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    output.stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  try {
+    const url = await waitFor(
+      () => {
+        if (child.exitCode !== null)
+          throw new Error(`${options.what} exited ${child.exitCode}: ${output.stderr}`);
+        return existsSync(readyFile) ? readFileSync(readyFile, "utf8").trim() : undefined;
+      },
+      15_000,
+      `${options.what}'s ready file (stderr: ${output.stderr})`,
+    );
+    return { child, url, output, exited };
+  } catch (error) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+    throw error;
   }
 }

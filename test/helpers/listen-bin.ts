@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawnBin, waitFor } from "./bin.js";
+import { spawnReady } from "./bin.js";
 import { tempDir } from "./tmp.js";
 
 /**
@@ -9,24 +8,17 @@ import { tempDir } from "./tmp.js";
  */
 export async function listenBin(db: string, args: string[] = []) {
   const readyFile = join(tempDir(), "url");
-  const child = spawnBin(["--db", db, "listen", "--port", "0", "--ready-file", readyFile, ...args]);
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const { child, url, exited } = await spawnReady(
+    ["--db", db, "listen", "--port", "0", "--ready-file", readyFile, ...args],
+    readyFile,
+    { what: "listen" },
+  );
   const kill = () => {
     if (child.exitCode === null) child.kill("SIGKILL");
   };
-  try {
-    const url = await waitFor(
-      () => (existsSync(readyFile) ? readFileSync(readyFile, "utf8").trim() : undefined),
-      15_000,
-      "listen's ready file",
-    );
-    const stop = () => {
-      child.kill("SIGINT");
-      return exited;
-    };
-    return { url, stop, kill };
-  } catch (error) {
-    kill();
-    throw error;
-  }
+  const stop = () => {
+    child.kill("SIGINT");
+    return exited;
+  };
+  return { url, stop, kill };
 }

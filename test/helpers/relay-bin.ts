@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { runBin, spawnBin, waitFor } from "./bin.js";
+import { runBin, spawnReady } from "./bin.js";
 import { tempDb, tempDir } from "./tmp.js";
 
 export interface RelayBinOptions {
@@ -76,33 +76,11 @@ export async function relayBin(options: RelayBinOptions = {}): Promise<RelayBin>
   return relay;
 }
 
-async function start(db: string, port: string, readyFile: string, options: RelayBinOptions) {
+function start(db: string, port: string, readyFile: string, options: RelayBinOptions) {
   rmSync(readyFile, { force: true });
-  const child = spawnBin(
+  return spawnReady(
     ["--db", db, "relay", "--port", port, "--ready-file", readyFile, ...(options.args ?? [])],
-    { env: options.env },
+    readyFile,
+    { env: options.env, what: "relay" },
   );
-  const output = { stdout: "", stderr: "" };
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    output.stdout += chunk;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    output.stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  try {
-    const url = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`relay exited ${child.exitCode}: ${output.stderr}`);
-        return existsSync(readyFile) ? readFileSync(readyFile, "utf8").trim() : undefined;
-      },
-      15_000,
-      `the relay's ready file (stderr: ${output.stderr})`,
-    );
-    return { child, output, exited, url };
-  } catch (error) {
-    if (child.exitCode === null) child.kill("SIGKILL");
-    await exited;
-    throw error;
-  }
 }

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawnBin, waitFor } from "./bin.js";
+import { spawnReady } from "./bin.js";
 import { tempDir } from "./tmp.js";
 
 /**
@@ -14,32 +13,18 @@ export async function serveBin(
   options: { env?: Record<string, string>; cwd?: string } = {},
 ) {
   const readyFile = join(tempDir(), "url");
-  const child = spawnBin(["--db", db, "serve", "--port", "0", "--ready-file", readyFile, ...args], options);
-  const output = { stdout: "", stderr: "" };
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    output.stdout += chunk;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    output.stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const { child, url, output, exited } = await spawnReady(
+    ["--db", db, "serve", "--port", "0", "--ready-file", readyFile, ...args],
+    readyFile,
+    { ...options, what: "serve" },
+  );
   const kill = () => {
     if (child.exitCode === null) child.kill("SIGKILL");
     return exited;
   };
-  try {
-    const url = await waitFor(
-      () => (existsSync(readyFile) ? readFileSync(readyFile, "utf8").trim() : undefined),
-      15_000,
-      `serve's ready file (stderr: ${output.stderr})`,
-    );
-    const stop = (signal: NodeJS.Signals) => {
-      child.kill(signal);
-      return exited;
-    };
-    return { url, output, stop, kill };
-  } catch (error) {
-    await kill();
-    throw error;
-  }
+  const stop = (signal: NodeJS.Signals) => {
+    child.kill(signal);
+    return exited;
+  };
+  return { url, output, stop, kill };
 }
