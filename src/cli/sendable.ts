@@ -1,8 +1,6 @@
 import { unsendableReason } from "../delivery/header-value.js";
 import { UsageError } from "../errors.js";
 
-export { unsendableReason };
-
 /**
  * What can go out as an HTTP header, checked before anything is stored: a value that can never
  * be sent would otherwise be retried as "reset" for a hundred minutes.

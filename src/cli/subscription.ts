@@ -1,7 +1,7 @@
+import { unsendableReason } from "../delivery/header-value.js";
 import { parseSubscription } from "../delivery/subscriptions.js";
 import { UsageError } from "../errors.js";
 import { escapeControl } from "../format/escape.js";
-import { unsendableReason } from "./sendable.js";
 
 const example = "give globs separated by commas, e.g. --events 'order.*,invoice.paid'";
 

@@ -32,6 +32,9 @@ export interface ServeStats {
   alerts: Record<"sent" | "failed", number>;
 }
 
+/** Idempotency keys are honoured and kept this long by default (`serve --idempotency-ttl`). */
+export const defaultIdempotencyTtlMs = 24 * 60 * 60 * 1000;
+
 export function emptyStats(): ServeStats {
   return {
     acceptedEvents: 0,

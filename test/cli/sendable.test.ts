@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { unsendableReason } from "../../src/cli/sendable.js";
+import { unsendableReason } from "../../src/delivery/header-value.js";
 import { runCli } from "../helpers/context.js";
 import { tempDb } from "../helpers/tmp.js";
 

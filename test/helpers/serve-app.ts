@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterEach } from "vitest";
-import { emptyStats, type ServeApp } from "../../src/serve/app.js";
+import { defaultIdempotencyTtlMs, emptyStats, type ServeApp } from "../../src/serve/app.js";
 import { Problem, type ServeRequest } from "../../src/serve/http.js";
-import { defaultIdempotencyTtlMs } from "../../src/serve/ingest/ingestor.js";
 import { createEventsWithDeliveries, type NewDelivery } from "../../src/store/deliveries.js";
 import { type IdPrefix, newId } from "../../src/store/ids.js";
 import { type Db, openDb } from "../../src/store/open.js";

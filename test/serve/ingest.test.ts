@@ -217,7 +217,8 @@ describe("POST /v1/events: idempotency", () => {
 
   it("honours a key for the TTL, then prunes it and lets it name a new event", async () => {
     const h = serveApp();
-    const ingestor = ingestorFor(h.app, { idempotencyTtlMs: 60_000 });
+    h.app.idempotencyTtlMs = 60_000;
+    const ingestor = ingestorFor(h.app);
     const first = await send(h, body, { "idempotency-key": "ttl" });
     h.clock.now += 59_999;
     expect(ingestor.pruneKeys()).toBe(0);

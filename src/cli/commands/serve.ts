@@ -1,11 +1,9 @@
 import { type Command, Option } from "commander";
+import { defaultIdempotencyTtlMs } from "../../serve/app.js";
 import { addAlertOptions } from "../alert-flags.js";
 import { durationArg, durationOption, integerArg } from "../parsers.js";
 import type { CommandHost } from "../program.js";
 import { sizeArg } from "./listen.js";
-
-/** Idempotency keys are honoured this long by default (kept in the log, pruned after). */
-const defaultTtlMs = 24 * 60 * 60 * 1000;
 
 export function registerServe(program: Command, host: CommandHost): void {
   const command = program
@@ -38,7 +36,7 @@ export function registerServe(program: Command, host: CommandHost): void {
       durationOption(
         "--idempotency-ttl <duration>",
         "how long an idempotency key is honoured and kept",
-        defaultTtlMs,
+        defaultIdempotencyTtlMs,
       ),
     );
   addAlertOptions(command)

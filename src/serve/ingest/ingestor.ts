@@ -15,14 +15,6 @@ import { storeFault } from "../../store/write-errors.js";
 import type { ServeApp } from "../app.js";
 import { Problem } from "../http.js";
 
-/** Idempotency keys are kept at least this long by default (`--idempotency-ttl`). */
-export const defaultIdempotencyTtlMs = 24 * 60 * 60 * 1000;
-
-export interface IngestOptions {
-  /** How long an idempotency key is honoured (and kept) after its first use. */
-  idempotencyTtlMs: number;
-}
-
 interface Pending {
   events: readonly IncomingEvent[];
   outcome?: RequestOutcome;
@@ -45,10 +37,7 @@ export class Ingestor {
   private readonly held = new Set<string>();
   private readonly commits: GroupCommit<Pending>;
 
-  constructor(
-    private readonly app: ServeApp,
-    private readonly options: IngestOptions,
-  ) {
+  constructor(private readonly app: ServeApp) {
     // A batch request may carry a thousand events: 64 requests keep one transaction short.
     this.commits = groupCommit((batch) => this.commit(batch), { maxBatch: 64 });
   }
@@ -109,7 +98,7 @@ export class Ingestor {
 
   /** Forget one batch of expired keys; returns how many (a full batch: call again). */
   pruneKeys(limit = 500): number {
-    return pruneIdempotencyKeys(this.app.db, this.app.now() - this.options.idempotencyTtlMs, limit);
+    return pruneIdempotencyKeys(this.app.db, this.app.now() - this.app.idempotencyTtlMs, limit);
   }
 
   private commit(batch: Pending[]): void {
@@ -118,7 +107,7 @@ export class Ingestor {
       app.db,
       batch.map((pending) => pending.events),
       {
-        keyCutoff: app.now() - this.options.idempotencyTtlMs,
+        keyCutoff: app.now() - this.app.idempotencyTtlMs,
         plan: (event, endpoints) => this.plan(event, endpoints),
       },
     );
@@ -165,11 +154,11 @@ export class Ingestor {
 
 const ingestors = new WeakMap<ServeApp, Ingestor>();
 
-/** The app's ingestor, made with `options` (or the defaults) the first time it is asked for. */
-export function ingestorFor(app: ServeApp, options?: IngestOptions): Ingestor {
+/** The app's ingestor, made the first time it is asked for. */
+export function ingestorFor(app: ServeApp): Ingestor {
   let ingestor = ingestors.get(app);
   if (!ingestor) {
-    ingestor = new Ingestor(app, options ?? { idempotencyTtlMs: app.idempotencyTtlMs });
+    ingestor = new Ingestor(app);
     ingestors.set(app, ingestor);
   }
   return ingestor;
