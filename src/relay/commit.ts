@@ -1,17 +1,18 @@
+import { groupCommit } from "../receiver/group-commit.js";
 import type { Db } from "../store/open.js";
 import { type RelayRequestInput, requestWriter, type StoreOutcome } from "../store/relay.js";
 
 interface Pending {
   channel: string;
   request: RelayRequestInput;
-  resolve: (outcome: StoreOutcome) => void;
-  reject: (error: unknown) => void;
+  outcome?: StoreOutcome;
 }
 
 /**
- * Group commit of arriving requests: those whose bodies complete in the same turn of the event
- * loop share one transaction (one fsync under synchronous=FULL). A request's promise settles only
- * after that transaction has committed; `committed` is told which channels got new requests.
+ * Group commit of arriving requests (the receiver's `groupCommit`): those whose bodies complete
+ * in the same turn of the event loop share one transaction (one fsync under synchronous=FULL). A
+ * request's promise settles only after that transaction has committed; `committed` is told which
+ * channels got new requests.
  */
 export function groupCommitter(
   db: Db,
@@ -19,45 +20,24 @@ export function groupCommitter(
   committed: (channels: ReadonlySet<string>) => void,
 ) {
   const writer = requestWriter(db);
-  let queue: Pending[] = [];
-  let flushing: Promise<void> | undefined;
-
-  function flush(): void {
-    const batch = queue;
-    queue = [];
-    flushing = undefined;
-    let outcomes: StoreOutcome[];
-    try {
-      outcomes = writer.store(batch, defaultMaxStored());
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-      return;
-    }
+  const commits = groupCommit<Pending>((batch) => {
+    const outcomes = writer.store(batch, defaultMaxStored());
     const channels = new Set<string>();
     batch.forEach((pending, index) => {
       const outcome = outcomes[index] as StoreOutcome;
+      pending.outcome = outcome;
       if (outcome.kind === "stored") channels.add(pending.channel);
-      pending.resolve(outcome);
     });
     if (channels.size > 0) committed(channels);
-  }
-
+  });
   return {
-    submit(channel: string, request: RelayRequestInput): Promise<StoreOutcome> {
-      return new Promise((resolve, reject) => {
-        queue.push({ channel, request, resolve, reject });
-        flushing ??= new Promise((done) =>
-          setImmediate(() => {
-            flush();
-            done();
-          }),
-        );
-      });
+    async submit(channel: string, request: RelayRequestInput): Promise<StoreOutcome> {
+      const pending: Pending = { channel, request };
+      await commits.add(pending);
+      return pending.outcome as StoreOutcome;
     },
     /** Resolves once everything submitted so far is committed (or refused). */
-    async drain(): Promise<void> {
-      while (flushing) await flushing;
-    },
+    drain: (): Promise<void> => commits.drain(),
   };
 }
 
