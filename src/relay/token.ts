@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { bearerDigest, tokenDigest } from "../receiver/bearer.js";
 
 /** A channel's bearer token: 32 random bytes, base64url. Shown once; only its sha256 is kept. */
 export function newChannelToken(randomBytes: (size: number) => Uint8Array): {
@@ -10,7 +11,7 @@ export function newChannelToken(randomBytes: (size: number) => Uint8Array): {
 }
 
 export function tokenSha256(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
+  return tokenDigest(token).toString("hex");
 }
 
 // Compared against when the channel does not exist, so an unknown channel costs the same as a
@@ -22,13 +23,10 @@ const absent = Buffer.alloc(32);
  * (undefined: no such channel, never accepted). Digests are compared in constant time.
  */
 export function bearerMatches(authorization: string | undefined, storedSha256: string | undefined): boolean {
-  const match = /^Bearer +(\S+) *$/i.exec(authorization ?? "");
-  const given = createHash("sha256")
-    .update(match?.[1] ?? "", "utf8")
-    .digest();
+  const given = bearerDigest(authorization);
   const expected = storedSha256 === undefined ? absent : Buffer.from(storedSha256, "hex");
-  const equal = expected.length === 32 && timingSafeEqual(given, expected);
-  return equal && match !== null && storedSha256 !== undefined;
+  const equal = expected.length === 32 && timingSafeEqual(given.digest, expected);
+  return equal && given.present && storedSha256 !== undefined;
 }
 
 /** Channel names: in URLs as they are, short, no case games. */

@@ -1,6 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-
-const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+import { timingSafeEqual } from "node:crypto";
+import { bearerDigest, tokenDigest } from "../receiver/bearer.js";
 
 /**
  * A check of `Authorization: Bearer <token>` against several accepted tokens. Both sides are
@@ -8,12 +7,11 @@ const digest = (text: string) => createHash("sha256").update(text, "utf8").diges
  * neither a token's length nor which one matched shows in the timing.
  */
 export function bearerCheck(tokens: readonly string[]): (authorization: string | undefined) => boolean {
-  const accepted = tokens.map(digest);
+  const accepted = tokens.map(tokenDigest);
   return (authorization) => {
-    const match = /^Bearer +(\S+) *$/i.exec(authorization ?? "");
-    const given = digest(match?.[1] ?? "");
+    const given = bearerDigest(authorization);
     let ok = false;
-    for (const token of accepted) ok = timingSafeEqual(given, token) || ok;
-    return ok && match !== null;
+    for (const token of accepted) ok = timingSafeEqual(given.digest, token) || ok;
+    return ok && given.present;
   };
 }
