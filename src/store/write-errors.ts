@@ -31,8 +31,39 @@ const causes: Record<string, { message: string; hint: string }> = {
  */
 export function storeFault(error: unknown): HookctlError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
+  const lost = pgConnectionLost(error, code);
+  if (lost) return lost;
   if (typeof code !== "string") return undefined;
   const family = Object.keys(causes).find((name) => code === name || code.startsWith(`${name}_`));
   const cause = family ? causes[family] : undefined;
   return cause ? new HookctlError(cause.message, { exitCode: 2, hint: cause.hint, cause: error }) : undefined;
+}
+
+/**
+ * A PostgreSQL log that went away mid-command (server stopped or restarted, network cut) or ran
+ * out of room: one line, exit 2. Whatever committed before is kept; a lease held is reclaimed.
+ */
+function pgConnectionLost(error: unknown, code: unknown): HookctlError | undefined {
+  const message = error instanceof Error ? error.message : "";
+  const network = typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|08|57P0)/.test(code);
+  if (network || message === "Connection terminated unexpectedly") {
+    return new HookctlError("lost the connection to the PostgreSQL log", {
+      exitCode: 2,
+      hint: "check the server, then rerun the command; what was committed is kept",
+      cause: error,
+    });
+  }
+  if (code === "53100" || code === "53300") {
+    return new HookctlError(
+      code === "53100"
+        ? "the PostgreSQL server's disk is full"
+        : "the PostgreSQL server refused another connection",
+      {
+        exitCode: 2,
+        hint: "fix the server, then rerun the command; what was committed is kept",
+        cause: error,
+      },
+    );
+  }
+  return undefined;
 }

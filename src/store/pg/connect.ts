@@ -1,6 +1,7 @@
 import pg from "pg";
 import { UsageError } from "../../errors.js";
 import { migratePg } from "./schema.js";
+import { isPostgresUrl, maskDatabaseUrl } from "./url.js";
 
 export type PgPool = pg.Pool;
 
@@ -15,28 +16,6 @@ const types = {
     return pg.types.getTypeParser(oid, format);
   },
 } as pg.CustomTypesConfig;
-
-/** Whether `text` names a PostgreSQL log rather than a SQLite file. */
-export function isPostgresUrl(text: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(text);
-}
-
-/**
- * A database URL safe to print: the password (in the authority or a `password=` parameter)
- * replaced by `***`. Anything that does not parse as a URL is cut down to its scheme.
- */
-export function maskDatabaseUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0];
-    return scheme ? `${scheme}…` : "…";
-  }
-  if (url.password) url.password = "***";
-  if (url.searchParams.has("password")) url.searchParams.set("password", "***");
-  return url.toString().replace("password=%2A%2A%2A", "password=***");
-}
 
 /** `text` with every occurrence of the URL's password (raw or percent-encoded) masked. */
 function scrub(text: string, databaseUrl: string): string {

@@ -10,9 +10,8 @@ import { inTransaction } from "./transaction.js";
  * columns text (jsonb would come back parsed, and rows.ts checks the stored text as it does for
  * SQLite), flags integer 0/1.
  *
- * Only what the delivery engine needs so far (events, endpoints and secrets, deliveries,
- * attempts, scope sets, the shared endpoint limits); received requests, the outbox, alerts and
- * the relay come with the commands that use them.
+ * Migration 3 brings the tables SQLite's migrations 1, 3 and 4 hold beyond the engine's:
+ * received requests, subscriptions, idempotency keys, dead-letter alerts and the relay.
  */
 export const pgMigrations: readonly string[] = [
   // 1: the delivery log, and scope sets.
@@ -151,6 +150,90 @@ export const pgMigrations: readonly string[] = [
   INSERT INTO endpoint_slots (endpoint_id, slot)
   SELECT e.id, n FROM endpoints e, generate_series(1, e.concurrency) AS n WHERE e.concurrency > 0;
   INSERT INTO endpoint_buckets (endpoint_id) SELECT id FROM endpoints;
+  `,
+  // 3: everything else SQLite's log holds (migrations 1, 3 and 4 there), column for column.
+  `
+  CREATE TABLE received (
+    id text PRIMARY KEY,
+    received_at bigint NOT NULL,
+    method text NOT NULL,
+    path text NOT NULL,
+    headers text NOT NULL,
+    body bytea NOT NULL,
+    delivery_id text,
+    event_type text,
+    verification text NOT NULL CHECK (verification IN ('verified', 'invalid', 'unverified')),
+    verification_reason text,
+    scheme text,
+    duplicate integer NOT NULL DEFAULT 0,
+    response_status integer,
+    injected text,
+    duration_ms double precision
+  );
+  CREATE INDEX received_by_delivery ON received(delivery_id);
+
+  CREATE TABLE idempotency_keys (
+    key text PRIMARY KEY,
+    request_sha256 text NOT NULL,
+    event_id text NOT NULL,
+    response text NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
+  CREATE INDEX idempotency_keys_by_event ON idempotency_keys(event_id);
+
+  CREATE TABLE alert_sinks (
+    name text PRIMARY KEY,
+    created_at bigint NOT NULL
+  );
+
+  CREATE TABLE alerts (
+    id text NOT NULL,
+    sink text NOT NULL REFERENCES alert_sinks(name) ON DELETE CASCADE,
+    delivery_id text NOT NULL,
+    status text NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at bigint NOT NULL,
+    last_error text,
+    created_at bigint NOT NULL,
+    sent_at bigint,
+    PRIMARY KEY (id, sink)
+  );
+  CREATE INDEX alerts_due ON alerts(sink, next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX alerts_by_delivery ON alerts(delivery_id);
+
+  CREATE TABLE relay_channels (
+    name text PRIMARY KEY,
+    token_sha256 text NOT NULL,
+    max_body_bytes bigint,
+    rate_per_second double precision,
+    max_stored_bytes bigint,
+    next_seq bigint NOT NULL DEFAULT 1,
+    acked_seq bigint NOT NULL DEFAULT 0,
+    acked_at bigint,
+    stored_bytes bigint NOT NULL DEFAULT 0,
+    created_at bigint NOT NULL
+  );
+
+  CREATE TABLE relay_requests (
+    channel text NOT NULL REFERENCES relay_channels(name) ON DELETE CASCADE,
+    seq bigint NOT NULL,
+    received_at bigint NOT NULL,
+    method text NOT NULL,
+    path text NOT NULL,
+    query text NOT NULL,
+    headers text NOT NULL,
+    body bytea NOT NULL,
+    sha256 text NOT NULL,
+    PRIMARY KEY (channel, seq)
+  );
+  CREATE INDEX relay_requests_by_age ON relay_requests(received_at);
+
+  CREATE TABLE relay_cursors (
+    source text PRIMARY KEY,
+    acked_seq bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
   `,
 ];
 

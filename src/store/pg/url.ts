@@ -1,0 +1,23 @@
+// No import of the driver here: deciding which backend a --db names must not load it.
+
+/** Whether `text` names a PostgreSQL log rather than a SQLite file. */
+export function isPostgresUrl(text: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(text);
+}
+
+/**
+ * A database URL safe to print: the password (in the authority or a `password=` parameter)
+ * replaced by `***`. Anything that does not parse as a URL is cut down to its scheme.
+ */
+export function maskDatabaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0];
+    return scheme ? `${scheme}…` : "…";
+  }
+  if (url.password) url.password = "***";
+  if (url.searchParams.has("password")) url.searchParams.set("password", "***");
+  return url.toString().replace("password=%2A%2A%2A", "password=***");
+}

@@ -1,0 +1,35 @@
+import {
+  activeSecrets,
+  endpointDeliveryCounts,
+  getEndpointById,
+  getEndpointByName,
+  insertEndpoint,
+  listEndpointSecrets,
+  listEndpoints,
+  removeEndpoint,
+  rotateEndpointSecret,
+  setEndpointEvents,
+} from "../endpoints.js";
+import { type LogHandle, requireSqliteLog } from "../log-handle.js";
+import { bindSqlite, type Port } from "./bind.js";
+
+const sqliteEndpoints = {
+  activeSecrets,
+  endpointDeliveryCounts,
+  getEndpointById,
+  getEndpointByName,
+  insertEndpoint,
+  listEndpointSecrets,
+  listEndpoints,
+  removeEndpoint,
+  rotateEndpointSecret,
+  setEndpointEvents,
+};
+
+/** Endpoints and their secrets, on either backend. */
+export type EndpointStore = Port<typeof sqliteEndpoints>;
+
+export function endpointStoreOf(log: LogHandle): EndpointStore {
+  requireSqliteLog(log, "this command");
+  return bindSqlite(log.db, sqliteEndpoints);
+}
