@@ -1,6 +1,8 @@
 import { UsageError } from "../errors.js";
 import { findIdsBySuffix, type IdTable, minIdSuffix } from "../store/id-lookup.js";
+import type { LogHandle } from "../store/log-handle.js";
 import type { Db } from "../store/open.js";
+import { findLogIdsBySuffix } from "../store/ports/ids.js";
 
 const nouns: Record<IdTable, { one: string; many: string; list: string }> = {
   deliveries: { one: "delivery", many: "deliveries", list: "hookctl log" },
@@ -16,10 +18,36 @@ const shownCandidates = 5;
  * lists and `inspect` show them), or a UsageError that says what matched and what to do.
  */
 export function resolveId(db: Db, table: IdTable, text: string): string {
+  const wanted = wantedId(table, text);
+  return resolved(table, wanted, findIdsBySuffix(db, table, wanted, shownCandidates + 1));
+}
+
+/** resolveId on either backend. */
+export async function resolveLogId(log: LogHandle, table: IdTable, text: string): Promise<string> {
+  const wanted = wantedId(table, text);
+  return resolved(table, wanted, await findLogIdsBySuffix(log, table, wanted, shownCandidates + 1));
+}
+
+/** resolveIds on either backend. */
+export async function resolveLogIds(
+  log: LogHandle,
+  table: IdTable,
+  texts: readonly string[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const text of texts) ids.push(await resolveLogId(log, table, text));
+  return [...new Set(ids)];
+}
+
+function wantedId(table: IdTable, text: string): string {
   const wanted = text.trim();
   const noun = nouns[table];
   if (wanted === "") throw new UsageError(`no ${noun.one} id given`, `list them with ${noun.list}`);
-  const matches = findIdsBySuffix(db, table, wanted, shownCandidates + 1);
+  return wanted;
+}
+
+function resolved(table: IdTable, wanted: string, matches: readonly string[]): string {
+  const noun = nouns[table];
   if (matches.length === 1) return matches[0] as string;
   if (matches.length > 1) {
     const shown = matches.slice(0, shownCandidates).join(", ");
