@@ -1,0 +1,27 @@
+import { getDelivery, listAttempts, listDeliveries, loadDeliveryDetail } from "../deliveries.js";
+import { loadEventDetail } from "../event-detail.js";
+import { getEvent } from "../events.js";
+import { type LogHandle, requireSqliteLog } from "../log-handle.js";
+import { countByStatus, countByStatusOf, describeDeliveries, listDeadLetters } from "../queue.js";
+import { bindSqlite, type Port } from "./bind.js";
+
+const sqliteReads = {
+  countByStatus,
+  countByStatusOf,
+  describeDeliveries,
+  getDelivery,
+  getEvent,
+  listAttempts,
+  listDeadLetters,
+  listDeliveries,
+  loadDeliveryDetail,
+  loadEventDetail,
+};
+
+/** What commands, `serve` and the TUI read about deliveries and events, on either backend. */
+export type DeliveryReads = Port<typeof sqliteReads>;
+
+export function deliveryReadsOf(log: LogHandle): DeliveryReads {
+  requireSqliteLog(log, "this command");
+  return bindSqlite(log.db, sqliteReads);
+}
