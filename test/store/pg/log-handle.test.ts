@@ -130,9 +130,9 @@ describe("the two schemas", () => {
     const postgres: Columns = {};
     for (const row of rows) {
       const kind = pgKind[row.data_type] ?? row.data_type;
-      (postgres[row.table_name] ??= []).push(
-        `${row.column_name}:${kind}:${row.is_nullable === "NO" ? "required" : "nullable"}`,
-      );
+      const columns = postgres[row.table_name] ?? [];
+      postgres[row.table_name] = columns;
+      columns.push(`${row.column_name}:${kind}:${row.is_nullable === "NO" ? "required" : "nullable"}`);
     }
     for (const table of Object.keys(postgres)) postgres[table]?.sort();
     expect(postgres).toEqual(sqlite);
