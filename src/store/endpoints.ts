@@ -31,7 +31,8 @@ export interface EndpointSecretRow {
   expiresAt: number | null;
 }
 
-function toEndpoint(raw: Record<string, unknown>): EndpointRow {
+/** A row of `endpoints` (either backend: the columns are the same) as an EndpointRow. */
+export function toEndpoint(raw: Record<string, unknown>): EndpointRow {
   return {
     id: raw.id as string,
     name: raw.name as string,
@@ -67,7 +68,7 @@ export function insertEndpoint(db: Db, endpoint: EndpointRow, secrets: readonly 
         @tlsInsecure, @tlsCa, @events, @createdAt)`).run({
       ...endpoint,
       ...tlsColumns(endpoint.tls),
-      events: endpoint.events ? JSON.stringify(endpoint.events) : null,
+      events: eventsColumn(endpoint.events),
     });
     const addSecret = db.prepare(
       "INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)",
@@ -76,12 +77,37 @@ export function insertEndpoint(db: Db, endpoint: EndpointRow, secrets: readonly 
   }).immediate();
 }
 
-/** Replace the event types the endpoint subscribes to (null: every type). */
-export function setEndpointEvents(db: Db, endpointId: string, events: readonly string[] | null): void {
-  db.prepare("UPDATE endpoints SET events = ? WHERE id = ?").run(
-    events === null ? null : JSON.stringify(events),
-    endpointId,
-  );
+/** The stored form of a subscription: a JSON list of globs, or null for every type. */
+export function eventsColumn(events: readonly string[] | null | undefined): string | null {
+  return events ? JSON.stringify(events) : null;
+}
+
+export interface EventsChange {
+  endpoint: EndpointRow;
+  /** Its secrets valid at the time given, newest first. */
+  secrets: EndpointSecretRow[];
+}
+
+/**
+ * Replace the event types the endpoint named `name` subscribes to (null: every type), and read
+ * it back with its secrets valid at `now`, in one transaction. Undefined: no such endpoint.
+ */
+export function setEndpointEvents(
+  db: Db,
+  name: string,
+  events: readonly string[] | null,
+  now: number,
+): EventsChange | undefined {
+  return db
+    .transaction((): EventsChange | undefined => {
+      const row = db
+        .prepare("UPDATE endpoints SET events = ? WHERE name = ? RETURNING *")
+        .get(eventsColumn(events), name);
+      if (!row) return undefined;
+      const endpoint = toEndpoint(row as Record<string, unknown>);
+      return { endpoint, secrets: listEndpointSecrets(db, endpoint.id, now) };
+    })
+    .immediate();
 }
 
 export function getEndpointByName(db: Db, name: string): EndpointRow | undefined {
@@ -120,13 +146,18 @@ export function listEndpointSecrets(
     .prepare(`SELECT * FROM endpoint_secrets WHERE endpoint_id = @endpointId
       AND (@now IS NULL OR expires_at IS NULL OR expires_at > @now) ORDER BY created_at DESC, id DESC`)
     .all({ endpointId, now }) as Record<string, unknown>[];
-  return rows.map((raw) => ({
+  return rows.map(toEndpointSecret);
+}
+
+/** A row of `endpoint_secrets` (either backend) as an EndpointSecretRow. */
+export function toEndpointSecret(raw: Record<string, unknown>): EndpointSecretRow {
+  return {
     id: raw.id as number,
     endpointId: raw.endpoint_id as string,
     secret: raw.secret as string,
     createdAt: raw.created_at as number,
     expiresAt: (raw.expires_at as number | null) ?? null,
-  }));
+  };
 }
 
 export interface RotationResult {
@@ -206,9 +237,15 @@ export function removeEndpoint(
 
 /** How many deliveries to the endpoint are in each state. */
 export function endpointDeliveryCounts(db: Db, endpointId: string): Record<string, number> {
-  const rows = db
-    .prepare("SELECT status, COUNT(*) AS n FROM deliveries WHERE endpoint_id = ? GROUP BY status")
-    .all(endpointId) as { status: string; n: number }[];
+  return deliveryCountsOf(
+    db
+      .prepare("SELECT status, COUNT(*) AS n FROM deliveries WHERE endpoint_id = ? GROUP BY status")
+      .all(endpointId) as { status: string; n: number }[],
+  );
+}
+
+/** Counts by status, every status present (0 where none). */
+export function deliveryCountsOf(rows: readonly { status: string; n: number }[]): Record<string, number> {
   const counts: Record<string, number> = { pending: 0, in_flight: 0, succeeded: 0, dead: 0 };
   for (const row of rows) counts[row.status] = row.n;
   return counts;

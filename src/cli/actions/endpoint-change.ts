@@ -4,20 +4,15 @@ import { endpointJson } from "../../contract/endpoint.js";
 import { maskSecret } from "../../contract/mask.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { generateSecret, type SchemeName } from "../../signing/index.js";
-import {
-  listEndpointSecrets,
-  removeEndpoint,
-  rotateEndpointSecret,
-  setEndpointEvents,
-} from "../../store/endpoints.js";
+import { endpointStoreOf } from "../../store/ports/endpoints.js";
 import { confirmOrRefuse } from "../confirm.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { dateTime, iso } from "../render/time.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
+import { withLog } from "../store.js";
 import { eventsFlag, subscriptionWords } from "../subscription.js";
-import { withExistingStore } from "./endpoint.js";
-import { checkSecrets, findEndpoint } from "./send-input.js";
+import { checkSecrets, findEndpoint, unknownEndpoint } from "./send-input.js";
 
 interface RotateFlags extends GlobalOptions, SecretFlags {
   grace: number;
@@ -41,15 +36,10 @@ export async function runEndpointSet(name: string, command: Command, ctx: CliCon
   }
   const events = flags.events ? eventsFlag(flags.events) : null;
   const now = ctx.now();
-  const { endpoint, secrets } = withExistingStore(flags, ctx, (db) =>
-    db
-      .transaction(() => {
-        const found = findEndpoint(db, name);
-        setEndpointEvents(db, found.id, events);
-        return { endpoint: { ...found, events }, secrets: listEndpointSecrets(db, found.id, now) };
-      })
-      .immediate(),
-  );
+  const { endpoint, secrets } = await withLog(flags, ctx, { mustExist: true }, async (log) => {
+    const store = endpointStoreOf(log);
+    return (await store.setEndpointEvents(name, events, now)) ?? unknownEndpoint(store, name);
+  });
   if (out.json) out.writeJson(endpointJson(endpoint, secrets));
   else {
     const receives = events ? subscriptionWords(events) : "every event type";
@@ -66,20 +56,20 @@ export async function runEndpointRm(name: string, command: Command, ctx: CliCont
   const flags = command.optsWithGlobals<GlobalOptions & { force?: boolean; yes?: boolean }>();
   const out = createOutput(ctx, flags);
   if (!flags.yes) {
-    const secrets = withExistingStore(
-      flags,
-      ctx,
-      (db) => listEndpointSecrets(db, findEndpoint(db, name).id).length,
-    );
+    const secrets = await withLog(flags, ctx, { mustExist: true }, async (log) => {
+      const store = endpointStoreOf(log);
+      return (await store.listEndpointSecrets((await findEndpoint(store, name)).id)).length;
+    });
     const what = `endpoint ${name} and its ${secrets} ${secrets === 1 ? "secret" : "secrets"}`;
     if (!(await confirmOrRefuse(ctx, `Remove ${what}?`, `refusing to remove ${what}`))) {
       out.note("nothing removed");
       return ExitCode.ok;
     }
   }
-  const result = withExistingStore(flags, ctx, (db) => {
-    const endpoint = findEndpoint(db, name);
-    return removeEndpoint(db, endpoint.id, { force: flags.force === true, now: ctx.now() });
+  const result = await withLog(flags, ctx, { mustExist: true }, async (log) => {
+    const store = endpointStoreOf(log);
+    const endpoint = await findEndpoint(store, name);
+    return store.removeEndpoint(endpoint.id, { force: flags.force === true, now: ctx.now() });
   });
   if (!result.removed) {
     throw new UsageError(
@@ -103,17 +93,22 @@ export async function runEndpointRotate(name: string, command: Command, ctx: Cli
   const given = flags.secret || flags.secretFile ? await collectSecrets(flags, ctx) : [];
   if (given.length > 1) throw new UsageError("rotate to one secret at a time");
   const now = ctx.now();
-  const { endpoint, secret, result } = withExistingStore(flags, ctx, (db) => {
-    const endpoint = findEndpoint(db, name);
+  const { endpoint, secret, result } = await withLog(flags, ctx, { mustExist: true }, async (log) => {
+    const store = endpointStoreOf(log);
+    const endpoint = await findEndpoint(store, name);
     const secret = given[0] ?? generateSecret(ctx.randomBytes);
     checkSecrets(endpoint.scheme as SchemeName, [secret]);
-    if (listEndpointSecrets(db, endpoint.id, now).some((s) => s.secret === secret)) {
+    if ((await store.listEndpointSecrets(endpoint.id, now)).some((s) => s.secret === secret)) {
       throw new UsageError(
         "that secret is already in use by this endpoint",
         "give a new one, or leave --secret out",
       );
     }
-    return { endpoint, secret, result: rotateEndpointSecret(db, endpoint.id, secret, now, flags.grace) };
+    return {
+      endpoint,
+      secret,
+      result: await store.rotateEndpointSecret(endpoint.id, secret, now, flags.grace),
+    };
   });
   const shown = given.length > 0 ? maskSecret(secret) : secret;
   if (out.json) {

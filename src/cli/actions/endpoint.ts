@@ -7,23 +7,16 @@ import { ExitCode, UsageError } from "../../errors.js";
 import { escapeControl } from "../../format/escape.js";
 import { table } from "../../format/table.js";
 import { generateSecret, parseSchemeName } from "../../signing/index.js";
-import {
-  type EndpointRow,
-  endpointDeliveryCounts,
-  getEndpointByName,
-  insertEndpoint,
-  listEndpointSecrets,
-  listEndpoints,
-} from "../../store/endpoints.js";
+import type { EndpointRow } from "../../store/endpoints.js";
 import { newId } from "../../store/ids.js";
-import type { Db, OpenOptions } from "../../store/open.js";
+import { endpointStoreOf } from "../../store/ports/endpoints.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
 import { policyWords } from "../render/policy.js";
 import { dateTime } from "../render/time.js";
 import { collectSecrets, type SecretFlags } from "../secrets.js";
-import { openStoreFor } from "../store.js";
+import { withLog } from "../store.js";
 import { eventsFlag, subscriptionWords } from "../subscription.js";
 import { type TlsFlags, tlsFromFlags } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
@@ -37,31 +30,6 @@ interface AddFlags extends GlobalOptions, PolicyFlagValues, SecretFlags, TlsFlag
   concurrency?: number;
   timeout?: number;
   events?: string[];
-}
-
-/** Run `fn` with the log open, closing it whatever happens. */
-export function withStore<T>(
-  flags: GlobalOptions,
-  ctx: CliContext,
-  fn: (db: Db) => T,
-  open: Pick<OpenOptions, "mustExist" | "readOnly"> = {},
-): T {
-  const { db } = openStoreFor(flags, ctx, open);
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-/** withStore for commands that act on what is stored: a missing log is an error, never a new empty one. */
-export function withExistingStore<T>(flags: GlobalOptions, ctx: CliContext, fn: (db: Db) => T): T {
-  return withStore(flags, ctx, fn, { mustExist: true });
-}
-
-/** withStore for commands that only read: the log is opened read-only and never changed. */
-function withReadOnlyStore<T>(flags: GlobalOptions, ctx: CliContext, fn: (db: Db) => T): T {
-  return withStore(flags, ctx, fn, { readOnly: true });
 }
 
 /** `endpoint add`: prints a generated secret in full, once; any given secret only masked. */
@@ -104,14 +72,15 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
     events,
     createdAt: ctx.now(),
   };
-  withStore(flags, ctx, (db) => {
-    if (getEndpointByName(db, name)) {
+  await withLog(flags, ctx, {}, async (log) => {
+    const store = endpointStoreOf(log);
+    if (await store.getEndpointByName(name)) {
       throw new UsageError(
         `endpoint ${name} already exists`,
         `remove it first with hookctl endpoint rm ${name}`,
       );
     }
-    insertEndpoint(db, endpoint, secrets);
+    await store.insertEndpoint(endpoint, secrets);
   });
   if (out.json) {
     out.writeJson({
@@ -141,9 +110,16 @@ export async function runEndpointList(command: Command, ctx: CliContext): Promis
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
   const now = ctx.now();
-  const rows = withReadOnlyStore(flags, ctx, (db) =>
-    listEndpoints(db).map((endpoint) => ({ endpoint, secrets: listEndpointSecrets(db, endpoint.id, now) })),
-  );
+  const rows = await withLog(flags, ctx, { readOnly: true }, async (log) => {
+    const store = endpointStoreOf(log);
+    const endpoints = await store.listEndpoints();
+    return Promise.all(
+      endpoints.map(async (endpoint) => ({
+        endpoint,
+        secrets: await store.listEndpointSecrets(endpoint.id, now),
+      })),
+    );
+  });
   if (out.json) {
     for (const { endpoint, secrets } of rows) out.writeJson(endpointJson(endpoint, secrets));
     return ExitCode.ok;
@@ -191,12 +167,13 @@ export async function runEndpointShow(name: string, command: Command, ctx: CliCo
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
   const now = ctx.now();
-  const { endpoint, secrets, counts } = withReadOnlyStore(flags, ctx, (db) => {
-    const endpoint = findEndpoint(db, name);
+  const { endpoint, secrets, counts } = await withLog(flags, ctx, { readOnly: true }, async (log) => {
+    const store = endpointStoreOf(log);
+    const endpoint = await findEndpoint(store, name);
     return {
       endpoint,
-      secrets: listEndpointSecrets(db, endpoint.id, now),
-      counts: endpointDeliveryCounts(db, endpoint.id),
+      secrets: await store.listEndpointSecrets(endpoint.id, now),
+      counts: await store.endpointDeliveryCounts(endpoint.id),
     };
   });
   if (out.json) {

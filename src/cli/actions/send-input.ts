@@ -5,8 +5,8 @@ import { defaultPolicy, mergePolicy, policyProblem } from "../../delivery/policy
 import type { SendTarget } from "../../delivery/send.js";
 import { UsageError } from "../../errors.js";
 import { parseSchemeName, type SchemeName, SigningError, sign } from "../../signing/index.js";
-import { activeSecrets, type EndpointRow, getEndpointByName, listEndpoints } from "../../store/endpoints.js";
-import type { Db } from "../../store/open.js";
+import type { EndpointRow } from "../../store/endpoints.js";
+import type { EndpointStore } from "../../store/ports/endpoints.js";
 import type { CliContext } from "../context.js";
 import { headersFromFlags } from "../headers.js";
 import type { GlobalOptions } from "../output.js";
@@ -150,10 +150,13 @@ export function looksLikeUrl(text: string): boolean {
 }
 
 /** An endpoint by name, or a UsageError listing the known ones. */
-export function findEndpoint(db: Db, name: string): EndpointRow {
-  const endpoint = getEndpointByName(db, name);
-  if (endpoint) return endpoint;
-  const known = listEndpoints(db).map((e) => e.name);
+export async function findEndpoint(store: EndpointStore, name: string): Promise<EndpointRow> {
+  return (await store.getEndpointByName(name)) ?? unknownEndpoint(store, name);
+}
+
+/** The UsageError for an endpoint name the log does not have, naming the ones it has. */
+export async function unknownEndpoint(store: EndpointStore, name: string): Promise<never> {
+  const known = (await store.listEndpoints()).map((e) => e.name);
   const guess =
     /^[\w.-]+:\d+/.test(name) || name.startsWith("localhost") ? ` (did you mean http://${name}?)` : "";
   throw new UsageError(
@@ -170,21 +173,21 @@ export function findEndpoint(db: Db, name: string): EndpointRow {
  * same; an endpoint's own secrets are read at each attempt instead, so rotation applies.
  */
 export async function resolveTarget(
-  db: Db,
+  store: EndpointStore,
   targetArg: string,
   flags: SendFlags,
   ctx: CliContext,
   headers: Record<string, string>,
   warn: (line: string) => void = () => {},
 ): Promise<{ target: SendTarget; endpoint: EndpointRow | null; signing: readonly string[] }> {
-  const endpoint = looksLikeUrl(targetArg) ? null : findEndpoint(db, targetArg);
+  const endpoint = looksLikeUrl(targetArg) ? null : await findEndpoint(store, targetArg);
   const url = endpoint ? endpoint.url : parseHttpUrl(targetArg);
   const schemeText = flags.scheme ?? endpoint?.scheme ?? "hookctl";
   const scheme = parseSchemeName(schemeText);
   if (!scheme)
     throw new UsageError(`unknown scheme ${JSON.stringify(schemeText)}`, "see hookctl send --help");
   const fromFlags = endpoint && !flags.secret && !flags.secretFile ? null : await collectSecrets(flags, ctx);
-  const signing = fromFlags ?? (endpoint ? activeSecrets(db, endpoint.id, ctx.now()) : []);
+  const signing = fromFlags ?? (endpoint ? await store.activeSecrets(endpoint.id, ctx.now()) : []);
   checkSecrets(scheme, signing);
   const policy = mergePolicy(endpoint ? endpointPolicy(endpoint) : defaultPolicy, policyOverride(flags));
   const problem = policyProblem(policy);

@@ -8,15 +8,16 @@ import { type SendEvent, type SendPlan, sendEvents } from "../../delivery/send.j
 import type { DeliveryOutcome } from "../../delivery/send-outcome.js";
 import { proxySettings, Transport } from "../../delivery/transport.js";
 import { ExitCode, UsageError } from "../../errors.js";
+import type { EngineStore } from "../../store/engine-port.js";
 import { idFactory } from "../../store/ids.js";
-import type { Db } from "../../store/open.js";
-import { describeDeliveries } from "../../store/queue.js";
-import { SqliteEngineStore } from "../../store/sqlite-engine.js";
+import { engineStoreOf } from "../../store/log-handle.js";
+import { type DeliveryReads, deliveryReadsOf } from "../../store/ports/deliveries.js";
+import { endpointStoreOf } from "../../store/ports/endpoints.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type Output } from "../output.js";
 import { sendLine, viewOfOutcome } from "../render/delivery-view.js";
 import { ProgressBar, summaryLines } from "../render/send-summary.js";
-import { openStoreFor } from "../store.js";
+import { openLogFor } from "../store.js";
 import { tlsFailureHint } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
 import { packageVersion } from "../version.js";
@@ -44,13 +45,14 @@ export async function runSend(
   const payload = await resolvePayload(file, flags, ctx);
   if (headers.contentType) payload.contentType = headers.contentType;
 
-  const { db } = openStoreFor(flags, ctx);
+  const log = await openLogFor(flags, ctx);
+  let store: (EngineStore & { close?(): Promise<void> }) | undefined;
   let transport: Transport | undefined;
   let bar: ProgressBar | undefined;
   let flushLines = () => {};
   try {
     const { target, endpoint, signing } = await resolveTarget(
-      db,
+      endpointStoreOf(log),
       targetArg,
       flags,
       ctx,
@@ -97,19 +99,28 @@ export async function runSend(
       if (queued === "") setImmediate(flushLines);
       queued += `${text}\n`;
     };
+    const reads = out.json ? deliveryReadsOf(log) : undefined;
+    // JSON lines are read back from the log: each read starts at once, the lines keep their order.
+    let written: Promise<void> = Promise.resolve();
     const onEvent = (event: SendEvent) => {
       if (event.type === "attempt") bar?.tick(event.report.decision.status === "succeeded");
       else if (event.type === "skipped") bar?.tick(false);
       else if (event.type === "delivery") {
-        if (out.json) emit(JSON.stringify(sendResultJson(db, event.outcome)));
-        else if (!out.quiet)
+        if (reads) {
+          written = Promise.all([written, sendResultJson(reads, event.outcome)]).then(([, json]) =>
+            emit(JSON.stringify(json)),
+          );
+          // Awaited once the run is over; until then a failed read must not count as unhandled.
+          written.catch(() => {});
+        } else if (!out.quiet)
           emit(sendLine(viewOfOutcome(event.outcome), out.style, { now: ctx.now(), hint: single }));
       }
     };
+    store = await engineStoreOf(log);
     const result = await sendEvents(
       plan,
       {
-        store: new SqliteEngineStore(db),
+        store,
         attempt: createAttempt({ now: ctx.now, transport }),
         now: ctx.now,
         random: Math.random,
@@ -121,6 +132,7 @@ export async function runSend(
       },
       { signal: ctx.signal, onEvent },
     );
+    await written;
     flushLines();
     bar?.clear();
     bar = undefined;
@@ -133,7 +145,7 @@ export async function runSend(
     if (!flags.wait || result.pendingIds.length === 0) return settled ? ExitCode.ok : ExitCode.failed;
     // --wait: the deliveries left pending go on as `replay` would run them (same engine, output).
     const retried = await runSchedule(
-      db,
+      log,
       { concurrency, watch: false, policy: {}, scope: result.pendingIds },
       ctx,
       out,
@@ -144,7 +156,8 @@ export async function runSend(
     flushLines();
     bar?.clear();
     await transport?.close();
-    db.close();
+    await store?.close?.();
+    await log.close();
   }
 }
 
@@ -177,8 +190,8 @@ function printFixtures(out: Output): number {
  * The delivery as the log has it once this run's record of it is committed (the contract's one
  * delivery shape, read back rather than rebuilt), with this run's send counts.
  */
-function sendResultJson(db: Db, outcome: DeliveryOutcome): SendResultJson {
-  const [item] = describeDeliveries(db, [outcome.deliveryId]);
+async function sendResultJson(reads: DeliveryReads, outcome: DeliveryOutcome): Promise<SendResultJson> {
+  const [item] = await reads.describeDeliveries([outcome.deliveryId]);
   if (!item) throw new Error(`delivery ${outcome.deliveryId} vanished from the log during send`);
   return { ...deliveryJson(item), sends: outcome.sends, skipped: outcome.skipped };
 }

@@ -10,7 +10,8 @@ import {
   rotateEndpointSecret,
   setEndpointEvents,
 } from "../endpoints.js";
-import { type LogHandle, requireSqliteLog } from "../log-handle.js";
+import type { LogHandle } from "../log-handle.js";
+import { PgEndpointStore } from "../pg/endpoints.js";
 import { bindSqlite, type Port } from "./bind.js";
 
 const sqliteEndpoints = {
@@ -30,6 +31,6 @@ const sqliteEndpoints = {
 export type EndpointStore = Port<typeof sqliteEndpoints>;
 
 export function endpointStoreOf(log: LogHandle): EndpointStore {
-  requireSqliteLog(log, "this command");
+  if (log.backend === "postgres") return new PgEndpointStore(log.pool);
   return bindSqlite(log.db, sqliteEndpoints);
 }
