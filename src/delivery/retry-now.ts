@@ -1,17 +1,19 @@
 import { activeSecrets } from "../store/endpoints.js";
 import { getEvent } from "../store/events.js";
 import { Leases } from "../store/leases.js";
+import type { LogHandle, PostgresLog } from "../store/log-handle.js";
 import type { Db } from "../store/open.js";
 import { requeueDeliveries } from "../store/queue.js";
+import type { DeliveryRow } from "../store/types.js";
 import { type DeliveryReport, deliverClaimed } from "./deliver.js";
 import type { EngineDeps } from "./engine/engine.js";
 
 export type RetryNowDeps = Pick<
   EngineDeps,
   "attempt" | "now" | "random" | "newToken" | "randomHex" | "userAgent"
-> & {
-  db: Db;
-};
+> &
+  /** The log: an open handle (either backend), or a SQLite connection as before. */
+  ({ log: LogHandle } | { db: Db });
 
 export type RetryNowResult =
   | { outcome: "attempted"; report: DeliveryReport }
@@ -19,7 +21,7 @@ export type RetryNowResult =
   | { outcome: "skipped"; reason: "not-found" | "leased" | "claimed" };
 
 /** As replay's engine: a lease lasts the delivery's timeout plus this (the attempt fits in it). */
-const leaseMarginMs = 5000;
+export const leaseMarginMs = 5000;
 
 /**
  * `replay <id>` for one delivery, at once: requeue it (manual trigger, schedule reset) and claim
@@ -27,7 +29,15 @@ const leaseMarginMs = 5000;
  * through `deliverClaimed` and record it under the lease, as replay does.
  */
 export async function retryNow(deps: RetryNowDeps, id: string): Promise<RetryNowResult> {
-  const { db } = deps;
+  const log = "log" in deps ? deps.log : undefined;
+  if (log?.backend === "postgres") {
+    const { retryNowPg } = await import("./retry-now-pg.js");
+    return retryNowPg({ ...deps, log }, id);
+  }
+  return retryNowSqlite(deps, log ? log.db : (deps as { db: Db }).db, id);
+}
+
+async function retryNowSqlite(deps: RetryNowDeps, db: Db, id: string): Promise<RetryNowResult> {
   const leases = new Leases(db);
   const token = deps.newToken();
   const claimed = db
@@ -43,16 +53,16 @@ export async function retryNow(deps: RetryNowDeps, id: string): Promise<RetryNow
     })
     .immediate();
   if (typeof claimed === "string") return { outcome: "skipped", reason: claimed };
-  return { outcome: "attempted", report: await attemptClaimed(deps, leases, claimed, token) };
+  return { outcome: "attempted", report: await attemptClaimed(deps, db, leases, claimed, token) };
 }
 
 async function attemptClaimed(
   deps: RetryNowDeps,
+  db: Db,
   leases: Leases,
-  delivery: NonNullable<ReturnType<Leases["claimById"]>>,
+  delivery: DeliveryRow,
   token: string,
 ): Promise<DeliveryReport> {
-  const { db } = deps;
   try {
     const event = getEvent(db, delivery.eventId);
     if (!event) throw new Error(`delivery ${delivery.id} has no event ${delivery.eventId}`);
@@ -65,3 +75,5 @@ async function attemptClaimed(
     throw error;
   }
 }
+
+export type PgRetryNowDeps = RetryNowDeps & { log: PostgresLog };

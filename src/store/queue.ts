@@ -61,12 +61,26 @@ export interface IdList {
   slice(start?: number, end?: number): string[];
 }
 
+/**
+ * Ids in order whose slices may come from the network: an IdList, or a PostgreSQL selection
+ * held in the log's `scope_sets` (see ports/queue.ts).
+ */
+export interface LogIdList {
+  readonly length: number;
+  slice(start?: number, end?: number): string[] | Promise<string[]>;
+}
+
 /** `list` in consecutive slices of at most `size`. */
 export function* chunksOf<T>(
   list: { readonly length: number; slice(start: number, end: number): T[] },
   size = requeueChunk,
 ): Generator<T[]> {
   for (let start = 0; start < list.length; start += size) yield list.slice(start, start + size);
+}
+
+/** `chunksOf` for a list whose slices may be promises (each awaited before the next is asked for). */
+export async function* chunksOfLog(list: LogIdList, size = requeueChunk): AsyncGenerator<string[]> {
+  for (let start = 0; start < list.length; start += size) yield await list.slice(start, start + size);
 }
 
 /**
@@ -78,30 +92,51 @@ export function* chunksOf<T>(
  */
 export async function requeueInChunks(
   db: Db,
-  idList: IdList,
+  idList: LogIdList,
   options: RequeueOptions,
   each: (results: RequeueResult[]) => void | Promise<void>,
   intoSet?: ScopeSet,
 ): Promise<RequeueSummary> {
   const requeue = chunkRequeuer(db, options);
+  const keep = intoSet ? scopeSetWriter(db, intoSet) : undefined;
+  return requeueEachChunk(
+    idList,
+    (chunk) => {
+      const results = requeue(chunk);
+      keep?.(requeuedIds(results));
+      return results;
+    },
+    each,
+    { keepIds: keep === undefined },
+  );
+}
+
+/** The deliveries that will run after a chunk's requeue (fresh ids under `newId`), in order. */
+export function requeuedIds(results: readonly RequeueResult[]): string[] {
+  return results.flatMap((result) => (result.outcome === "requeued" ? [result.deliveryId] : []));
+}
+
+/**
+ * `requeueInChunks`' loop on either backend: `requeue` does one chunk (committed when it
+ * returns), `each` gets its results; the summary keeps the requeued ids only with `keepIds`.
+ */
+export async function requeueEachChunk(
+  idList: LogIdList,
+  requeue: (chunk: string[]) => RequeueResult[] | Promise<RequeueResult[]>,
+  each: (results: RequeueResult[]) => void | Promise<void>,
+  { keepIds }: { keepIds: boolean },
+): Promise<RequeueSummary> {
   const summary: RequeueSummary = { requeued: 0, deliveryIds: [], fresh: 0, skipped: 0 };
-  const keep = intoSet
-    ? scopeSetWriter(db, intoSet)
-    : (ids: string[]) => {
-        for (const id of ids) summary.deliveryIds.push(id);
-      };
-  for (const chunk of chunksOf(idList)) {
-    const results = requeue(chunk);
-    const kept: string[] = [];
+  for await (const chunk of chunksOfLog(idList)) {
+    const results = await requeue(chunk);
     for (const result of results) {
       if (result.outcome === "skipped") summary.skipped++;
       else {
-        kept.push(result.deliveryId);
+        summary.requeued++;
+        if (keepIds) summary.deliveryIds.push(result.deliveryId);
         if (result.deliveryId !== result.id) summary.fresh++;
       }
     }
-    summary.requeued += kept.length;
-    keep(kept);
     await each(results);
   }
   return summary;
@@ -133,7 +168,61 @@ export function requeueDeliveries(
   return [...chunksOf(idList)].flatMap(requeue);
 }
 
-type FoundRow = { id: string; status: DeliveryStatus; url: string; lease_expires_at: number | null };
+/** A row as a requeue reads it before deciding (both backends). */
+export type FoundRow = { id: string; status: DeliveryStatus; url: string; lease_expires_at: number | null };
+
+/** The TLS columns a requeued row ends up with: its own (`keepTls` 1), or the given ones. */
+export type RequeueTls = { keepTls: 0 | 1; tlsInsecure: 1 | null; tlsCa: string | null };
+
+/** What one chunk's requeue is to write, decided from its rows as read (see planRequeue). */
+export interface RequeuePlan {
+  results: RequeueResult[];
+  /** Ids reset in place, grouped by the TLS columns they end up with (at most two groups). */
+  resets: Map<RequeueTls, string[]>;
+  /** Fresh deliveries to copy from `id` (under `newId`). */
+  copies: { newId: string; id: string; url: string; tls: RequeueTls }[];
+}
+
+/**
+ * Decide one chunk's requeue from its rows as read inside the writing transaction: a delivery
+ * in flight under a live lease is skipped, never disturbed. The same decisions on both backends.
+ */
+export function planRequeue(
+  chunk: readonly string[],
+  rows: ReadonlyMap<string, FoundRow>,
+  options: RequeueOptions,
+): RequeuePlan {
+  const tls: RequeueTls = { keepTls: options.tls === undefined ? 1 : 0, ...tlsColumns(options.tls ?? null) };
+  const noTls: RequeueTls = { keepTls: 0, ...tlsColumns(null) };
+  const { now, to, newId } = options;
+  const plan: RequeuePlan = { results: [], resets: new Map(), copies: [] };
+  for (const id of chunk) {
+    const row = rows.get(id);
+    if (!row) {
+      plan.results.push({ id, outcome: "skipped", reason: "not-found" });
+      continue;
+    }
+    if (row.status === "in_flight" && (row.lease_expires_at ?? 0) > now) {
+      plan.results.push({ id, outcome: "skipped", reason: "leased" });
+      continue;
+    }
+    const url = to ?? row.url;
+    // A TLS setting belongs to the host it was made for: redirected elsewhere without a new
+    // one, the delivery verifies the new host against the system's trust store.
+    const rowTls = tls.keepTls === 1 && !sameOrigin(url, row.url) ? noTls : tls;
+    let deliveryId = id;
+    if (newId) {
+      deliveryId = newId();
+      plan.copies.push({ newId: deliveryId, id, url, tls: rowTls });
+    } else {
+      const group = plan.resets.get(rowTls) ?? [];
+      if (group.length === 0) plan.resets.set(rowTls, group);
+      group.push(id);
+    }
+    plan.results.push({ id, outcome: "requeued", deliveryId, previousStatus: row.status, url });
+  }
+  return plan;
+}
 
 /** One chunk's requeue as a transaction: its rows read at once, then reset as a set (copied one by one under newId). */
 function chunkRequeuer(db: Db, options: RequeueOptions): (chunk: readonly string[]) => RequeueResult[] {
@@ -151,41 +240,19 @@ function chunkRequeuer(db: Db, options: RequeueOptions): (chunk: readonly string
       IIF(@keepTls, tls_insecure, @tlsInsecure), IIF(@keepTls, tls_ca, @tlsCa),
       'pending', @now, 'manual', @now, @now
     FROM deliveries WHERE id = @id`);
-  const tls = { keepTls: options.tls === undefined ? 1 : 0, ...tlsColumns(options.tls ?? null) };
-  const noTls = { keepTls: 0, ...tlsColumns(null) };
-  const { now, to, newId } = options;
+  const { now, to } = options;
   return (chunk) =>
     db
       .transaction(() => {
         const rows = new Map(
           (find.all({ ids: JSON.stringify(chunk) }) as FoundRow[]).map((row) => [row.id, row]),
         );
-        // Reset in place: one UPDATE per TLS setting the rows end up with (at most two).
-        const resets = new Map<typeof tls, string[]>();
-        const results = chunk.map((id): RequeueResult => {
-          const row = rows.get(id);
-          if (!row) return { id, outcome: "skipped", reason: "not-found" };
-          if (row.status === "in_flight" && (row.lease_expires_at ?? 0) > now) {
-            return { id, outcome: "skipped", reason: "leased" };
-          }
-          const url = to ?? row.url;
-          // A TLS setting belongs to the host it was made for: redirected elsewhere without a new
-          // one, the delivery verifies the new host against the system's trust store.
-          const rowTls = tls.keepTls === 1 && !sameOrigin(url, row.url) ? noTls : tls;
-          if (newId) {
-            const deliveryId = newId();
-            copy.run({ newId: deliveryId, id, url, now, ...rowTls });
-            return { id, outcome: "requeued", deliveryId, previousStatus: row.status, url };
-          }
-          const group = resets.get(rowTls) ?? [];
-          if (group.length === 0) resets.set(rowTls, group);
-          group.push(id);
-          return { id, outcome: "requeued", deliveryId: id, previousStatus: row.status, url };
-        });
-        for (const [rowTls, group] of resets) {
+        const plan = planRequeue(chunk, rows, options);
+        for (const { tls, ...row } of plan.copies) copy.run({ ...row, now, ...tls });
+        for (const [rowTls, group] of plan.resets) {
           reset.run({ ids: JSON.stringify(group), to: to ?? null, now, ...rowTls });
         }
-        return results;
+        return plan.results;
       })
       .immediate();
 }
@@ -195,28 +262,46 @@ function chunkRequeuer(db: Db, options: RequeueOptions): (chunk: readonly string
  * Deliveries in flight are left alone (a scheduler holds or held them; reclaim settles them).
  * Returns how many deliveries were deleted.
  */
-export function purgeDeliveries(db: Db, idList: readonly string[]): number {
-  const params = { ids: JSON.stringify(idList) };
+export function purgeDeliveries(db: Db, chosen: readonly string[] | ChosenIds): number {
+  const listed = isListed(chosen);
+  // A chosen set is read where it is kept, never brought into memory.
+  const source = listed ? ids : `SELECT id FROM ${chosenTable}`;
+  const params = listed ? { ids: JSON.stringify(chosen) } : {};
+  const purgeable = `SELECT id FROM deliveries WHERE id IN (${source}) AND status != 'in_flight'`;
   return db
     .transaction(() => {
-      const eventIds = db
-        .prepare(`SELECT DISTINCT event_id FROM deliveries WHERE id IN (${ids}) AND status != 'in_flight'`)
-        .pluck()
-        .all(params) as string[];
+      db.exec(`CREATE TABLE IF NOT EXISTS ${purgedEvents} (id TEXT PRIMARY KEY) WITHOUT ROWID;
+        DELETE FROM ${purgedEvents}`);
       db.prepare(
-        `DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE id IN (${ids}) AND status != 'in_flight')`,
+        `INSERT OR IGNORE INTO ${purgedEvents} (id) SELECT event_id FROM deliveries WHERE id IN (${purgeable})`,
       ).run(params);
+      db.prepare(`DELETE FROM attempts WHERE delivery_id IN (${purgeable})`).run(params);
       const deleted = db
-        .prepare(`DELETE FROM deliveries WHERE id IN (${ids}) AND status != 'in_flight'`)
+        .prepare(`DELETE FROM deliveries WHERE id IN (${source}) AND status != 'in_flight'`)
         .run(params).changes;
-      db.prepare(`
-        DELETE FROM events WHERE id IN (SELECT value FROM json_each(@events))
-          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id)`).run({
-        events: JSON.stringify(eventIds),
-      });
+      db.exec(`
+        DELETE FROM events WHERE id IN (SELECT id FROM ${purgedEvents})
+          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id);
+        DELETE FROM ${purgedEvents}`);
       return deleted;
     })
     .immediate();
+}
+
+/** The events of the deliveries a purge deletes, to delete those left without any. */
+const purgedEvents = "temp.hookctl_purged_events";
+
+/** Where `selectDeliveryIdsInto` keeps a selection on SQLite. */
+const chosenTable = "temp.hookctl_chosen";
+
+/** A selection kept in the log (`selectDeliveryIdsInto`): read a slice at a time, or purged as a set. */
+export interface ChosenIds extends LogIdList {
+  /** The scope set that holds it (SQLite: this connection's chosen table). */
+  readonly set: ScopeSet;
+}
+
+export function isListed(ids: readonly string[] | LogIdList): ids is readonly string[] {
+  return Array.isArray(ids);
 }
 
 export interface DeliverySelector {
@@ -282,15 +367,16 @@ function selectionSql(selector: DeliverySelector): { sql: string; params: Record
  * time: a selection of millions is never a million strings in memory (whose garbage would then
  * raise the heap the rest of the run grows to).
  */
-export function selectDeliveryIdsInto(db: Db, selector: DeliverySelector): IdList {
+export function selectDeliveryIdsInto(db: Db, selector: DeliverySelector): IdList & ChosenIds {
   const { sql, params } = selectionSql(selector);
-  const table = "temp.hookctl_chosen";
+  const table = chosenTable;
   db.exec(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (n INTEGER PRIMARY KEY, id TEXT NOT NULL)`);
   db.prepare(`INSERT INTO ${table} (id) ${sql}`).run(params);
   const length = db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
   const between = db.prepare(`SELECT id FROM ${table} WHERE n > @from AND n <= @to ORDER BY n`).pluck();
   return {
     length,
+    set: { set: "hookctl_chosen" },
     // Rows are numbered from 1 in id order: positions [start, end) are n in (start, end].
     slice: (start = 0, end = length) => between.all({ from: start, to: Math.min(end, length) }) as string[],
   };
@@ -327,10 +413,10 @@ export function describeDeliveries(db: Db, idList: readonly string[]): QueuedDel
 /** `describeDeliveries` a chunk at a time (each awaited), so a long list is never held described at once. */
 export async function describeInChunks(
   db: Db,
-  idList: IdList,
+  idList: LogIdList,
   each: (items: QueuedDelivery[]) => void | Promise<void>,
 ): Promise<void> {
-  for (const chunk of chunksOf(idList)) await each(describeDeliveries(db, chunk));
+  for await (const chunk of chunksOfLog(idList)) await each(describeDeliveries(db, chunk));
 }
 
 /** How many of the given deliveries are in each state (unknown ids count nowhere). */

@@ -5,20 +5,17 @@ import { maskUrl } from "../../contract/mask.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { escapeControl } from "../../format/escape.js";
 import { table } from "../../format/table.js";
-import { loadDeliveryDetail } from "../../store/deliveries.js";
-import type { Db } from "../../store/open.js";
-import {
-  type DeadLetter,
-  describeDeliveries,
-  listDeadLetters,
-  selectDeliveryIds,
-} from "../../store/queue.js";
+import type { LogHandle } from "../../store/log-handle.js";
+import { deliveryReadsOf } from "../../store/ports/deliveries.js";
+import { endpointStoreOf } from "../../store/ports/endpoints.js";
+import { type QueueStore, queueStoreOf } from "../../store/ports/queue.js";
+import type { ChosenIds, DeadLetter } from "../../store/queue.js";
 import type { CliContext } from "../context.js";
-import { resolveIds } from "../ids.js";
+import { resolveLogIds } from "../ids.js";
 import { createOutput, type GlobalOptions, type Styles } from "../output.js";
 import { renderDeliveryDetail } from "../render/delivery.js";
-import { openStoreFor } from "../store.js";
-import { parseTargetUrl, requeueChosen, requireEndpoint } from "./replay.js";
+import { withLog } from "../store.js";
+import { parseTargetUrl, requeueChosen } from "./replay.js";
 
 interface ListFlags extends GlobalOptions {
   endpoint?: string;
@@ -49,13 +46,12 @@ export function deadLetterTable(items: readonly DeadLetter[], style: Styles, now
 }
 
 /** `hookctl dlq list`: exit 0 whether or not there are dead letters. */
-export function runDlqList(command: Command, ctx: CliContext): number {
+export function runDlqList(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<ListFlags>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx, { readOnly: true });
-  try {
-    requireEndpoint(db, flags.endpoint);
-    const items = listDeadLetters(db, {
+  return withLog(flags, ctx, { readOnly: true }, async (log) => {
+    await requireLogEndpoint(log, flags.endpoint);
+    const items = await deliveryReadsOf(log).listDeadLetters({
       endpointName: flags.endpoint,
       eventGlob: flags.event,
       limit: flags.limit,
@@ -70,16 +66,21 @@ export function runDlqList(command: Command, ctx: CliContext): number {
         out.note(out.style.dim(`showing the newest ${flags.limit}; use --limit for more`));
     }
     return ExitCode.ok;
-  } finally {
-    db.close();
+  });
+}
+
+/** A named endpoint must exist (`--endpoint`). */
+async function requireLogEndpoint(log: LogHandle, name: string | undefined): Promise<void> {
+  if (name !== undefined && !(await endpointStoreOf(log).getEndpointByName(name))) {
+    throw new UsageError(`no endpoint named ${JSON.stringify(name)}`, "see hookctl endpoint list");
   }
 }
 
 /** Explicit ids (full or a unique suffix) for dlq requeue/purge/show, which must be dead letters. */
-export function requireDead(db: Db, texts: readonly string[]): string[] {
-  const ids = resolveIds(db, "deliveries", texts);
-  const alive = describeDeliveries(db, ids).filter((item) => item.delivery.status !== "dead");
-  const first = alive[0];
+export async function requireDead(log: LogHandle, texts: readonly string[]): Promise<string[]> {
+  const ids = await resolveLogIds(log, "deliveries", texts);
+  const described = await deliveryReadsOf(log).describeDeliveries(ids);
+  const first = described.find((item) => item.delivery.status !== "dead");
   if (first) {
     throw new UsageError(
       `${first.delivery.id} is not a dead letter (it is ${first.delivery.status.replace("_", " ")})`,
@@ -90,21 +91,18 @@ export function requireDead(db: Db, texts: readonly string[]): string[] {
 }
 
 /** `hookctl dlq show <id>`: the dead letter with every attempt. */
-export function runDlqShow(id: string, command: Command, ctx: CliContext): number {
+export function runDlqShow(id: string, command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx, { readOnly: true });
-  try {
-    const [resolved] = requireDead(db, [id]);
-    const detail = loadDeliveryDetail(db, resolved as string);
+  return withLog(flags, ctx, { readOnly: true }, async (log) => {
+    const [resolved] = await requireDead(log, [id]);
+    const detail = await deliveryReadsOf(log).loadDeliveryDetail(resolved as string);
     if (!detail)
       throw new UsageError(`no delivery ${id} in the log`, "list dead letters with hookctl dlq list");
     if (out.json) out.writeJson(deliveryDetailJson(detail));
     else for (const line of renderDeliveryDetail(detail, out.style, { now: ctx.now() })) out.line(line);
     return ExitCode.ok;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 interface RequeueFlags extends GlobalOptions {
@@ -116,27 +114,30 @@ interface RequeueFlags extends GlobalOptions {
   dryRun?: boolean;
 }
 
-/** The dead letters a requeue or purge acts on: explicit ids (all dead), or --all narrowed by filters. */
-export function chooseDeadLetters(
-  db: Db,
+/**
+ * The dead letters a requeue or purge acts on: explicit ids (all dead), or --all narrowed by
+ * filters, kept in the log by `queue` (--all may name millions, never worth holding at once).
+ */
+export async function chooseDeadLetters(
+  log: LogHandle,
+  queue: QueueStore,
   ids: readonly string[],
   flags: { all?: boolean; endpoint?: string; event?: string; olderThan?: number },
   verb: string,
-): string[] {
+): Promise<readonly string[] | ChosenIds> {
   const filtered = flags.all || flags.olderThan !== undefined;
   if (ids.length > 0 && (filtered || flags.endpoint !== undefined || flags.event !== undefined)) {
     throw new UsageError(`give delivery ids or --all with filters to ${verb}, not both`);
   }
-  if (ids.length > 0) return requireDead(db, ids);
+  if (ids.length > 0) return requireDead(log, ids);
   if (!filtered) {
     throw new UsageError(
       `which dead letters? name delivery ids or pass --all`,
       `see hookctl dlq ${verb} --help`,
     );
   }
-  requireEndpoint(db, flags.endpoint);
-  // Ids only, oldest first: --all may name millions, never worth describing all at once.
-  return selectDeliveryIds(db, {
+  await requireLogEndpoint(log, flags.endpoint);
+  return queue.selectDeliveryIdsInto({
     status: "dead",
     endpointName: flags.endpoint,
     eventGlob: flags.event,
@@ -149,20 +150,22 @@ export async function runDlqRequeue(ids: string[], command: Command, ctx: CliCon
   const flags = command.optsWithGlobals<RequeueFlags>();
   const out = createOutput(ctx, flags);
   const to = parseTargetUrl(flags.to);
-  const { db } = openStoreFor(flags, ctx, { mustExist: true });
-  try {
-    const chosen = chooseDeadLetters(db, ids, flags, "requeue");
-    const requeued = await requeueChosen(out, db, chosen, {
-      to,
-      dryRun: flags.dryRun,
-      newId: flags.newId,
-      nothing: "no dead letters match; nothing to requeue",
-      ctx,
-    });
-    if (!requeued) return ExitCode.ok;
-    if (!out.json) out.note(out.style.dim("run hookctl replay to deliver them"));
-    return ExitCode.ok;
-  } finally {
-    db.close();
-  }
+  return withLog(flags, ctx, { mustExist: true }, async (log) => {
+    const queue = queueStoreOf(log, { now: ctx.now });
+    try {
+      const chosen = await chooseDeadLetters(log, queue, ids, flags, "requeue");
+      const requeued = await requeueChosen(out, queue, chosen, {
+        to,
+        dryRun: flags.dryRun,
+        newId: flags.newId,
+        nothing: "no dead letters match; nothing to requeue",
+        ctx,
+      });
+      if (!requeued) return ExitCode.ok;
+      if (!out.json) out.note(out.style.dim("run hookctl replay to deliver them"));
+      return ExitCode.ok;
+    } finally {
+      await queue.close();
+    }
+  });
 }

@@ -1,16 +1,17 @@
 import type { Command } from "commander";
 import { deliveryDetailJson, deliveryJson } from "../../contract/delivery.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { type DeliveryDetail, listDeliveries, loadDeliveryDetail } from "../../store/deliveries.js";
-import { getEndpointByName, listEndpoints } from "../../store/endpoints.js";
-import type { Db } from "../../store/open.js";
+import type { DeliveryDetail } from "../../store/deliveries.js";
+import type { LogHandle } from "../../store/log-handle.js";
+import { deliveryReadsOf } from "../../store/ports/deliveries.js";
+import { endpointStoreOf } from "../../store/ports/endpoints.js";
 import { type DeliveryStatus, deliveryStatuses } from "../../store/types.js";
 import type { CliContext } from "../context.js";
-import { resolveId } from "../ids.js";
+import { resolveLogId } from "../ids.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { renderDeliveryDetail, viewOfListItem } from "../render/delivery.js";
 import { logTable } from "../render/log-table.js";
-import { openStoreFor } from "../store.js";
+import { withLog } from "../store.js";
 
 interface LogFlags extends GlobalOptions {
   status?: string;
@@ -25,17 +26,10 @@ export async function runLog(command: Command, ctx: CliContext): Promise<number>
   const flags = command.optsWithGlobals<LogFlags>();
   const out = createOutput(ctx, flags);
   const status = parseStatus(flags.status);
-  const { db, path } = openStoreFor(flags, ctx, { readOnly: true });
-  try {
-    if (flags.endpoint !== undefined && !getEndpointByName(db, flags.endpoint)) {
-      const known = listEndpoints(db).map((e) => e.name);
-      throw new UsageError(
-        `unknown endpoint ${JSON.stringify(flags.endpoint)}`,
-        known.length > 0 ? `known endpoints: ${known.join(", ")}` : "no endpoints yet (hookctl endpoint add)",
-      );
-    }
+  return withLog(flags, ctx, { readOnly: true }, async (log) => {
+    if (flags.endpoint !== undefined) await requireKnownEndpoint(log, flags.endpoint);
     const now = ctx.now();
-    const items = listDeliveries(db, {
+    const items = await deliveryReadsOf(log).listDeliveries({
       status,
       eventGlob: flags.event,
       endpointName: flags.endpoint,
@@ -49,16 +43,24 @@ export async function runLog(command: Command, ctx: CliContext): Promise<number>
     const views = items.map(viewOfListItem);
     if (views.length === 0) {
       out.note(
-        `no deliveries${status || flags.event || flags.endpoint || flags.since ? " match" : ` in ${path}`}; send one with hookctl send`,
+        `no deliveries${status || flags.event || flags.endpoint || flags.since ? " match" : ` in ${log.where}`}; send one with hookctl send`,
       );
       return ExitCode.ok;
     }
     for (const line of logTable(views, out.style, now)) out.line(line);
     if (views.length === flags.limit) out.note(`showing the newest ${flags.limit}; use --limit for more`);
     return ExitCode.ok;
-  } finally {
-    db.close();
-  }
+  });
+}
+
+async function requireKnownEndpoint(log: LogHandle, name: string): Promise<void> {
+  const endpoints = endpointStoreOf(log);
+  if (await endpoints.getEndpointByName(name)) return;
+  const known = (await endpoints.listEndpoints()).map((e) => e.name);
+  throw new UsageError(
+    `unknown endpoint ${JSON.stringify(name)}`,
+    known.length > 0 ? `known endpoints: ${known.join(", ")}` : "no endpoints yet (hookctl endpoint add)",
+  );
 }
 
 function parseStatus(text: string | undefined): DeliveryStatus | undefined {
@@ -72,20 +74,17 @@ function parseStatus(text: string | undefined): DeliveryStatus | undefined {
 export async function runLogShow(id: string, command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx, { readOnly: true });
-  try {
-    const detail = findDetail(db, id);
+  return withLog(flags, ctx, { readOnly: true }, async (log) => {
+    const detail = await findDetail(log, id);
     if (out.json) out.writeJson(deliveryDetailJson(detail));
     else for (const line of renderDeliveryDetail(detail, out.style, { now: ctx.now() })) out.line(line);
     return ExitCode.ok;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** A delivery by its id or a unique suffix, or a UsageError saying what to do. */
-export function findDetail(db: Db, id: string): DeliveryDetail {
-  const detail = loadDeliveryDetail(db, resolveId(db, "deliveries", id));
+export async function findDetail(log: LogHandle, id: string): Promise<DeliveryDetail> {
+  const detail = await deliveryReadsOf(log).loadDeliveryDetail(await resolveLogId(log, "deliveries", id));
   // Resolved a moment ago; gone now only if another process purged it in between.
   if (!detail) throw new UsageError(`delivery ${id} was just removed from the log`);
   return detail;

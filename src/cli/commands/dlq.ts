@@ -30,7 +30,7 @@ Examples:
     )
     .action(async (_options: unknown, cmd: Command) => {
       const { runDlqList } = await import("../actions/dlq.js");
-      host.setExitCode(runDlqList(cmd, host.ctx));
+      host.setExitCode(await runDlqList(cmd, host.ctx));
     });
 
   dlq
@@ -43,7 +43,7 @@ Examples:
     )
     .action(async (id: string, _options: unknown, cmd: Command) => {
       const { runDlqShow } = await import("../actions/dlq.js");
-      host.setExitCode(runDlqShow(id, cmd, host.ctx));
+      host.setExitCode(await runDlqShow(id, cmd, host.ctx));
     });
 
   dlq

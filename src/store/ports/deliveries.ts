@@ -1,7 +1,8 @@
 import { getDelivery, listAttempts, listDeliveries, loadDeliveryDetail } from "../deliveries.js";
 import { loadEventDetail } from "../event-detail.js";
 import { getEvent } from "../events.js";
-import { type LogHandle, requireSqliteLog } from "../log-handle.js";
+import type { LogHandle } from "../log-handle.js";
+import { PgDeliveryReads } from "../pg/deliveries.js";
 import { countByStatus, countByStatusOf, describeDeliveries, listDeadLetters } from "../queue.js";
 import { bindSqlite, type Port } from "./bind.js";
 
@@ -22,6 +23,6 @@ const sqliteReads = {
 export type DeliveryReads = Port<typeof sqliteReads>;
 
 export function deliveryReadsOf(log: LogHandle): DeliveryReads {
-  requireSqliteLog(log, "this command");
+  if (log.backend === "postgres") return new PgDeliveryReads(log.pool);
   return bindSqlite(log.db, sqliteReads);
 }
