@@ -25,7 +25,8 @@ export interface AlertRow {
 
 export type AlertCounts = Record<AlertStatus, number>;
 
-function toAlert(raw: Record<string, unknown>): AlertRow {
+/** An alert row of either backend (PostgreSQL's bigints come parsed as numbers). */
+export function toAlert(raw: Record<string, unknown>): AlertRow {
   return {
     id: raw.id as string,
     sink: raw.sink as string,
@@ -129,3 +130,29 @@ export function alertsOfDelivery(db: Db, deliveryId: string): AlertRow[] {
     .all(deliveryId) as Record<string, unknown>[];
   return rows.map(toAlert);
 }
+
+const stores = new WeakMap<Db, AlertStore>();
+
+/** The connection's AlertStore, its statements prepared once. */
+function storeOf(db: Db): AlertStore {
+  let store = stores.get(db);
+  if (!store) {
+    store = new AlertStore(db);
+    stores.set(db, store);
+  }
+  return store;
+}
+
+/** AlertStore's queries as functions of the log: the SQLite side of the alert port. */
+export const sqliteAlertQueries = {
+  register: (db: Db, sink: string, now: number): void => storeOf(db).register(sink, now),
+  due: (db: Db, sink: string, now: number, limit: number): AlertRow[] => storeOf(db).due(sink, now, limit),
+  nextDueAfter: (db: Db, sink: string, now: number): number | null => storeOf(db).nextDueAfter(sink, now),
+  markSent: (db: Db, id: string, sink: string, now: number): boolean => storeOf(db).markSent(id, sink, now),
+  scheduleRetry: (db: Db, id: string, sink: string, at: number, error: string): boolean =>
+    storeOf(db).scheduleRetry(id, sink, at, error),
+  giveUp: (db: Db, id: string, sink: string, error: string): boolean => storeOf(db).giveUp(id, sink, error),
+  counts: (db: Db, sinks: readonly string[]): AlertCounts => storeOf(db).counts(sinks),
+  lastError: (db: Db, sinks: readonly string[]): string | null => storeOf(db).lastError(sinks),
+  alertsOfDelivery,
+};

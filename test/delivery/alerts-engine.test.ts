@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { sqliteAlertLog } from "../../src/delivery/alerts/log.js";
 import { startAlerts } from "../../src/delivery/alerts/runner.js";
 import type { AlertSink, SinkAnswer } from "../../src/delivery/alerts/types.js";
 import { runScheduler } from "../../src/delivery/scheduler.js";
@@ -35,7 +36,7 @@ async function run(urls: { gone: string; busy: string }, sink: AlertSink | undef
   const alertTimer = new AbortController();
   const alerts = sink
     ? startAlerts({
-        db,
+        log: sqliteAlertLog(db),
         sinks: [sink],
         now: clock.now,
         // Its own timer (real, idle here): the engine's clock is the test's.

@@ -1,15 +1,19 @@
+import { alertLogOf } from "../../delivery/alerts/log.js";
 import { type RunningAlerts, startAlerts } from "../../delivery/alerts/runner.js";
 import { createAttempt } from "../../delivery/attempt.js";
 import { scheduleHorizon } from "../../delivery/horizon.js";
 import type { RetryPolicy } from "../../delivery/policy.js";
 import { TokenBucket, timerSleep } from "../../delivery/rate-limit.js";
-import { runScheduler, type SchedulerDeps } from "../../delivery/scheduler.js";
+import { runScheduler, type SchedulerDeps, type SchedulerEvent } from "../../delivery/scheduler.js";
 import { proxySettings, Transport } from "../../delivery/transport.js";
 import { ExitCode } from "../../errors.js";
-import type { Scope } from "../../store/engine-port.js";
+import type { EngineStore, Scope } from "../../store/engine-port.js";
+import { engineStoreOf, type LogHandle } from "../../store/log-handle.js";
 import type { Db } from "../../store/open.js";
-import { pendingSchedules } from "../../store/pending-schedules.js";
-import { describeDeliveries } from "../../store/queue.js";
+import { type PendingSchedule, pendingSchedules } from "../../store/pending-schedules.js";
+import type { PgEngineStore } from "../../store/pg/engine-store.js";
+import { deliveryReadsOf } from "../../store/ports/deliveries.js";
+import { describeDeliveries, type QueuedDelivery } from "../../store/queue.js";
 import { SqliteEngineStore } from "../../store/sqlite-engine.js";
 import { type AlertSpec, alertFlagWords } from "../alert-flags.js";
 import { alertSinks } from "../alert-sinks.js";
@@ -57,15 +61,18 @@ export function pooledHex(randomBytes: (size: number) => Uint8Array): (bytes: nu
   };
 }
 
-/** The scheduler over real time, real HTTP and the context's clock and randomness. */
+/**
+ * The scheduler over real time, real HTTP and the context's clock and randomness, on `store`
+ * (or a SQLite connection's, for callers that hold a `Db`).
+ */
 export function cliSchedulerDeps(
-  db: Db,
+  store: EngineStore | Db,
   ctx: Pick<CliContext, "now" | "randomBytes">,
   transport?: Transport,
 ): SchedulerDeps {
   const hex = pooledHex(ctx.randomBytes);
   return {
-    store: new SqliteEngineStore(db),
+    store: "exchange" in store ? store : new SqliteEngineStore(store),
     attempt: createAttempt({ now: ctx.now, transport }),
     now: ctx.now,
     sleep: timerSleep,
@@ -80,35 +87,61 @@ export function cliSchedulerDeps(
 /**
  * Run the schedule with live progress and turn the outcome into replay's exit code: 130 when
  * interrupted, 1 when some delivery became dead during the run, else 0 (a `--for` run that ran
- * its time included: what is left stays scheduled).
+ * its time included: what is left stays scheduled). The engine store it opens is closed on
+ * every way out (PostgreSQL: its listener and the scope sets it wrote); the log stays open.
  */
 export async function runSchedule(
-  db: Db,
+  log: LogHandle,
   options: ScheduleRunOptions,
   ctx: CliContext,
   out: Output,
 ): Promise<number> {
+  const store = await engineStoreOf(log);
+  try {
+    return await runOn(log, store, options, ctx, out);
+  } finally {
+    await store.close?.();
+  }
+}
+
+async function runOn(
+  log: LogHandle,
+  store: EngineStore,
+  options: ScheduleRunOptions,
+  ctx: CliContext,
+  out: Output,
+): Promise<number> {
+  const described = describer(log, out.json);
   const renderer = createReplayRenderer(out, {
     now: ctx.now,
     live: ctx.stderr.isTTY === true,
-    describe: (id) => describeDeliveries(db, [id])[0],
+    describe: described.describe,
   });
   const startedAt = ctx.now();
   if (!options.due && !options.watch && options.forMs === undefined) {
-    renderer.horizon(scheduleHorizon(pendingSchedules(db, options.scope), options.policy, startedAt));
+    const schedules = await schedulesOf(log, store, options.scope);
+    renderer.horizon(scheduleHorizon(schedules, options.policy, startedAt));
   }
   // Keep-alive pools for the run (one per TLS setting), closed with it.
   const transport = new Transport({ proxy: proxySettings(ctx.env) });
   const live = ctx.stderr.isTTY === true;
   const alertRenderer = createAlertRenderer(out, { live });
   let alerts: RunningAlerts | undefined;
+  const rendered = described.render(renderer.onEvent);
   try {
     // Registered before the first attempt: every death of this run is alerted.
     if (options.alerts) {
       const sinks = alertSinks(options.alerts, ctx, transport);
-      alerts = startAlerts({ db, sinks, now: ctx.now, sleep: timerSleep, onEvent: alertRenderer.onEvent });
+      alerts = startAlerts({
+        log: await alertLogOf(log),
+        sinks,
+        now: ctx.now,
+        sleep: timerSleep,
+        onEvent: alertRenderer.onEvent,
+      });
+      await alerts.ready;
     }
-    const result = await runScheduler(cliSchedulerDeps(db, ctx, transport), {
+    const result = await runScheduler(cliSchedulerDeps(store, ctx, transport), {
       concurrency: options.concurrency,
       leaseMarginMs: options.leaseMarginMs,
       watch: options.watch,
@@ -118,10 +151,11 @@ export async function runSchedule(
       stopAt: options.forMs !== undefined ? startedAt + options.forMs : undefined,
       signal: ctx.signal,
       onEvent: (event) => {
-        renderer.onEvent(event);
+        rendered.onEvent(event);
         if (event.type === "delivery-dead") alerts?.wake();
       },
     });
+    await rendered.flushed();
     if (alerts && options.alerts) {
       // Interrupted: leave at once; what is not sent stays pending for the next run.
       const left =
@@ -137,7 +171,66 @@ export async function runSchedule(
   } finally {
     // Only after a failure: what the run failed with is the error to report.
     await alerts?.stop().catch(() => undefined);
+    await rendered.flushed().catch(() => undefined);
     renderer.close();
     await transport.close();
   }
+}
+
+async function schedulesOf(log: LogHandle, store: EngineStore, scope: Scope): Promise<PendingSchedule[]> {
+  if (log.backend === "sqlite") return pendingSchedules(log.db, scope);
+  return (store as PgEngineStore).pendingSchedules(scope);
+}
+
+type OnEvent = (event: SchedulerEvent) => void;
+
+/**
+ * The renderer reads deliveries back as it renders (--json, and the line naming what is due
+ * next). SQLite answers at once; a PostgreSQL read is made before the event is handed on, the
+ * events kept in order, and `flushed` resolves once all have been rendered.
+ */
+export function describer(log: LogHandle, json: boolean) {
+  if (log.backend === "sqlite") {
+    const { db } = log;
+    return {
+      describe: (id: string) => describeDeliveries(db, [id])[0],
+      render: (onEvent: OnEvent) => ({ onEvent, flushed: () => Promise.resolve() }),
+    };
+  }
+  const known = new Map<string, QueuedDelivery>();
+  const needs = (event: SchedulerEvent): string | undefined => {
+    if (event.type === "idle") return event.next ?? undefined;
+    if (!json) return undefined;
+    if (event.type === "attempt-finished" || event.type === "delivery-dead") return event.deliveryId;
+    return undefined;
+  };
+  return {
+    describe: (id: string) => known.get(id),
+    render(onEvent: OnEvent) {
+      let chain = Promise.resolve();
+      let failure: { error: unknown } | undefined;
+      return {
+        onEvent(event: SchedulerEvent) {
+          chain = chain.then(async () => {
+            if (failure) return;
+            try {
+              const id = needs(event);
+              known.clear();
+              if (id !== undefined) {
+                const [item] = await deliveryReadsOf(log).describeDeliveries([id]);
+                if (item) known.set(id, item);
+              }
+              onEvent(event);
+            } catch (error) {
+              failure = { error };
+            }
+          });
+        },
+        async flushed() {
+          await chain;
+          if (failure) throw failure.error;
+        },
+      };
+    },
+  };
 }

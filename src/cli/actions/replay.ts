@@ -2,23 +2,18 @@ import type { Command } from "commander";
 import { defaultPolicy, mergePolicy, policyProblem, type RetryPolicy } from "../../delivery/policy.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { getEndpointByName } from "../../store/endpoints.js";
-import type { Scope, ScopeSet } from "../../store/engine-port.js";
+import type { Scope } from "../../store/engine-port.js";
 import { newId } from "../../store/ids.js";
+import type { LogHandle } from "../../store/log-handle.js";
 import type { Db } from "../../store/open.js";
-import {
-  countByStatusOf,
-  describeDeliveries,
-  describeInChunks,
-  type IdList,
-  type RequeueOptions,
-  requeueInChunks,
-  selectDeliveryIdsInto,
-} from "../../store/queue.js";
+import { endpointStoreOf } from "../../store/ports/endpoints.js";
+import { type QueueStore, queueStoreOf } from "../../store/ports/queue.js";
+import type { LogIdList, RequeueOptions } from "../../store/queue.js";
 import type { DeliveryStatus, TlsSetting } from "../../store/types.js";
 import { type AlertFlagValues, alertSpecFromFlags } from "../alert-flags.js";
 import type { CliContext } from "../context.js";
 import { drained } from "../drain.js";
-import { resolveIds } from "../ids.js";
+import { resolveLogIds } from "../ids.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
 import {
@@ -28,7 +23,7 @@ import {
   renderWouldRequeue,
   renderWouldRequeueJson,
 } from "../render/requeue.js";
-import { openStoreFor } from "../store.js";
+import { openLogFor } from "../store.js";
 import { type TlsFlags, tlsFromFlags } from "../tls-flags.js";
 import { parseHttpUrl } from "../urls.js";
 import { runSchedule } from "./replay-run.js";
@@ -72,8 +67,8 @@ export function checkedPolicyOverride(flags: PolicyFlagValues): Partial<RetryPol
  */
 export async function requeueChosen(
   out: Output,
-  db: Db,
-  chosen: IdList,
+  log: QueueStore | Db,
+  chosen: LogIdList,
   options: {
     to: string | undefined;
     dryRun?: boolean;
@@ -84,15 +79,21 @@ export async function requeueChosen(
   },
 ): Promise<{ scope: Scope; requeued: number } | undefined> {
   const { ctx } = options;
+  // A SQLite connection still works here (callers that do not hold a log handle).
+  const queue =
+    "prepare" in log
+      ? queueStoreOf({ backend: "sqlite", db: log, where: log.name, close: async () => {} })
+      : log;
   if (options.dryRun) {
     if (out.json) {
-      await describeInChunks(db, chosen, (items) => {
+      await queue.describeInChunks(chosen, (items) => {
         renderWouldRequeueJson(out, items, options.to);
         return drained(ctx.stdout);
       });
     } else {
-      const shown = describeDeliveries(db, chosen.slice(0, dryRunShown));
-      renderWouldRequeue(out, shown, countByStatusOf(db, chosen.slice(dryRunShown)), options.to);
+      const shown = await queue.describeDeliveries(await chosen.slice(0, dryRunShown));
+      const rest = await queue.countByStatusOf(await chosen.slice(dryRunShown));
+      renderWouldRequeue(out, shown, rest, options.to);
     }
     return undefined;
   }
@@ -106,10 +107,9 @@ export async function requeueChosen(
     tls: options.tls,
     newId: options.newId ? () => newId("dlv", ctx.now(), ctx.randomBytes) : undefined,
   };
-  // The requeued set goes into the log's connection, not into memory: a million ids stay there.
-  const set: ScopeSet = { set: "hookctl_requeued" };
-  const summary = await requeueInChunks(
-    db,
+  // The requeued set stays in the log, not in memory: a million ids stay there.
+  const set = queue.newScopeSet();
+  const summary = await queue.requeueInChunks(
     chosen,
     requeueOptions,
     (results) => {
@@ -123,9 +123,11 @@ export async function requeueChosen(
 }
 
 export function requireEndpoint(db: Db, name: string | undefined): void {
-  if (name !== undefined && !getEndpointByName(db, name)) {
-    throw new UsageError(`no endpoint named ${JSON.stringify(name)}`, "see hookctl endpoint list");
-  }
+  if (name !== undefined && !getEndpointByName(db, name)) throw noEndpoint(name);
+}
+
+function noEndpoint(name: string): UsageError {
+  return new UsageError(`no endpoint named ${JSON.stringify(name)}`, "see hookctl endpoint list");
 }
 
 /** `hookctl replay`: requeue what was chosen (if anything), then run the schedule. */
@@ -157,36 +159,20 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
   const alerts = await alertSpecFromFlags(flags, ctx);
   // Requeueing or running a schedule needs the log that holds it; only --watch may start on an
   // empty machine (a scheduler waiting for the first send).
-  const { db } = openStoreFor(flags, ctx, { mustExist: flags.watch !== true });
+  const log = await openLogFor(flags, ctx, { mustExist: flags.watch !== true });
+  // Closed only after the engine: on PostgreSQL the requeued set is rows it deletes on close.
+  const queue = queueStoreOf(log);
   try {
     let scope: Scope | undefined;
     if (choosing) {
-      requireEndpoint(db, flags.endpoint);
-      const now = ctx.now();
-      const chosen =
-        ids.length > 0
-          ? resolveIds(db, "deliveries", ids)
-          : selectDeliveryIdsInto(db, {
-              status: flags.status ?? requeueable,
-              since: flags.since !== undefined ? now - flags.since : undefined,
-              eventGlob: flags.event,
-              endpointName: flags.endpoint,
-            });
-      const requeued = await requeueChosen(out, db, chosen, {
-        to,
-        dryRun: flags.dryRun,
-        newId: flags.newId,
-        tls,
-        nothing: "no deliveries match; nothing to requeue",
-        ctx,
-      });
+      const requeued = await requeueSelected(log, queue, ids, flags, { to, tls, out, ctx });
       if (!requeued) return ExitCode.ok;
       if (requeued.requeued === 0 && !flags.watch) return ExitCode.ok;
       scope = requeued.scope;
     }
     // --watch keeps running the whole schedule, requeued deliveries included.
     return await runSchedule(
-      db,
+      log,
       {
         concurrency: flags.concurrency,
         leaseMarginMs: flags.leaseMargin,
@@ -201,6 +187,41 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
       out,
     );
   } finally {
-    db.close();
+    try {
+      await queue.close();
+    } finally {
+      await log.close();
+    }
   }
+}
+
+/** `replay <ids>` or selectors: choose the deliveries and requeue them (see requeueChosen). */
+async function requeueSelected(
+  log: LogHandle,
+  queue: QueueStore,
+  ids: string[],
+  flags: ReplayFlags,
+  options: { to: string | undefined; tls: TlsSetting | undefined; out: Output; ctx: CliContext },
+): Promise<{ scope: Scope; requeued: number } | undefined> {
+  if (flags.endpoint !== undefined && !(await endpointStoreOf(log).getEndpointByName(flags.endpoint))) {
+    throw noEndpoint(flags.endpoint);
+  }
+  const now = options.ctx.now();
+  const chosen =
+    ids.length > 0
+      ? await resolveLogIds(log, "deliveries", ids)
+      : await queue.selectDeliveryIdsInto({
+          status: flags.status ?? requeueable,
+          since: flags.since !== undefined ? now - flags.since : undefined,
+          eventGlob: flags.event,
+          endpointName: flags.endpoint,
+        });
+  return requeueChosen(options.out, queue, chosen, {
+    to: options.to,
+    dryRun: flags.dryRun,
+    newId: flags.newId,
+    tls: options.tls,
+    nothing: "no deliveries match; nothing to requeue",
+    ctx: options.ctx,
+  });
 }

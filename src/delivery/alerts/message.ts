@@ -2,16 +2,17 @@ import { deliveryJson } from "../../contract/delivery.js";
 import type { AlertJson } from "../../contract/schema/alert.js";
 import { iso } from "../../contract/time.js";
 import type { AlertRow } from "../../store/alerts.js";
-import type { Db } from "../../store/open.js";
-import { describeDeliveries } from "../../store/queue.js";
+import type { QueuedDelivery } from "../../store/queue.js";
 import type { AlertMessage } from "./types.js";
 
 /**
- * The alert for one queued row: the dead delivery as the log has it now, secrets masked. A
- * delivery purged since it died still gets its alert, with `delivery: null`.
+ * The alert for one queued row: the dead delivery as the log has it now (`item`), secrets
+ * masked. A delivery purged since it died still gets its alert, with `delivery: null`.
  */
-export function alertMessage(db: Db, row: Pick<AlertRow, "id" | "deliveryId" | "createdAt">): AlertMessage {
-  const item = describeDeliveries(db, [row.deliveryId])[0];
+export function alertMessage(
+  item: QueuedDelivery | undefined,
+  row: Pick<AlertRow, "id" | "deliveryId" | "createdAt">,
+): AlertMessage {
   const alert: AlertJson = {
     id: row.id,
     type: "delivery.dead",

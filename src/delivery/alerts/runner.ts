@@ -1,13 +1,14 @@
-import { type AlertRow, AlertStore } from "../../store/alerts.js";
-import type { Db } from "../../store/open.js";
+import type { AlertRow } from "../../store/alerts.js";
 import { Alarm } from "../engine/alarm.js";
 import type { Sleep } from "../rate-limit.js";
+import type { AlertLog } from "./log.js";
 import { alertMessage } from "./message.js";
 import { type AlertRetryPolicy, alertGivesUp, alertRetryDelay, defaultAlertRetry } from "./retry.js";
 import type { AlertEvent, AlertSink, SinkAnswer } from "./types.js";
 
 export interface AlertRunnerDeps {
-  db: Db;
+  /** The log the alerts are queued in (alertLogOf, or sqliteAlertLog), on either backend. */
+  log: AlertLog;
   sinks: readonly AlertSink[];
   now: () => number;
   /** The runner's own timer (the engine's Sleep): tests drive it. */
@@ -35,6 +36,11 @@ export interface AlertsLeft {
 }
 
 export interface RunningAlerts {
+  /**
+   * Resolves once the sinks are registered: from then on every death is queued for them (start
+   * the engine after it). Rejects if they could not be.
+   */
+  ready: Promise<void>;
   /** A delivery just became dead (or other work was queued): look for due alerts now. */
   wake(): void;
   /**
@@ -46,7 +52,7 @@ export interface RunningAlerts {
   /** Stop at once: sends in flight are abandoned and stay pending (sent again next time). */
   stop(): Promise<AlertsLeft>;
   /** Pending alerts of these sinks in the log. */
-  pending(): number;
+  pending(): Promise<number>;
 }
 
 interface SinkState {
@@ -62,9 +68,13 @@ interface SinkState {
  * its sink confirmed it; a crash before then sends it again, with the same id, next time.
  */
 export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
-  const store = new AlertStore(deps.db);
+  const { log } = deps;
+  const store = log.alerts;
   const names = deps.sinks.map((sink) => sink.name);
-  for (const name of names) store.register(name, deps.now());
+  // On SQLite every registration has run by the time this returns (bindSqlite runs in the call).
+  const ready = (async () => {
+    for (const name of names) await store.register(name, deps.now());
+  })();
   const concurrency = Math.max(1, deps.concurrency ?? 4);
   const pollMs = deps.pollMs ?? 1000;
   const policy = deps.retry ?? defaultAlertRetry;
@@ -80,7 +90,7 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
     else failure ??= { error };
   };
 
-  const record = (state: SinkState, row: AlertRow, answer: SinkAnswer): void => {
+  const record = async (state: SinkState, row: AlertRow, answer: SinkAnswer): Promise<void> => {
     const at = deps.now();
     const { sink } = state;
     const base = {
@@ -91,18 +101,18 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
       attempt: row.attempts + 1,
     };
     if (answer.ok) {
-      if (store.markSent(row.id, sink.name, at)) deps.onEvent?.({ type: "alert-sent", ...base });
+      if (await store.markSent(row.id, sink.name, at)) deps.onEvent?.({ type: "alert-sent", ...base });
       return;
     }
     const error = answer.error;
     if (alertGivesUp(row.attempts + 1, row.createdAt, at, policy)) {
-      if (store.giveUp(row.id, sink.name, error)) {
+      if (await store.giveUp(row.id, sink.name, error)) {
         deps.onEvent?.({ type: "alert-failed", ...base, error, nextAttemptAt: null });
       }
       return;
     }
     const next = at + alertRetryDelay(row.attempts + 1, policy);
-    if (store.scheduleRetry(row.id, sink.name, next, error)) {
+    if (await store.scheduleRetry(row.id, sink.name, next, error)) {
       deps.onEvent?.({ type: "alert-failed", ...base, error, nextAttemptAt: next });
     }
   };
@@ -111,9 +121,10 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
     state.running.add(row.id);
     const send = (async () => {
       try {
-        const answer = await trySend(state.sink, alertMessage(deps.db, row), stopping.signal);
+        const message = alertMessage(await log.describe(row.deliveryId), row);
+        const answer = await trySend(state.sink, message, stopping.signal);
         // Abandoned (stopped): not confirmed, so it stays pending as it was.
-        if (!stopping.signal.aborted) record(state, row, answer);
+        if (!stopping.signal.aborted) await record(state, row, answer);
       } catch (error) {
         fail(error);
       } finally {
@@ -126,16 +137,16 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
   };
 
   /** Start what is due; `waiting`: something due is left for a free slot; `next`: the next retry. */
-  const pass = (now: number): { waiting: boolean; next: number | null } => {
+  const pass = async (now: number): Promise<{ waiting: boolean; next: number | null }> => {
     let waiting = false;
     let next: number | null = null;
     for (const state of states) {
       const free = concurrency - state.running.size;
-      const due = free > 0 ? store.due(state.sink.name, now, free + state.running.size) : [];
+      const due = free > 0 ? await store.due(state.sink.name, now, free + state.running.size) : [];
       const startable = due.filter((row) => !state.running.has(row.id));
       for (const row of startable.slice(0, free)) launch(state, row);
       if (free <= 0 || startable.length > free) waiting = true;
-      const later = store.nextDueAfter(state.sink.name, now);
+      const later = await store.nextDueAfter(state.sink.name, now);
       if (later !== null && (next === null || later < next)) next = later;
     }
     return { waiting, next };
@@ -144,12 +155,18 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
   const running = () => states.reduce((n, state) => n + state.running.size, 0);
 
   const loop = (async () => {
+    try {
+      await ready;
+    } catch (error) {
+      fail(error);
+      failure ??= { error };
+    }
     while (!stopping.signal.aborted && !failure) {
       const now = deps.now();
       if (finishBy !== undefined && now >= finishBy) break;
-      let outlook: ReturnType<typeof pass> = { waiting: false, next: null };
+      let outlook: Awaited<ReturnType<typeof pass>> = { waiting: false, next: null };
       try {
-        outlook = pass(now);
+        outlook = await pass(now);
       } catch (error) {
         fail(error);
         if (failure) break;
@@ -168,13 +185,14 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
   const left = async (): Promise<AlertsLeft> => {
     await loop;
     if (failure) throw failure.error;
-    return { pending: store.counts(names).pending, lastError: store.lastError(names) };
+    return { pending: (await store.counts(names)).pending, lastError: await store.lastError(names) };
   };
 
   deps.signal?.addEventListener("abort", () => stopping.abort(), { once: true });
   if (deps.signal?.aborted) stopping.abort();
 
   return {
+    ready,
     wake: () => alarm.ring(),
     finish(graceMs) {
       finishBy = Math.min(finishBy ?? Number.POSITIVE_INFINITY, deps.now() + graceMs);
@@ -185,7 +203,7 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
       stopping.abort();
       return left();
     },
-    pending: () => store.counts(names).pending,
+    pending: async () => (await store.counts(names)).pending,
   };
 }
 

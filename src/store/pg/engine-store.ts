@@ -11,10 +11,12 @@ import type {
   ScopeSet,
   Work,
 } from "../engine-port.js";
+import type { PendingSchedule } from "../pending-schedules.js";
 import { toDelivery, toEvent } from "../rows.js";
 import type { DeliveryRow, EventRow } from "../types.js";
+import { queueDeadLetterAlertsSql } from "./dead-letter-alerts.js";
 import { exchangeStatement, inScope, notExcluded, notifyIfAny, Params } from "./exchange-sql.js";
-import { gateCte, renewSlotsCte } from "./limits-sql.js";
+import { gateCte, renewStatement } from "./limits-sql.js";
 import { retryDeadlock } from "./transaction.js";
 import { WorkListener } from "./work-listener.js";
 
@@ -127,9 +129,15 @@ export class PgEngineStore implements EngineStore {
    */
   private async shelve(ids: readonly string[], tokens: readonly string[], now: number): Promise<void> {
     await this.pool.query(
-      `UPDATE deliveries SET status = 'dead', lease_token = NULL, lease_expires_at = NULL,
-         next_attempt_at = NULL, updated_at = $3::bigint, completed_at = $3::bigint
-       WHERE id = ANY($1::text[]) AND status = 'in_flight' AND lease_token = ANY($2::text[])`,
+      `WITH shelved AS (
+         UPDATE deliveries SET status = 'dead', lease_token = NULL, lease_expires_at = NULL,
+           next_attempt_at = NULL, updated_at = $3::bigint, completed_at = $3::bigint
+         WHERE id = ANY($1::text[]) AND status = 'in_flight' AND lease_token = ANY($2::text[])
+         RETURNING id, attempt_count),
+       alerted AS (${queueDeadLetterAlertsSql("shelved", "$3::bigint")}),
+       freed AS (UPDATE endpoint_slots SET lease_token = NULL, delivery_id = NULL, expires_at = NULL
+         WHERE delivery_id = ANY($1::text[]) AND lease_token = ANY($2::text[]))
+       SELECT count(*) FROM shelved`,
       [ids, tokens, now],
     );
   }
@@ -137,14 +145,7 @@ export class PgEngineStore implements EngineStore {
   async renew(tokens: readonly string[], now: number, marginMs: number): Promise<string[]> {
     if (tokens.length === 0) return [];
     const { rows } = await retryDeadlock(() =>
-      this.pool.query<{ id: string }>(
-        `WITH renewed AS (
-         UPDATE deliveries SET lease_expires_at = $2::bigint + timeout_ms + $3::bigint
-         WHERE status = 'in_flight' AND lease_token = ANY($1::text[]) RETURNING id, lease_token, lease_expires_at),
-       ${renewSlotsCte}
-       SELECT id FROM renewed`,
-        [tokens, now, marginMs],
-      ),
+      this.pool.query<{ id: string }>(renewStatement, [tokens, now, marginMs]),
     );
     return rows.map((row) => row.id);
   }
@@ -205,6 +206,19 @@ export class PgEngineStore implements EngineStore {
       p.values,
     );
     return rows[0]?.count ?? 0;
+  }
+
+  /** store/pending-schedules.ts's `pendingSchedules` over this log (replay's horizon). */
+  async pendingSchedules(scope: Scope): Promise<PendingSchedule[]> {
+    const set = scope ? await this.setOf(scope) : undefined;
+    const p = new Params();
+    const { rows } = await this.pool.query<PendingSchedule>(
+      `SELECT policy, schedule_attempts AS "scheduleAttempts", max(next_attempt_at) AS "latestAt"
+       FROM deliveries WHERE status = 'pending' AND next_attempt_at IS NOT NULL AND ${inScope(p, set)}
+       GROUP BY policy, schedule_attempts`,
+      p.values,
+    );
+    return rows;
   }
 
   async endpointLimits(endpointId: string): Promise<EndpointLimits | undefined> {

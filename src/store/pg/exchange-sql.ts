@@ -1,8 +1,10 @@
 import { newDeliveryParams } from "../deliveries.js";
 import type { ExchangeRequest } from "../engine-port.js";
+import { queueDeadLetterAlertsSql } from "./dead-letter-alerts.js";
 import {
   freeSlotsCte,
   heldBackSql,
+  insertSlotCtes,
   type LimitedClaim,
   limitedClaimCtes,
   takeLimitCtes,
@@ -32,10 +34,10 @@ export class Params {
 }
 
 /** One column of an `unnest`: its values and their element type. */
-type Column = readonly [readonly unknown[], string];
+export type Column = readonly [readonly unknown[], string];
 
 /** `unnest($1::text[], $2::bigint[], …)`: many rows sent as one array per column. */
-function unnest(p: Params, columns: readonly Column[]): string {
+export function unnest(p: Params, columns: readonly Column[]): string {
   return `unnest(${columns.map(([values, type]) => p.add(values, `${type}[]`)).join(", ")})`;
 }
 
@@ -104,7 +106,7 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
         last_status_code = c.status_code, last_error_class = c.error_class, last_error = c.error_message,
         updated_at = ${now}, completed_at = CASE WHEN c.status = 'pending' THEN NULL ELSE ${now} END
       FROM input c WHERE d.id = c.id AND d.status = 'in_flight' AND d.lease_token = c.token
-      RETURNING c.ord)`);
+      RETURNING c.ord, d.id, d.attempt_count, d.status)`);
     ctes.push(`recorded_attempts AS (
       INSERT INTO attempts (delivery_id, number, trigger, url, request_headers, started_at, duration_ms,
         status_code, response_headers, response_body, response_truncated, error_class, error_message)
@@ -112,6 +114,13 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
         c.status_code, c.response_headers, c.response_body, c.response_truncated, c.error_class, c.error_message
       FROM input c JOIN done ON done.ord = c.ord)`);
     recorded = "(SELECT array_agg(ord::int) FROM done)";
+    // Only a batch with a death pays for the alert queueing; it reads the deaths from `done`,
+    // since a sibling CTE would not see the dying UPDATE's changes in the table.
+    if (completions.some((c) => c.next.status === "dead")) {
+      ctes.push(
+        `dead_alerts AS (${queueDeadLetterAlertsSql("(SELECT id, attempt_count FROM done WHERE status = 'dead')", now)})`,
+      );
+    }
   }
   if (releases.length > 0) {
     ctes.push(`released AS (
@@ -131,7 +140,14 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
     // A slot came free: engines waiting on a full endpoint may claim now.
     notify = `(${notify} OR ${notifyIfAny("freed_slots")})`;
   }
-  if (insert && insert.items.length > 0) ctes.push(...insertCtes(p, now, insert));
+  if (insert && insert.items.length > 0) {
+    ctes.push(...insertCtes(p, now, insert));
+    const endpoints = [...new Set(insert.items.map((item) => item.delivery.endpointId))].filter(
+      (id): id is string => id !== null && id !== undefined,
+    );
+    if (endpoints.length > 0)
+      ctes.push(...insertSlotCtes(p, now, p.add(insert.token, "text"), endpoints, insert.items.length));
+  }
   const work: string[] = [];
   if (again && again.ids.length > 0) {
     ctes.push(`reopened AS (
@@ -182,11 +198,31 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
   return { text, values: p.values };
 }
 
+/**
+ * New deliveries (newDeliveryParams rows) as `unnest` columns: id, event_id, endpoint_id, url,
+ * scheme, extra_headers, secrets, policy, timeout_ms, tls_insecure, tls_ca.
+ */
+export function newDeliveryColumns(rows: readonly ReturnType<typeof newDeliveryParams>[]): Column[] {
+  const of = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
+  return [
+    [of((r) => r.id), "text"],
+    [of((r) => r.eventId), "text"],
+    [of((r) => r.endpointId), "text"],
+    [of((r) => r.url), "text"],
+    [of((r) => r.scheme), "text"],
+    [of((r) => r.extraHeaders), "text"],
+    [of((r) => r.secrets), "text"],
+    [of((r) => r.policy), "text"],
+    [of((r) => r.timeoutMs), "int"],
+    [of((r) => r.tlsInsecure), "int"],
+    [of((r) => r.tlsCa), "text"],
+  ];
+}
+
 /** New events and their deliveries, already leased to the run that sends them (send). */
 function insertCtes(p: Params, now: string, insert: NonNullable<ExchangeRequest["insert"]>): string[] {
   const events = [...new Map(insert.items.map(({ event }) => [event.id, event])).values()];
   const rows = insert.items.map(({ event, delivery }) => newDeliveryParams(delivery, event.id));
-  const of = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
   return [
     `new_events AS (
       INSERT INTO events (id, type, body, content_type, created_at)
@@ -203,18 +239,7 @@ function insertCtes(p: Params, now: string, insert: NonNullable<ExchangeRequest[
       SELECT n.id, n.event_id, n.endpoint_id, n.url, n.scheme, n.extra_headers, n.secrets, n.policy, n.timeout_ms,
         n.tls_insecure, n.tls_ca, 'in_flight', ${now}, 'initial', ${p.add(insert.token, "text")},
         ${now} + n.timeout_ms + ${p.add(insert.marginMs, "bigint")}, ${now}, ${now}
-      FROM ${unnest(p, [
-        [of((r) => r.id), "text"],
-        [of((r) => r.eventId), "text"],
-        [of((r) => r.endpointId), "text"],
-        [of((r) => r.url), "text"],
-        [of((r) => r.scheme), "text"],
-        [of((r) => r.extraHeaders), "text"],
-        [of((r) => r.secrets), "text"],
-        [of((r) => r.policy), "text"],
-        [of((r) => r.timeoutMs), "int"],
-        [of((r) => r.tlsInsecure), "int"],
-        [of((r) => r.tlsCa), "text"],
-      ])} AS n(id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms, tls_insecure, tls_ca))`,
+      FROM ${unnest(p, newDeliveryColumns(rows))} AS n(id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms, tls_insecure, tls_ca)
+      RETURNING id, endpoint_id, lease_expires_at)`,
   ];
 }

@@ -30,6 +30,16 @@ export function limitBurst(ratePerSecond: number): number {
 
 const burstSql = (rate: string) => `GREATEST(1.0, ${rate} / 50.0)`;
 
+/**
+ * Slots above endpoint `e`'s cap still held by live attempts: after the cap was lowered, they
+ * count against it until their holders finish, so the endpoint never runs more than the new cap.
+ * (Their rows stay, never taken again; raising the cap again reuses them.)
+ */
+function heldAboveCap(e: string, now: string): string {
+  return `(SELECT count(*) FROM endpoint_slots s WHERE s.endpoint_id = ${e}.id AND s.slot > ${e}.concurrency
+    AND s.lease_token IS NOT NULL AND s.expires_at > ${now})`;
+}
+
 /** The ids of endpoints with a cap or a rate. */
 export const limitedEndpoints =
   "SELECT id FROM endpoints WHERE concurrency IS NOT NULL OR rate_per_second IS NOT NULL";
@@ -58,7 +68,7 @@ export interface LimitedClaim {
 export function limitedClaimCtes(c: LimitedClaim): string[] {
   return [
     `lim AS (
-      SELECT e.id, e.concurrency, e.rate_per_second FROM endpoints e
+      SELECT e.id, e.concurrency, e.rate_per_second, ${heldAboveCap("e", c.now)} AS over FROM endpoints e
       WHERE (e.concurrency IS NOT NULL OR e.rate_per_second IS NOT NULL) AND ${c.notExcluded("e.id")}
         AND EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = e.id AND ${c.due}))`,
     `free_slots AS (
@@ -76,7 +86,7 @@ export function limitedClaimCtes(c: LimitedClaim): string[] {
     `allowed AS (
       SELECT l.id AS endpoint_id, LEAST(
         CASE WHEN l.concurrency IS NULL THEN ${c.limit}
-          ELSE (SELECT count(*) FROM free_slots f WHERE f.endpoint_id = l.id) END,
+          ELSE GREATEST(0, (SELECT count(*) FROM free_slots f WHERE f.endpoint_id = l.id) - l.over) END,
         CASE WHEN l.rate_per_second IS NULL THEN ${c.limit}
           ELSE COALESCE((SELECT floor(k.tokens) FROM buckets k WHERE k.endpoint_id = l.id), 0) END)::int AS n
       FROM lim l)`,
@@ -103,7 +113,7 @@ export function limitedClaimCtes(c: LimitedClaim): string[] {
 export function heldBackSql(c: LimitedClaim): string {
   return `EXISTS (SELECT 1 FROM allowed a JOIN lim l ON l.id = a.endpoint_id
     WHERE l.rate_per_second IS NOT NULL AND a.n < CASE WHEN l.concurrency IS NULL THEN ${c.limit}
-      ELSE (SELECT count(*) FROM free_slots f WHERE f.endpoint_id = l.id) END)`;
+      ELSE GREATEST(0, (SELECT count(*) FROM free_slots f WHERE f.endpoint_id = l.id) - l.over) END)`;
 }
 
 /** What the rows in `claimed` take: a locked free slot each (capped endpoints), and tokens. */
@@ -128,6 +138,42 @@ export function takeLimitCtes(c: LimitedClaim): string[] {
 }
 
 /**
+ * Deliveries inserted already leased (`send`, CTE `new_deliveries` with id, endpoint_id and
+ * lease_expires_at) take a free slot of their capped endpoint in the same statement, as a claim
+ * does, so schedulers sharing the endpoint count them. Persisting comes first: an inserted row
+ * that finds no free slot is still inserted and sent, by the one process that holds it, under its
+ * own in-process cap.
+ */
+export function insertSlotCtes(
+  p: Params,
+  now: string,
+  token: string,
+  endpointIds: readonly string[],
+  rows: number,
+): string[] {
+  return [
+    `ins_free AS (
+      SELECT f.endpoint_id, f.slot, row_number() OVER (PARTITION BY f.endpoint_id ORDER BY f.slot) AS rn,
+        count(*) OVER (PARTITION BY f.endpoint_id) - ${heldAboveCap("e", now)} AS usable
+      FROM endpoints e CROSS JOIN LATERAL (
+        SELECT s.endpoint_id, s.slot FROM endpoint_slots s
+        WHERE s.endpoint_id = e.id AND s.slot <= e.concurrency
+          AND (s.lease_token IS NULL OR s.expires_at <= ${now})
+        ORDER BY s.slot LIMIT ${p.add(rows, "int")} FOR UPDATE SKIP LOCKED) f
+      WHERE e.concurrency IS NOT NULL AND e.id = ANY(${p.add(endpointIds, "text[]")}))`,
+    `ins_takers AS (
+      SELECT id, endpoint_id, lease_expires_at,
+        row_number() OVER (PARTITION BY endpoint_id ORDER BY id) AS rn
+      FROM new_deliveries WHERE endpoint_id IS NOT NULL)`,
+    `ins_took_slots AS (
+      UPDATE endpoint_slots s SET lease_token = ${token}, delivery_id = t.id, expires_at = t.lease_expires_at
+      FROM ins_takers t JOIN ins_free f ON f.endpoint_id = t.endpoint_id AND f.rn = t.rn AND f.rn <= f.usable
+      WHERE s.endpoint_id = f.endpoint_id AND s.slot = f.slot
+      RETURNING 1)`,
+  ];
+}
+
+/**
  * Frees the slots held by these (delivery, token) pairs: finished or handed back. An expired
  * slot is free already and may be taken in this very statement, so it is left alone.
  */
@@ -145,11 +191,26 @@ export function freeSlotsCte(p: Params, now: string, held: readonly { id: string
     RETURNING 1)`;
 }
 
-/** Extends the slots of the deliveries in the CTE `renewed` (id, lease_token, lease_expires_at). */
-export const renewSlotsCte = `renewed_slots AS (
-  UPDATE endpoint_slots s SET expires_at = r.lease_expires_at
-  FROM renewed r WHERE s.delivery_id = r.id AND s.lease_token = r.lease_token
-  RETURNING 1)`;
+/**
+ * Renew the leases held under the tokens `$1` at `$2` (now) with margin `$3`, and their slots;
+ * the final SELECT gives the renewed ids. A lease that expired (the process stalled) is renewed
+ * only if its slot is still its own: an expired slot is free to every claimer, and renewing a
+ * lease whose slot someone else took would run one attempt more than the cap allows.
+ */
+export const renewStatement = `WITH held AS (
+    SELECT id, lease_token, lease_expires_at, endpoint_id, $2::bigint + timeout_ms + $3::bigint AS expires
+    FROM deliveries WHERE status = 'in_flight' AND lease_token = ANY($1::text[])),
+  renewed_slots AS (
+    UPDATE endpoint_slots s SET expires_at = h.expires FROM held h
+    WHERE s.delivery_id = h.id AND s.lease_token = h.lease_token
+    RETURNING s.delivery_id),
+  renewed AS (
+    UPDATE deliveries d SET lease_expires_at = h.expires FROM held h
+    WHERE d.id = h.id AND d.status = 'in_flight' AND d.lease_token = h.lease_token
+      AND (h.lease_expires_at > $2::bigint OR h.id IN (SELECT delivery_id FROM renewed_slots)
+        OR NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = h.endpoint_id AND e.concurrency IS NOT NULL))
+    RETURNING d.id)
+  SELECT id FROM renewed`;
 
 /**
  * Limited endpoints as the outlook sees them at `now`: `full` (no free slot: wait for a
@@ -159,9 +220,9 @@ export const renewSlotsCte = `renewed_slots AS (
 export function gateCte(now: string): string {
   return `gate AS (
     SELECT e.id,
-      (e.concurrency IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM endpoint_slots s WHERE s.endpoint_id = e.id AND s.slot <= e.concurrency
-          AND (s.lease_token IS NULL OR s.expires_at <= ${now}))) AS full,
+      (e.concurrency IS NOT NULL AND (
+        SELECT count(*) FROM endpoint_slots s WHERE s.endpoint_id = e.id AND s.slot <= e.concurrency
+          AND (s.lease_token IS NULL OR s.expires_at <= ${now})) <= ${heldAboveCap("e", now)}) AS full,
       (SELECT CASE WHEN ${tokensAt(now, "e.rate_per_second")} >= 1 THEN NULL
           ELSE b.refilled_at + ceil((1 - b.tokens) * 1000.0 / e.rate_per_second - 1e-6)::bigint END
         FROM endpoint_buckets b WHERE b.endpoint_id = e.id) AS ready_at

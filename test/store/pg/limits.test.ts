@@ -180,4 +180,111 @@ describe("PgEngineStore: shared endpoint limits", () => {
     await pool.query("DELETE FROM endpoints WHERE id = 'ep_c'");
     expect(await slots()).toEqual([]);
   });
+
+  it("send's inserted deliveries take a free slot, so other schedulers count them; with none free they still go", async () => {
+    const { pool, stores: all } = await stores(2);
+    const [a, b] = all as [PgEngineStore, PgEngineStore];
+    await seedPgEndpoint(pool, { id: "ep_two", name: "two", url, createdAt: t0, concurrency: 2 });
+    await seedPgDeliveries(pool, { url, now: t0, count: 5, endpointId: "ep_two", timeoutMs: 1000 });
+    const item = (n: number) => ({
+      event: {
+        id: `evt_${n}`,
+        type: "order.created",
+        body: Buffer.from("{}"),
+        contentType: "application/json",
+        createdAt: t0,
+      },
+      delivery: {
+        id: `dlv_ins${n}`,
+        endpointId: "ep_two",
+        url,
+        scheme: "hookctl",
+        extraHeaders: {},
+        secrets: null,
+        policy: "{}",
+        timeoutMs: 1000,
+        tls: null,
+      },
+    });
+    const sent = await a.exchange({
+      now: t0,
+      ...none,
+      insert: { token: "send", marginMs: 200, items: [item(1)] },
+    });
+    expect(sent.work).toHaveLength(1);
+    expect(await heldSlots(pool, t0)).toBe(1);
+    expect(await claimIds(b, t0, "b")).toHaveLength(1);
+    expect(await heldSlots(pool, t0)).toBe(2);
+    // Full: persisting comes first, so the rows are inserted and handed out all the same.
+    const more = await a.exchange({
+      now: t0,
+      ...none,
+      insert: { token: "send2", marginMs: 200, items: [item(2), item(3)] },
+    });
+    expect(more.work.map((w) => w.delivery.id)).toEqual(["dlv_ins2", "dlv_ins3"]);
+    expect(await heldSlots(pool, t0)).toBe(2);
+    // The inserted row's completion frees its slot for the others.
+    await a.exchange({
+      now: t0 + 10,
+      completions: [
+        { token: "send", attempt: attemptRecord("dlv_ins1", 200, t0), next: { status: "succeeded" } },
+      ],
+      releases: [],
+    });
+    expect(await claimIds(b, t0 + 10, "b2")).toHaveLength(1);
+  });
+
+  it("a lease renewed after a stall longer than itself is kept only if its slot is still its own", async () => {
+    const { pool, stores: all } = await stores(2);
+    const [a, b] = all as [PgEngineStore, PgEngineStore];
+    await seedPgEndpoint(pool, { id: "ep_one", name: "one", url, createdAt: t0, concurrency: 1 });
+    await seedPgEndpoint(pool, { id: "ep_free", name: "free", url, createdAt: t0 });
+    await seedPgDeliveries(pool, { url, now: t0, count: 2, endpointId: "ep_one", timeoutMs: 1000 });
+    const [loose] = (await seedPgDeliveries(pool, {
+      url,
+      now: t0,
+      endpointId: "ep_free",
+      timeoutMs: 1000,
+    })) as [string];
+    expect(await claimIds(a, t0, "stalled", 10)).toHaveLength(2);
+    // Expired at +1200, nobody took the slot yet: renewing late keeps it (and the slot).
+    expect((await a.renew(["stalled"], t0 + 1500, 200)).sort()).toHaveLength(2);
+    expect(await claimIds(b, t0 + 1500, "b1")).toEqual([]);
+    // Expired again at +2700; this time another scheduler takes the free slot first.
+    expect(await claimIds(b, t0 + 2800, "b2")).toHaveLength(1);
+    const kept = await a.renew(["stalled"], t0 + 2900, 200);
+    // The capped delivery is lost (its slot is b's); the uncapped one had no slot to lose.
+    expect(kept).toEqual([loose]);
+    expect(await heldSlots(pool, t0 + 2900)).toBe(1);
+  });
+
+  it("after the cap is lowered, slots above it still held count against it until they are freed", async () => {
+    const { pool, stores: all } = await stores(2);
+    const [a, b] = all as [PgEngineStore, PgEngineStore];
+    await seedPgEndpoint(pool, { id: "ep_c", name: "c", url, createdAt: t0, concurrency: 4 });
+    await seedPgDeliveries(pool, { url, now: t0, count: 10, endpointId: "ep_c", timeoutMs: 1000 });
+    const held = (await a.exchange({ now: t0, ...none, claim: claim("a", 10) })).work;
+    expect(held).toHaveLength(4);
+    await pool.query("UPDATE endpoints SET concurrency = 2 WHERE id = 'ep_c'");
+    // Four attempts run, the cap is two: nothing more until two of them finish.
+    expect(await claimIds(b, t0, "b1")).toEqual([]);
+    expect((await b.outlook(undefined, new Set(), [])).nextDue).toBeNull();
+    const finish = (works: typeof held) =>
+      a.exchange({
+        now: t0 + 10,
+        completions: works.map((w) => ({
+          token: "a",
+          attempt: attemptRecord(w.delivery.id, 200, t0),
+          next: { status: "succeeded" as const },
+        })),
+        releases: [],
+      });
+    await finish(held.slice(0, 2));
+    expect(await claimIds(b, t0 + 10, "b2")).toEqual([]);
+    await finish(held.slice(2, 3));
+    expect(await claimIds(b, t0 + 10, "b3")).toHaveLength(1);
+    await finish(held.slice(3));
+    expect(await claimIds(b, t0 + 10, "b4")).toHaveLength(1);
+    expect(await heldSlots(pool, t0 + 10)).toBe(2);
+  });
 });
