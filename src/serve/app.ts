@@ -1,11 +1,16 @@
-import type { Db } from "../store/open.js";
+import type { LogHandle } from "../store/log-handle.js";
+import type { DeliveryReads } from "../store/ports/deliveries.js";
+import type { OutboxStore } from "../store/ports/outbox.js";
 
 /**
  * What the outbox's handlers share: the log, the injected clock and ids, the engine's state and
  * the counters `/metrics` reports. One per `serve` process.
  */
 export interface ServeApp {
-  db: Db;
+  /** The log, on either backend; several `serve` processes may share a PostgreSQL one. */
+  log: LogHandle;
+  outbox: OutboxStore;
+  reads: DeliveryReads;
   now: () => number;
   /** A fresh time-sortable id with this prefix (`evt`, `dlv`). */
   newId: (prefix: string) => string;

@@ -1,7 +1,6 @@
 import { maxDurationMs, parseDuration } from "../config/duration.js";
 import type { DeliveryPageQuery } from "../store/delivery-page.js";
-import { getEndpointByName } from "../store/endpoints.js";
-import type { Db } from "../store/open.js";
+import type { OutboxStore } from "../store/ports/outbox.js";
 import { type DeliveryStatus, deliveryStatuses } from "../store/types.js";
 import { decodeCursor } from "./cursor.js";
 import { Problem } from "./http.js";
@@ -20,7 +19,11 @@ function bad(detail: string): Problem {
  * names the parameter: an unknown or repeated parameter too, since a typo silently ignored
  * would list everything.
  */
-export function parseListQuery(query: URLSearchParams, db: Db, now: number): DeliveryPageQuery {
+export async function parseListQuery(
+  query: URLSearchParams,
+  outbox: OutboxStore,
+  now: number,
+): Promise<DeliveryPageQuery> {
   const seen = new Set<string>();
   for (const name of query.keys()) {
     if (!(known as readonly string[]).includes(name)) {
@@ -32,7 +35,7 @@ export function parseListQuery(query: URLSearchParams, db: Db, now: number): Del
   const text = (name: (typeof known)[number]) => query.get(name) ?? undefined;
   const cursor = text("cursor");
   const endpointName = text("endpoint");
-  if (endpointName !== undefined && !getEndpointByName(db, endpointName)) {
+  if (endpointName !== undefined && !(await outbox.endpointExists(endpointName))) {
     throw bad(`no endpoint named ${JSON.stringify(endpointName)}`);
   }
   const eventGlob = text("event");

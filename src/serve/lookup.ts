@@ -1,5 +1,6 @@
-import { findIdsBySuffix, type IdTable, minIdSuffix } from "../store/id-lookup.js";
-import type { Db } from "../store/open.js";
+import { type IdTable, minIdSuffix } from "../store/id-lookup.js";
+import type { LogHandle } from "../store/log-handle.js";
+import { findLogIdsBySuffix } from "../store/ports/ids.js";
 import { Problem } from "./http.js";
 
 const nouns: Record<IdTable, { one: string; many: string }> = {
@@ -12,8 +13,8 @@ const nouns: Record<IdTable, { one: string; many: string }> = {
  * The full id a path segment names: the id, or a unique suffix of at least six characters, as
  * the CLI takes them. Unknown is 404; a suffix several ids end with is 400, naming a few.
  */
-export function resolvePathId(db: Db, table: IdTable, text: string): string {
-  const matches = findIdsBySuffix(db, table, text, 4);
+export async function resolvePathId(log: LogHandle, table: IdTable, text: string): Promise<string> {
+  const matches = await findLogIdsBySuffix(log, table, text, 4);
   if (matches.length === 1) return matches[0] as string;
   const noun = nouns[table];
   if (matches.length > 1) {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readBody } from "../receiver/body.js";
 import { listen } from "../receiver/server.js";
+import { storeFault } from "../store/write-errors.js";
 import type { ServeApp } from "./app.js";
 import { bearerCheck } from "./auth.js";
 import { Problem, type ServeRequest, type ServeResponse } from "./http.js";
@@ -104,7 +105,13 @@ export async function startServeServer(app: ServeApp, options: ServeServerOption
         res.destroy();
         return;
       }
-      if (!(error instanceof Problem)) throw error;
+      if (!(error instanceof Problem)) {
+        // The log failing a read (a PostgreSQL server gone, a lock held too long): 503, retry later.
+        const fault = storeFault(error);
+        if (!fault) throw error;
+        writeProblem(res, new Problem(503, "Service Unavailable", fault.message, { "Retry-After": "1" }));
+        return;
+      }
       // A refused body may still be arriving: close rather than read it all to keep the connection.
       if (error.status === 413) res.setHeader("Connection", "close");
       writeProblem(res, error);

@@ -33,3 +33,35 @@ export function outboxStats(db: Db, now: number): OutboxStats {
     alertsPending: db.prepare(alertsPendingSql).pluck().get() as number,
   };
 }
+
+/**
+ * How long the probe waits for another process's write lock. Short: the connection is
+ * synchronous, so a probe that waited out the log's full busy timeout would stall every request
+ * behind it; a log locked that long is not ready to take events anyway.
+ */
+const probeBusyMs = 250;
+
+/**
+ * Why the log takes no writes, or undefined when it does (`/readyz`). A write that changes
+ * nothing, inside a savepoint rolled back at once: SQLite takes the write lock and checks the
+ * file is writable, and nothing reaches the log. A savepoint nests, so the probe also works
+ * inside a transaction.
+ */
+export function writeProbe(db: Db): string | undefined {
+  let busyMs: number | undefined;
+  try {
+    busyMs = db.pragma("busy_timeout", { simple: true }) as number;
+    db.pragma(`busy_timeout = ${Math.min(busyMs, probeBusyMs)}`);
+    db.exec("SAVEPOINT hookctl_readyz");
+    try {
+      db.exec("DELETE FROM alert_sinks WHERE 0");
+    } finally {
+      db.exec("ROLLBACK TO hookctl_readyz; RELEASE hookctl_readyz");
+    }
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    if (busyMs !== undefined) db.pragma(`busy_timeout = ${busyMs}`);
+  }
+}

@@ -1,7 +1,9 @@
 import { insertNewDeliverySql, type NewDelivery, newDeliveryParams } from "./deliveries.js";
-import { type EndpointRow, listEndpoints } from "./endpoints.js";
+import { type EndpointRow, getEndpointByName, listEndpoints } from "./endpoints.js";
 import { insertEventSql } from "./events.js";
+import type { DeliveryListItem } from "./listing.js";
 import type { Db } from "./open.js";
+import { describeDeliveries, requeueDeliveries } from "./queue.js";
 import type { EventRow } from "./types.js";
 
 /** One event as a client handed it to `serve`, checked, not yet given ids. */
@@ -144,4 +146,26 @@ export function admitRequests(
  */
 export function pruneIdempotencyKeys(db: Db, cutoff: number, limit = 500): number {
   return statements(db).prune.run(cutoff, limit).changes;
+}
+
+/** What `POST /v1/deliveries/{id}/retry` did: requeued (the delivery as it now stands), or why not. */
+export type RetryOutcome =
+  | { outcome: "requeued"; item: DeliveryListItem }
+  | { outcome: "leased" }
+  | { outcome: "missing" };
+
+/**
+ * Due now, as a manual attempt with its schedule reset (what `hookctl replay <id>` does), unless
+ * an engine holds it under a live lease; then the delivery as a listing shows it.
+ */
+export function retryDelivery(db: Db, id: string, now: number): RetryOutcome {
+  const [result] = requeueDeliveries(db, [id], { now });
+  if (result?.outcome !== "requeued") return { outcome: result?.reason === "leased" ? "leased" : "missing" };
+  const [item] = describeDeliveries(db, [id]);
+  return item ? { outcome: "requeued", item } : { outcome: "missing" };
+}
+
+/** Whether an endpoint of this name exists (a listing filtered by an unknown one is refused). */
+export function endpointExists(db: Db, name: string): boolean {
+  return getEndpointByName(db, name) !== undefined;
 }

@@ -4,7 +4,10 @@ import { defaultIdempotencyTtlMs, emptyStats, type ServeApp } from "../../src/se
 import { Problem, type ServeRequest } from "../../src/serve/http.js";
 import { createEventsWithDeliveries, type NewDelivery } from "../../src/store/deliveries.js";
 import { type IdPrefix, newId } from "../../src/store/ids.js";
+import type { LogHandle } from "../../src/store/log-handle.js";
 import { type Db, openDb } from "../../src/store/open.js";
+import { deliveryReadsOf } from "../../src/store/ports/deliveries.js";
+import { outboxStoreOf } from "../../src/store/ports/outbox.js";
 import { tempDb } from "./tmp.js";
 
 const opened: Db[] = [];
@@ -20,10 +23,25 @@ export function serveApp(start = Date.UTC(2026, 0, 15, 9, 0)) {
   const path = tempDb();
   const db = openDb(path);
   opened.push(db);
+  const log: LogHandle = {
+    backend: "sqlite",
+    db,
+    where: path,
+    close: async () => {
+      db.close();
+    },
+  };
+  return { ...serveAppOn(log, start), db, path };
+}
+
+/** The same over any open log (a PostgreSQL one: the test closes it). */
+export function serveAppOn(log: LogHandle, start = Date.UTC(2026, 0, 15, 9, 0)) {
   const clock = { now: start };
   const engine = { running: true, wakes: 0 };
   const app: ServeApp = {
-    db,
+    log,
+    outbox: outboxStoreOf(log),
+    reads: deliveryReadsOf(log),
     now: () => clock.now,
     newId: (prefix) => newId(prefix as IdPrefix, clock.now, randomBytes),
     wake: () => {
@@ -34,7 +52,7 @@ export function serveApp(start = Date.UTC(2026, 0, 15, 9, 0)) {
     idempotencyTtlMs: defaultIdempotencyTtlMs,
     stats: emptyStats(),
   };
-  return { app, db, path, clock, engine };
+  return { app, clock, engine };
 }
 
 /** Keep a connection open until the test ends (closed after it). */
@@ -95,7 +113,7 @@ export function seedEvent(
     d.id = ids[i] as string;
   });
   createEventsWithDeliveries(
-    app.db,
+    harness.db,
     [
       {
         event: {

@@ -221,14 +221,14 @@ describe("POST /v1/events: idempotency", () => {
     const ingestor = ingestorFor(h.app);
     const first = await send(h, body, { "idempotency-key": "ttl" });
     h.clock.now += 59_999;
-    expect(ingestor.pruneKeys()).toBe(0);
+    expect(await ingestor.pruneKeys()).toBe(0);
     expect((await send(h, body, { "idempotency-key": "ttl" })).duplicate).toBe(true);
     h.clock.now += 2;
     const fresh = await send(h, '{"type":"x","payload":2}', { "idempotency-key": "ttl" });
     expect(fresh.id).not.toBe(first.id);
     h.clock.now += 60_001;
-    expect(ingestor.pruneKeys(1)).toBe(1);
-    expect(ingestor.pruneKeys(1)).toBe(0);
+    expect(await ingestor.pruneKeys(1)).toBe(1);
+    expect(await ingestor.pruneKeys(1)).toBe(0);
     expect(count(h, "idempotency_keys")).toBe(0);
   });
 

@@ -5,6 +5,7 @@ import { exposition } from "../../src/serve/metrics/exposition.js";
 import { healthz, metrics, readyz } from "../../src/serve/routes/ops.js";
 import { queueDeadLetterAlerts } from "../../src/store/dead-letter-alerts.js";
 import { alertsPendingSql, dueSql } from "../../src/store/outbox-stats.js";
+import { outboxStoreOf } from "../../src/store/ports/outbox.js";
 import { shaped } from "../helpers/contract.js";
 import {
   closeAfterTest,
@@ -63,7 +64,17 @@ describe("GET /readyz", () => {
     const harness = serveApp();
     const readOnly = closeAfterTest(new Database(harness.path, { readonly: true }));
     harness.engine.running = false;
-    const both = await problemOf(() => readyz(serveRequest("/readyz"), { ...harness.app, db: readOnly }));
+    const both = await problemOf(() =>
+      readyz(serveRequest("/readyz"), {
+        ...harness.app,
+        outbox: outboxStoreOf({
+          backend: "sqlite",
+          db: readOnly,
+          where: harness.path,
+          close: async () => {},
+        }),
+      }),
+    );
     expect(both.status).toBe(503);
     expect(both.detail).toBe(
       "the delivery log is not writable (attempt to write a readonly database); the delivery engine is not running",

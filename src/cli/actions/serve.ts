@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { alertLogOf } from "../../delivery/alerts/log.js";
 import { type RunningAlerts, startAlerts } from "../../delivery/alerts/runner.js";
 import type { SchedulerEvent } from "../../delivery/engine/events.js";
 import { timerSleep } from "../../delivery/rate-limit.js";
@@ -11,7 +12,9 @@ import { ingestorFor } from "../../serve/ingest/ingestor.js";
 import { startKeyPruner } from "../../serve/ingest/prune-keys.js";
 import { startServeServer } from "../../serve/server.js";
 import { type IdPrefix, idFactory } from "../../store/ids.js";
-import { describeDeliveries } from "../../store/queue.js";
+import { engineStoreOf, type LogHandle } from "../../store/log-handle.js";
+import { deliveryReadsOf } from "../../store/ports/deliveries.js";
+import { outboxStoreOf } from "../../store/ports/outbox.js";
 import { alertFlagWords, alertSpecFromFlags } from "../alert-flags.js";
 import { alertSinks } from "../alert-sinks.js";
 import { isLoopbackHost } from "../bind.js";
@@ -21,14 +24,17 @@ import { createOutput, type Output } from "../output.js";
 import { createAlertRenderer } from "../render/alerts.js";
 import { createReplayRenderer } from "../render/replay-progress.js";
 import { interrupted, writeReadyFile } from "../server-lifecycle.js";
-import { openStoreFor } from "../store.js";
-import { cliSchedulerDeps, defaultAlertGraceMs } from "./replay-run.js";
+import { openLogFor } from "../store.js";
+import { cliSchedulerDeps, defaultAlertGraceMs, describer } from "./replay-run.js";
 import { type ServeFlags, serveHost, serveTokens } from "./serve-options.js";
 
 /**
  * `hookctl serve`: the HTTP API and the delivery engine on one log, until SIGINT/SIGTERM. Stops
  * in order: no new requests, requests in progress committed and answered, the engine finishes
- * or releases its attempts, the log closed. Exit 0 after SIGTERM, 130 after SIGINT.
+ * or releases its attempts, the log closed. Exit 0 after SIGTERM, 130 after SIGINT. On a
+ * PostgreSQL log several `serve` processes may run at once: each ingests and delivers, the
+ * log's leases and idempotency keys keep them from doing anything twice, and NOTIFY wakes the
+ * others' engines when one commits new work.
  */
 export async function runServe(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<ServeFlags>();
@@ -36,13 +42,16 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
   const tokens = await serveTokens(flags, ctx);
   const host = serveHost(flags, tokens);
   const alertSpec = await alertSpecFromFlags(flags, ctx);
-  const store = openStoreFor(flags, ctx);
-  const { db } = store;
+  // PostgreSQL: connections for the engine's exchanges and renewals, its listener, ingest
+  // groups in flight, reads and alerts.
+  const log = await openLogFor(flags, ctx, { poolSize: 10 });
   let engineRunning = false;
   let wake = () => {};
   const ids = idFactory(ctx.now, pooledRandomBytes(ctx.randomBytes));
   const app: ServeApp = {
-    db,
+    log,
+    outbox: outboxStoreOf(log),
+    reads: deliveryReadsOf(log),
     now: ctx.now,
     newId: (prefix) => ids(prefix as IdPrefix),
     wake: () => wake(),
@@ -51,9 +60,12 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
     idempotencyTtlMs: flags.idempotencyTtl,
     stats: emptyStats(),
   };
+  const store = await engineStoreOf(log).catch(async (error: unknown) => {
+    await log.close();
+    throw error;
+  });
   try {
-    // FULL: a 202 means the event survives a power loss, not only a crash of this process.
-    db.pragma(`synchronous = ${flags.durability === "normal" ? "NORMAL" : "FULL"}`);
+    setDurability(log, flags, out, command.getOptionValueSource("durability") === "cli");
     const ingestor = ingestorFor(app);
     const server = await startServeServer(app, {
       host,
@@ -66,17 +78,15 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
         out.note(`${out.style.warn("warning:")} pruning idempotency keys: ${oneLine(String(error))}`),
     });
     const transport = new Transport({ proxy: proxySettings(ctx.env) });
-    const renderer = createReplayRenderer(out, {
-      now: ctx.now,
-      live: false,
-      describe: (id) => describeDeliveries(db, [id])[0],
-    });
+    const described = describer(log, out.json);
+    const renderer = createReplayRenderer(out, { now: ctx.now, live: false, describe: described.describe });
+    const rendered = described.render(renderer.onEvent);
     // Registered before the engine starts: every death from now on is alerted.
     const alertRenderer = createAlertRenderer(out, { live: false });
     let alerts: RunningAlerts | undefined;
     if (alertSpec) {
       alerts = startAlerts({
-        db,
+        log: await alertLogOf(log),
         sinks: alertSinks(alertSpec, ctx, transport),
         now: ctx.now,
         sleep: timerSleep,
@@ -88,15 +98,16 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
         onError: (error) =>
           out.note(`${out.style.warn("warning:")} dead-letter alerts: ${oneLine(String(error))}`),
       });
+      await alerts.ready;
     }
     const engineStop = new AbortController();
-    const scheduler = startScheduler(cliSchedulerDeps(db, ctx, transport), {
+    const scheduler = startScheduler(cliSchedulerDeps(store, ctx, transport), {
       watch: true,
       concurrency: flags.concurrency,
       leaseMarginMs: flags.leaseMargin,
       signal: engineStop.signal,
       onEvent: (event) => {
-        onEngineEvent(event, app, out, renderer.onEvent);
+        onEngineEvent(event, app, out, rendered.onEvent);
         if (event.type === "delivery-dead") alerts?.wake();
       },
     });
@@ -114,7 +125,7 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
       engineRunning = false;
     });
     try {
-      announce(out, server.url, store.path, tokens.length, flags);
+      announce(out, server.url, log, tokens.length, flags);
       // Last: a script that sees the file finds everything started and announced.
       if (flags.readyFile) writeReadyFile(resolve(ctx.cwd, flags.readyFile), server.url);
       // A failed engine stops serve (exit 70) rather than leave a process that accepts events
@@ -123,9 +134,12 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
     } finally {
       await server.close();
       await ingestor.drain();
-      stopPruner();
+      await stopPruner();
       engineStop.abort();
       await engineDone;
+      await rendered.flushed().catch((error: unknown) => {
+        out.note(`${out.style.warn("warning:")} reading deliveries back: ${oneLine(String(error))}`);
+      });
       // As the engine lets its attempts finish: alerts being sent are seen through (so one already
       // delivered is recorded, not sent again next time), for a few seconds at most; the rest stay
       // pending for the next run.
@@ -142,7 +156,25 @@ export async function runServe(command: Command, ctx: CliContext): Promise<numbe
     if (engineError !== undefined) throw engineError;
     return stopCode(ctx.signal);
   } finally {
-    db.close();
+    await store.close?.();
+    await log.close();
+  }
+}
+
+/**
+ * SQLite: FULL (default) makes a 202 survive a power loss, not only a crash of this process.
+ * PostgreSQL: a commit is as durable as the server's synchronous_commit makes it, which is not
+ * hookctl's to change; an explicit --durability is noted and ignored.
+ */
+function setDurability(log: LogHandle, flags: ServeFlags, out: Output, explicit: boolean): void {
+  if (log.backend === "sqlite") {
+    log.db.pragma(`synchronous = ${flags.durability === "normal" ? "NORMAL" : "FULL"}`);
+    return;
+  }
+  if (explicit) {
+    out.note(
+      `${out.style.warn("note:")} --durability applies to SQLite logs; on PostgreSQL a commit is as durable as the server's synchronous_commit setting`,
+    );
   }
 }
 
@@ -159,13 +191,17 @@ function onEngineEvent(
   render(event);
 }
 
-function announce(out: Output, url: string, dbPath: string, tokens: number, flags: ServeFlags): void {
-  out.note(`serving on ${url}  (log ${dbPath}; Ctrl-C to stop)`);
+function announce(out: Output, url: string, log: LogHandle, tokens: number, flags: ServeFlags): void {
+  out.note(`serving on ${url}  (log ${log.where}; Ctrl-C to stop)`);
   const auth =
     tokens === 0
       ? "no token: any local process may post events"
       : `bearer token required (${tokens} accepted)`;
-  out.note(`  ${auth}; durability ${flags.durability}; POST ${url}/v1/events`);
+  const durability =
+    log.backend === "sqlite"
+      ? `durability ${flags.durability}`
+      : "durability: the server's synchronous_commit";
+  out.note(`  ${auth}; ${durability}; POST ${url}/v1/events`);
   if (!isLoopbackHost(flags.host.trim())) {
     out.note(
       out.style.warn(

@@ -57,6 +57,12 @@ with other bytes 422, and while the first is still being handled 409 with Retry-
 
 Durability: full (default) fsyncs each commit, so an accepted event survives a power loss;
 normal survives a crash of hookctl, but the last commits may be lost on a power loss (faster).
+On a PostgreSQL log (--db postgres://…) the server's synchronous_commit decides instead.
+
+Several serve processes may share one PostgreSQL log: each accepts events and delivers, leases
+keep any delivery from being sent by two at once, an idempotency key names one event whichever
+process gets it (a twin in another process gets the first answer once it commits), and a
+commit in one wakes the others' engines (LISTEN/NOTIFY).
 
 Auth: with --token-file or HOOKCTL_SERVE_TOKEN, clients send Authorization: Bearer <token>.
 Binding anything but loopback (127.0.0.1, ::1, localhost) without a token is refused.

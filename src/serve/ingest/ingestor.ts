@@ -3,14 +3,7 @@ import { endpointDelivery } from "../../delivery/endpoint-delivery.js";
 import { subscribes } from "../../delivery/subscriptions.js";
 import { type GroupCommit, groupCommit } from "../../receiver/group-commit.js";
 import type { EndpointRow } from "../../store/endpoints.js";
-import {
-  type Admission,
-  admitRequests,
-  type IncomingEvent,
-  type PlannedEvent,
-  pruneIdempotencyKeys,
-  type RequestOutcome,
-} from "../../store/outbox.js";
+import type { Admission, IncomingEvent, PlannedEvent, RequestOutcome } from "../../store/outbox.js";
 import { storeFault } from "../../store/write-errors.js";
 import type { ServeApp } from "../app.js";
 import { Problem } from "../http.js";
@@ -31,7 +24,9 @@ export interface Holding {
  * The write side of `serve`: requests hold their idempotency keys while they are read and
  * committed (a twin arriving meanwhile is told to retry), and requests that arrive in the same
  * event-loop turn are committed in one transaction (one fsync for all). Every caller resolves
- * only after its own events are committed.
+ * only after its own events are committed. On a PostgreSQL log a twin may be in another process:
+ * the key's primary key decides there (see store/pg/outbox.ts), and the later one gets the first
+ * answer or a 422, never a second event.
  */
 export class Ingestor {
   private readonly held = new Set<string>();
@@ -96,15 +91,14 @@ export class Ingestor {
     return this.commits.drain();
   }
 
-  /** Forget one batch of expired keys; returns how many (a full batch: call again). */
-  pruneKeys(limit = 500): number {
-    return pruneIdempotencyKeys(this.app.db, this.app.now() - this.app.idempotencyTtlMs, limit);
+  /** Forget one batch of expired keys; resolves with how many (a full batch: call again). */
+  pruneKeys(limit = 500): Promise<number> {
+    return this.app.outbox.pruneIdempotencyKeys(this.app.now() - this.app.idempotencyTtlMs, limit);
   }
 
-  private commit(batch: Pending[]): void {
+  private async commit(batch: Pending[]): Promise<void> {
     const { app } = this;
-    const outcomes = admitRequests(
-      app.db,
+    const outcomes = await app.outbox.admitRequests(
       batch.map((pending) => pending.events),
       {
         keyCutoff: app.now() - this.app.idempotencyTtlMs,

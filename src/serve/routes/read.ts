@@ -1,9 +1,5 @@
 import { deliveryDetailJson, deliveryJson, eventJson } from "../../contract/delivery.js";
 import type { DeliveryPageJson, EventDetailJson } from "../../contract/schema/serve-read.js";
-import { loadDeliveryDetail } from "../../store/deliveries.js";
-import { deliveryPage } from "../../store/delivery-page.js";
-import { loadEventDetail } from "../../store/event-detail.js";
-import { describeDeliveries, requeueDeliveries } from "../../store/queue.js";
 import { encodeCursor } from "../cursor.js";
 import { Problem } from "../http.js";
 import { parseListQuery } from "../list-query.js";
@@ -14,9 +10,9 @@ import type { Handler } from "../routes.js";
  * `GET /v1/events/{id}`: the event, its idempotency key and every delivery made of it. The key
  * is shown while ingest honours it (the default TTL: a `--idempotency-ttl` is not known here).
  */
-export const getEvent: Handler = (request, app) => {
-  const id = resolvePathId(app.db, "events", request.params.id ?? "");
-  const detail = loadEventDetail(app.db, id, app.now() - app.idempotencyTtlMs);
+export const getEvent: Handler = async (request, app) => {
+  const id = await resolvePathId(app.log, "events", request.params.id ?? "");
+  const detail = await app.reads.loadEventDetail(id, app.now() - app.idempotencyTtlMs);
   if (!detail) throw gone("event", id);
   const json: EventDetailJson = {
     ...eventJson(detail.event),
@@ -27,17 +23,17 @@ export const getEvent: Handler = (request, app) => {
 };
 
 /** `GET /v1/deliveries/{id}`: exactly what `hookctl log show <id> --json` prints. */
-export const getDelivery: Handler = (request, app) => {
-  const id = resolvePathId(app.db, "deliveries", request.params.id ?? "");
-  const detail = loadDeliveryDetail(app.db, id);
+export const getDelivery: Handler = async (request, app) => {
+  const id = await resolvePathId(app.log, "deliveries", request.params.id ?? "");
+  const detail = await app.reads.loadDeliveryDetail(id);
   if (!detail) throw gone("delivery", id);
   return { status: 200, json: deliveryDetailJson(detail) };
 };
 
 /** `GET /v1/deliveries?status=&event=&endpoint=&since=&limit=&cursor=`: newest first, a page at a time. */
-export const listDeliveries: Handler = (request, app) => {
-  const query = parseListQuery(request.query, app.db, app.now());
-  const page = deliveryPage(app.db, query);
+export const listDeliveries: Handler = async (request, app) => {
+  const query = await parseListQuery(request.query, app.outbox, app.now());
+  const page = await app.outbox.deliveryPage(query);
   const last = page.items.at(-1);
   const json: DeliveryPageJson = {
     deliveries: page.items.map((item) => deliveryJson(item)),
@@ -51,11 +47,11 @@ export const listDeliveries: Handler = (request, app) => {
  * `hookctl replay <id>` does), and the engine woken to send it at once. 202: it is queued, not
  * yet sent. A delivery an engine holds under a live lease is 409: its attempt is under way.
  */
-export const retryDelivery: Handler = (request, app) => {
-  const id = resolvePathId(app.db, "deliveries", request.params.id ?? "");
-  const [result] = requeueDeliveries(app.db, [id], { now: app.now() });
-  if (result?.outcome !== "requeued") {
-    if (result?.reason === "leased") {
+export const retryDelivery: Handler = async (request, app) => {
+  const id = await resolvePathId(app.log, "deliveries", request.params.id ?? "");
+  const result = await app.outbox.retryDelivery(id, app.now());
+  if (result.outcome !== "requeued") {
+    if (result.outcome === "leased") {
       throw new Problem(
         409,
         "Conflict",
@@ -65,9 +61,7 @@ export const retryDelivery: Handler = (request, app) => {
     throw gone("delivery", id);
   }
   app.wake();
-  const [item] = describeDeliveries(app.db, [id]);
-  if (!item) throw gone("delivery", id);
-  return { status: 202, json: deliveryJson(item) };
+  return { status: 202, json: deliveryJson(result.item) };
 };
 
 /** Found by id a moment ago, gone now: another process purged it in between. */
