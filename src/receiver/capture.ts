@@ -1,6 +1,7 @@
 import type { Db } from "../store/open.js";
-import { insertReceivedMany, type ReceivedRecord } from "../store/received.js";
-import { advanceRelayCursors } from "../store/relay-cursors.js";
+import type { ReceivedStore } from "../store/ports/received.js";
+import { captureReceived, type ReceivedRecord } from "../store/received.js";
+import type { CursorAdvance } from "../store/relay-cursors.js";
 import { captureFailure } from "./capture-failure.js";
 import { type GroupCommitOptions, groupCommit } from "./group-commit.js";
 import type { CaptureSink, CursorMark } from "./types.js";
@@ -25,16 +26,35 @@ export interface BatchedCapture extends CaptureSink {
  * The inserts run on the event loop: `listen` uses the capture thread instead (capture-thread.ts).
  */
 export function createBatchedCapture(db: Db, options: BatchedCaptureOptions = {}): BatchedCapture {
-  const batches = groupCommit<Item>((items) => {
+  return batchedCapture((records, cursors) => captureReceived(db, records, cursors), options);
+}
+
+/**
+ * Capture through a store port (`listen` on PostgreSQL): a group is one transaction on the pool,
+ * awaited off the event loop. One group at a time, so groups commit in the order requests were
+ * answered and a relay cursor moves through them in order.
+ */
+export function createStoreCapture(
+  store: Pick<ReceivedStore, "captureReceived">,
+  options: BatchedCaptureOptions = {},
+): BatchedCapture {
+  return batchedCapture((records, cursors) => store.captureReceived(records, cursors), {
+    ...options,
+    maxInFlight: 1,
+  });
+}
+
+function batchedCapture(
+  commit: (records: ReceivedRecord[], cursors: CursorAdvance[]) => void | Promise<void>,
+  options: BatchedCaptureOptions,
+): BatchedCapture {
+  const batches = groupCommit<Item>(async (items) => {
     try {
-      db.transaction(() => {
-        insertReceivedMany(
-          db,
-          items.map((item) => item.record),
-        );
-        const cursors = items.flatMap((item) => (item.cursor ? [item.cursor] : []));
-        if (cursors.length > 0) advanceRelayCursors(db, cursors);
-      })();
+      const cursors = items.flatMap((item) => (item.cursor ? [item.cursor] : []));
+      await commit(
+        items.map((item) => item.record),
+        cursors,
+      );
     } catch (error) {
       throw captureFailure(error);
     }

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "../receiver/body.js";
-import type { Db } from "../store/open.js";
-import { getChannel, type RelayRequestRow, recordAck } from "../store/relay.js";
+import type { RelayStore } from "../store/ports/relay.js";
 import { RelayRefusal } from "./answer.js";
 import type { ChannelHub } from "./commit.js";
 import { relayAck, relayApiPrefix } from "./protocol.js";
@@ -9,10 +8,11 @@ import { streamChannel } from "./stream.js";
 import { bearerMatches } from "./token.js";
 
 export interface ApiDeps {
-  db: Db;
+  store: Pick<RelayStore, "getChannel" | "recordAck" | "readRequestPage">;
   now: () => number;
   hub: ChannelHub;
-  readPage: (channel: string, after: number, limit: number) => RelayRequestRow[];
+  /** See RelayServerOptions.pollMs. */
+  pollMs?: number;
   heartbeatMs: number;
   pageSize: number;
   signal: AbortSignal;
@@ -32,7 +32,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
   const [, name = "", action, query = ""] = match;
   const method = action === "stream" ? "GET" : "POST";
   if (req.method !== method) throw new RelayRefusal(405, `${action} takes ${method}`, { Allow: method });
-  const channel = getChannel(deps.db, name);
+  const channel = await deps.store.getChannel(name);
   if (!bearerMatches(req.headers.authorization, channel?.tokenSha256) || !channel) {
     throw new RelayRefusal(
       401,
@@ -44,14 +44,19 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
   }
   if (action === "ack") {
     const seq = await ackBody(req);
-    recordAck(deps.db, name, seq, deps.now());
+    await deps.store.recordAck(name, seq, deps.now());
     res.writeHead(204).end();
     return;
   }
   const after = afterOf(new URLSearchParams(query), channel.ackedSeq);
   deps.onStream?.({ channel: name, after, open: true });
   try {
-    await streamChannel(res, { ...deps, channel: name, after });
+    await streamChannel(res, {
+      ...deps,
+      readPage: (channelName, from, limit) => deps.store.readRequestPage(channelName, from, limit),
+      channel: name,
+      after,
+    });
   } finally {
     deps.onStream?.({ channel: name, after, open: false });
   }

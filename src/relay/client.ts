@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type Dispatcher, request } from "undici";
 import { UsageError } from "../errors.js";
+import { describe } from "../receiver/capture-failure.js";
 import { describeNetworkError } from "../receiver/forward.js";
 import { createAcker } from "./acker.js";
 import { type ReconnectBackoff, reconnectDefaults, reconnectDelay } from "./backoff.js";
@@ -47,7 +48,7 @@ export interface RelayClientDeps {
    */
   handle(request: RelayedRequest, body: Buffer, previous: number | null): Handled | Promise<Handled>;
   /** The last seq captured, from the log (read at each connect); absent: kept in memory only. */
-  storedCursor?: () => number | null;
+  storedCursor?: () => number | null | Promise<number | null>;
   onEvent?: (event: RelayClientEvent) => void;
   dispatcher?: Dispatcher;
   random?: () => number;
@@ -112,7 +113,13 @@ export async function runRelayClient(
   }
 
   async function session(): Promise<SessionEnd> {
-    const after = deps.storedCursor ? deps.storedCursor() : acker.latest;
+    let after: number | null;
+    try {
+      after = deps.storedCursor ? await deps.storedCursor() : acker.latest;
+    } catch (error) {
+      // The log is unreachable for now (a PostgreSQL restart): like a lost connection, retried.
+      return { connected: false, reason: `cannot read the relay cursor from the log (${describe(error)})` };
+    }
     const controller = new AbortController();
     let reason: string | null = null;
     const drop = (why: string) => {

@@ -1,6 +1,6 @@
 import { groupCommit } from "../receiver/group-commit.js";
-import type { Db } from "../store/open.js";
-import { type RelayRequestInput, requestWriter, type StoreOutcome } from "../store/relay.js";
+import type { RelayStore } from "../store/ports/relay.js";
+import type { RelayRequestInput, StoreOutcome } from "../store/relay.js";
 
 interface Pending {
   channel: string;
@@ -12,24 +12,26 @@ interface Pending {
  * Group commit of arriving requests (the receiver's `groupCommit`): those whose bodies complete
  * in the same turn of the event loop share one transaction (one fsync under synchronous=FULL). A
  * request's promise settles only after that transaction has committed; `committed` is told which
- * channels got new requests.
+ * channels got new requests. One group at a time: groups commit (and are announced) in order.
  */
 export function groupCommitter(
-  db: Db,
+  store: Pick<RelayStore, "storeRequests">,
   defaultMaxStored: () => number,
   committed: (channels: ReadonlySet<string>) => void,
 ) {
-  const writer = requestWriter(db);
-  const commits = groupCommit<Pending>((batch) => {
-    const outcomes = writer.store(batch, defaultMaxStored());
-    const channels = new Set<string>();
-    batch.forEach((pending, index) => {
-      const outcome = outcomes[index] as StoreOutcome;
-      pending.outcome = outcome;
-      if (outcome.kind === "stored") channels.add(pending.channel);
-    });
-    if (channels.size > 0) committed(channels);
-  });
+  const commits = groupCommit<Pending>(
+    async (batch) => {
+      const outcomes = await store.storeRequests(batch, defaultMaxStored());
+      const channels = new Set<string>();
+      batch.forEach((pending, index) => {
+        const outcome = outcomes[index] as StoreOutcome;
+        pending.outcome = outcome;
+        if (outcome.kind === "stored") channels.add(pending.channel);
+      });
+      if (channels.size > 0) committed(channels);
+    },
+    { maxInFlight: 1 },
+  );
   return {
     async submit(channel: string, request: RelayRequestInput): Promise<StoreOutcome> {
       const pending: Pending = { channel, request };

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "../receiver/body.js";
-import type { Db } from "../store/open.js";
-import { getChannel } from "../store/relay.js";
+import type { RelayStore } from "../store/ports/relay.js";
 import { answer, RelayRefusal } from "./answer.js";
 import type { RelayDefaults } from "./caps.js";
 import type { GroupCommitter } from "./commit.js";
@@ -27,7 +26,7 @@ export interface IngressEvent {
 }
 
 export interface IngressDeps {
-  db: Db;
+  store: Pick<RelayStore, "getChannel">;
   now: () => number;
   defaults: () => RelayDefaults;
   /** 0: go ahead; otherwise milliseconds until the channel's rate allows another request. */
@@ -79,7 +78,7 @@ export async function handleIngress(
         Allow: ingressMethods.join(", "),
       });
     }
-    const channel = getChannel(deps.db, target.channel);
+    const channel = await deps.store.getChannel(target.channel);
     if (!channel) throw new RelayRefusal(404, "no such channel");
     const defaults = deps.defaults();
     const rate = channel.ratePerSecond ?? defaults.ratePerSecond;

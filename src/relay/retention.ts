@@ -1,8 +1,7 @@
-import type { Db } from "../store/open.js";
-import { pruneRequests } from "../store/relay.js";
+import type { RelayStore } from "../store/ports/relay.js";
 
 export interface RetentionOptions {
-  db: Db;
+  store: Pick<RelayStore, "pruneRequests">;
   now: () => number;
   /** Requests older than this go. */
   keepMs: number;
@@ -22,7 +21,7 @@ export async function sweepExpired(options: RetentionOptions): Promise<number> {
   const batch = options.batch ?? 500;
   let total = 0;
   for (;;) {
-    const deleted = pruneRequests(options.db, cutoff, batch);
+    const deleted = await options.store.pruneRequests(cutoff, batch);
     total += deleted;
     if (deleted < batch) return total;
     await new Promise((resolve) => setImmediate(resolve));

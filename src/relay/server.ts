@@ -6,8 +6,7 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { listen } from "../receiver/server.js";
-import type { Db } from "../store/open.js";
-import { requestPageReader } from "../store/relay.js";
+import type { RelayStore } from "../store/ports/relay.js";
 import { answer, RelayRefusal } from "./answer.js";
 import { handleApi } from "./api.js";
 import { type RelayDefaults, rateGate } from "./caps.js";
@@ -16,7 +15,7 @@ import { handleIngress, type IngressEvent } from "./ingress.js";
 import { heartbeatMs as defaultHeartbeatMs, ingressPrefix, relayApiPrefix } from "./protocol.js";
 
 export interface RelayServerOptions {
-  db: Db;
+  store: RelayStore;
   now: () => number;
   host: string;
   /** 0 picks a free port. */
@@ -28,6 +27,11 @@ export interface RelayServerOptions {
   heartbeatMs?: number;
   /** Stored requests a stream reads from the log at a time. */
   pageSize?: number;
+  /**
+   * Open streams also look for new requests this often: another relay process sharing the log
+   * (PostgreSQL) stores requests this one is not told about. Absent: only this relay's commits.
+   */
+  pollMs?: number;
   onIngress?: (event: IngressEvent) => void;
   onStream?: (event: { channel: string; after: number; open: boolean }) => void;
   /** An error that became a 500: for the operator's eyes. */
@@ -50,16 +54,14 @@ export interface RelayServer {
 
 /**
  * The public relay on node:http (or node:https): providers' requests under `/c/<channel>`,
- * each committed to the log (synchronous=FULL: a 2xx survives a power loss) before its answer;
- * listeners' streams and acks under `/_relay/v1`.
+ * each committed to the log before its answer (on SQLite the caller sets synchronous=FULL, so a
+ * 2xx survives a power loss); listeners' streams and acks under `/_relay/v1`.
  */
 export async function startRelayServer(options: RelayServerOptions): Promise<RelayServer> {
-  const { db } = options;
-  db.pragma("synchronous = FULL");
+  const { store } = options;
   const hub = channelHub();
-  const committer = groupCommitter(db, () => options.defaults.maxStoredBytes, hub.notify);
+  const committer = groupCommitter(store, () => options.defaults.maxStoredBytes, hub.notify);
   const gate = rateGate(options.now);
-  const readPage = requestPageReader(db);
   const stopping = new AbortController();
   let active = 0;
   let idle: (() => void) | undefined;
@@ -82,7 +84,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
     const url = req.url ?? "/";
     if (url.startsWith(ingressPrefix)) {
       await handleIngress(req, res, {
-        db,
+        store,
         now: options.now,
         defaults: () => options.defaults,
         takeRate: gate.take,
@@ -94,10 +96,10 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
     try {
       if (url.startsWith(`${relayApiPrefix}/`)) {
         await handleApi(req, res, {
-          db,
+          store,
           now: options.now,
           hub,
-          readPage,
+          pollMs: options.pollMs,
           heartbeatMs: options.heartbeatMs ?? defaultHeartbeatMs,
           pageSize: options.pageSize ?? 200,
           signal: stopping.signal,

@@ -7,9 +7,11 @@ export interface StreamOptions {
   channel: string;
   /** Send requests with seq > after. */
   after: number;
-  readPage: (channel: string, after: number, limit: number) => RelayRequestRow[];
+  readPage: (channel: string, after: number, limit: number) => Promise<RelayRequestRow[]>;
   hub: ChannelHub;
   heartbeatMs: number;
+  /** Also look for new requests this often (absent: only when the hub says so). */
+  pollMs?: number;
   /** Requests read from the log at a time (never the whole backlog at once). */
   pageSize: number;
   /** Ends the stream cleanly (the relay is stopping). */
@@ -71,6 +73,7 @@ export async function streamChannel(res: ServerResponse, options: StreamOptions)
   const heartbeat = setInterval(() => {
     if (!res.writableNeedDrain) res.write(": ping\n\n");
   }, options.heartbeatMs);
+  const poll = options.pollMs === undefined ? undefined : setInterval(poke, options.pollMs);
   // Only 'drain' or the end resumes writing: news of more requests does not.
   const drained = () =>
     new Promise<void>((resolve) => {
@@ -89,7 +92,8 @@ export async function streamChannel(res: ServerResponse, options: StreamOptions)
       }
       dirty = false;
       for (;;) {
-        const rows = options.readPage(channel, last, pageSize);
+        const rows = await options.readPage(channel, last, pageSize);
+        if (ended) return;
         for (const row of rows) {
           last = row.seq;
           if (!res.write(requestFrame(row))) await drained();
@@ -104,6 +108,7 @@ export async function streamChannel(res: ServerResponse, options: StreamOptions)
     }
   } finally {
     clearInterval(heartbeat);
+    clearInterval(poll);
     unsubscribe();
     res.off("close", end);
     signal.removeEventListener("abort", end);

@@ -1,6 +1,7 @@
 import type { Statement } from "better-sqlite3";
 import { storedHeaderPairs } from "../contract/schema/stored.js";
 import type { Db } from "./open.js";
+import { advanceRelayCursors, type CursorAdvance } from "./relay-cursors.js";
 import { parseStoredJson } from "./stored-json.js";
 
 /** One request captured by `listen`, byte-exact: raw header pairs in arrival order and case. */
@@ -41,7 +42,8 @@ export const insertReceivedSql = `INSERT INTO received (id, received_at, method,
   event_type, verification, verification_reason, scheme, duplicate, response_status, injected, duration_ms)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-const summaryColumns = `id, received_at, method, path, delivery_id, event_type, verification,
+/** Every column but the body, and the body's size in bytes (the same SQL on both backends). */
+export const summaryColumns = `id, received_at, method, path, delivery_id, event_type, verification,
   verification_reason, scheme, duplicate, response_status, injected, duration_ms, length(body) AS size`;
 
 /** A record as insertReceivedSql's parameters, in column order (binding by position is cheapest). */
@@ -94,6 +96,21 @@ export function insertReceivedMany(db: Db, records: readonly ReceivedRecord[]): 
 }
 
 /**
+ * What `listen` commits together: captured requests and the relay cursors they move (listen
+ * --from), in one transaction, so after a crash a cursor never names a request the log lacks.
+ */
+export function captureReceived(
+  db: Db,
+  records: readonly ReceivedRecord[],
+  cursors: readonly CursorAdvance[] = [],
+): void {
+  db.transaction(() => {
+    insertReceivedMany(db, records);
+    if (cursors.length > 0) advanceRelayCursors(db, cursors);
+  })();
+}
+
+/**
  * Captured requests, newest first, without bodies. Ordered by rowid (insertion order): ids from
  * the same millisecond do not sort by arrival, but captures are inserted in the order answered.
  */
@@ -104,18 +121,27 @@ export function listReceived(db: Db, options: ListReceivedOptions = {}): Receive
         .prepare(`SELECT ${summaryColumns} FROM received WHERE delivery_id = ? ORDER BY rowid DESC LIMIT ?`)
         .all(options.deliveryId, limit)
     : db.prepare(`SELECT ${summaryColumns} FROM received ORDER BY rowid DESC LIMIT ?`).all(limit);
-  return (rows as Raw[]).map((raw) => ({ ...common(raw), size: raw.size as number }));
+  return (rows as Raw[]).map(receivedSummaryOf);
 }
 
 /** One captured request with its exact headers and body, or undefined. */
 export function getReceived(db: Db, id: string): ReceivedRow | undefined {
   const raw = db.prepare("SELECT * FROM received WHERE id = ?").get(id) as Raw | undefined;
-  if (!raw) return undefined;
+  return raw ? receivedRowOf(raw) : undefined;
+}
+
+/** A row of `received` (either backend: same column names), as getReceived returns it. */
+export function receivedRowOf(raw: Raw): ReceivedRow {
   return {
     ...common(raw),
     headers: parseStoredJson(storedHeaderPairs, raw.headers, `received ${raw.id} headers`),
     body: raw.body as Buffer,
   };
+}
+
+/** A listing row (summary columns and `size`), as listReceived returns it. */
+export function receivedSummaryOf(raw: Raw): ReceivedSummaryRow {
+  return { ...common(raw), size: raw.size as number };
 }
 
 type Raw = Record<string, unknown>;

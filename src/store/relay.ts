@@ -45,9 +45,10 @@ export type StoreOutcome =
   | { kind: "unknown-channel" }
   | { kind: "full"; storedBytes: number; maxStoredBytes: number };
 
-const channelColumns = `name, token_sha256 AS tokenSha256, max_body_bytes AS maxBodyBytes,
-  rate_per_second AS ratePerSecond, max_stored_bytes AS maxStoredBytes, next_seq AS nextSeq,
-  acked_seq AS ackedSeq, acked_at AS ackedAt, stored_bytes AS storedBytes, created_at AS createdAt`;
+/** A channel's columns as RelayChannelRow (quoted: PostgreSQL would fold the names to lower case). */
+export const channelColumns = `name, token_sha256 AS "tokenSha256", max_body_bytes AS "maxBodyBytes",
+  rate_per_second AS "ratePerSecond", max_stored_bytes AS "maxStoredBytes", next_seq AS "nextSeq",
+  acked_seq AS "ackedSeq", acked_at AS "ackedAt", stored_bytes AS "storedBytes", created_at AS "createdAt"`;
 
 /** The size a request counts for against its channel's stored-bytes cap (see storedSizeSql). */
 export function storedSize(headersJson: string, body: Buffer): number {
@@ -150,35 +151,67 @@ export function requestWriter(db: Db) {
     `INSERT INTO relay_requests (channel, seq, received_at, method, path, query, headers, body, sha256)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const storeAll = db.transaction(
-    (batch: readonly { channel: string; request: RelayRequestInput }[], defaultMaxStored: number) =>
-      batch.map(({ channel, request }): StoreOutcome => {
-        const row = channelOf.get(channel) as
-          | { nextSeq: number; storedBytes: number; maxStoredBytes: number | null }
-          | undefined;
-        if (!row) return { kind: "unknown-channel" };
-        const headers = JSON.stringify(request.headers);
-        const size = storedSize(headers, request.body);
-        const cap = row.maxStoredBytes ?? defaultMaxStored;
-        if (row.storedBytes + size > cap) {
-          return { kind: "full", storedBytes: row.storedBytes, maxStoredBytes: cap };
-        }
-        advance.run(size, channel);
-        insert.run(
-          channel,
-          row.nextSeq,
-          request.receivedAt,
-          request.method,
-          request.path,
-          request.query,
-          headers,
-          request.body,
-          request.sha256,
-        );
-        return { kind: "stored", seq: row.nextSeq };
-      }),
+  const storeAll = db.transaction((batch: readonly ChannelRequest[], defaultMaxStored: number) =>
+    batch.map(({ channel, request }): StoreOutcome => {
+      const row = channelOf.get(channel) as
+        | { nextSeq: number; storedBytes: number; maxStoredBytes: number | null }
+        | undefined;
+      if (!row) return { kind: "unknown-channel" };
+      const headers = JSON.stringify(request.headers);
+      const size = storedSize(headers, request.body);
+      const cap = row.maxStoredBytes ?? defaultMaxStored;
+      if (row.storedBytes + size > cap) {
+        return { kind: "full", storedBytes: row.storedBytes, maxStoredBytes: cap };
+      }
+      advance.run(size, channel);
+      insert.run(
+        channel,
+        row.nextSeq,
+        request.receivedAt,
+        request.method,
+        request.path,
+        request.query,
+        headers,
+        request.body,
+        request.sha256,
+      );
+      return { kind: "stored", seq: row.nextSeq };
+    }),
   );
   return { store: storeAll };
+}
+
+export interface ChannelRequest {
+  channel: string;
+  request: RelayRequestInput;
+}
+
+// The relay writes and reads pages all day: statements are prepared once per connection.
+const writers = new WeakMap<Db, ReturnType<typeof requestWriter>>();
+const pageReaders = new WeakMap<Db, ReturnType<typeof requestPageReader>>();
+
+/** Store a group of requests in one transaction (requestWriter's `store`, on a cached writer). */
+export function storeRequests(
+  db: Db,
+  batch: readonly ChannelRequest[],
+  defaultMaxStored: number,
+): StoreOutcome[] {
+  let writer = writers.get(db);
+  if (!writer) {
+    writer = requestWriter(db);
+    writers.set(db, writer);
+  }
+  return writer.store(batch, defaultMaxStored);
+}
+
+/** One page of a channel's stream (requestPageReader, on a cached statement). */
+export function readRequestPage(db: Db, channel: string, after: number, limit: number): RelayRequestRow[] {
+  let read = pageReaders.get(db);
+  if (!read) {
+    read = requestPageReader(db);
+    pageReaders.set(db, read);
+  }
+  return read(channel, after, limit);
 }
 
 /** Up to `limit` stored requests of a channel with seq > after, in order: one page of a stream. */

@@ -37,7 +37,7 @@ describe("relay streams under back-pressure", () => {
         heartbeatMs: 60_000,
         pageSize: 4,
         signal: stopping.signal,
-        readPage: (_channel, after, limit) => {
+        readPage: async (_channel, after, limit) => {
           reads.push({ after, needDrain: res.writableNeedDrain });
           return Array.from({ length: Math.max(0, Math.min(limit, total - after)) }, (_, i) =>
             row(after + i + 1),

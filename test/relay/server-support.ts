@@ -6,6 +6,7 @@ import type { RelayedRequest } from "../../src/relay/protocol.js";
 import { type RelayServer, type RelayServerOptions, startRelayServer } from "../../src/relay/server.js";
 import { newChannelToken } from "../../src/relay/token.js";
 import { type Db, openDb } from "../../src/store/open.js";
+import { relayStoreOf } from "../../src/store/ports/relay.js";
 import { insertChannel, type NewChannel } from "../../src/store/relay.js";
 import { waitFor } from "../helpers/bin.js";
 import { tempDb } from "../helpers/tmp.js";
@@ -28,8 +29,9 @@ export interface TestRelay {
 export async function testRelay(options: Partial<RelayServerOptions> = {}): Promise<TestRelay> {
   const db = openDb(tempDb());
   const clock = { now: Date.parse("2026-01-01T00:00:00.000Z") };
+  db.pragma("synchronous = FULL");
   const server = await startRelayServer({
-    db,
+    store: relayStoreOf({ backend: "sqlite", db, where: "test", close: async () => {} }),
     now: () => clock.now,
     host: "127.0.0.1",
     port: 0,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { relayedRequest } from "../../src/relay/protocol.js";
-import { getChannel } from "../../src/store/relay.js";
+import { getChannel, storeRequests } from "../../src/store/relay.js";
 import { waitFor } from "../helpers/bin.js";
 import { post, rawRequest, readStream, testRelay } from "./server-support.js";
 
@@ -52,6 +52,19 @@ describe("relay server: ingress and streams", () => {
       bodyBase64: Buffer.from("live").toString("base64"),
     });
     await waitFor(() => (stream.pings >= 2 ? true : undefined), 10_000, "heartbeats");
+  });
+
+  it("with pollMs, streams requests another relay process stored in the shared log", async () => {
+    const relay = await testRelay({ pollMs: 20, heartbeatMs: 60_000 });
+    const token = relay.addChannel("gh");
+    const stream = await readStream(streamUrl(relay.url, "gh"), token);
+    await stream.waitForEvent("caught-up");
+    // Written behind this relay's back, as another process on the same log would.
+    const body = Buffer.from("elsewhere");
+    const request = { receivedAt: 1, method: "POST", path: "/", query: "", headers: [], body, sha256: "00" };
+    expect(storeRequests(relay.db, [{ channel: "gh", request }], 1024)).toEqual([{ kind: "stored", seq: 1 }]);
+    const [polled] = await stream.waitForRequests(1);
+    expect(polled).toMatchObject({ seq: 1, bodyBase64: body.toString("base64") });
   });
 
   it("gives every listener of a channel the whole stream, and only that channel's", async () => {

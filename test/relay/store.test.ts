@@ -114,7 +114,12 @@ describe("relay store", () => {
       batch.filter((r, i) => r.channel === "a" && i >= 2).reduce((sum, r) => sum + sizeOf(r.request), 0),
     );
     // Clock at t0 + 10 s, keep 4 s: everything received before t0 + 6 s goes, 3 at a time.
-    const deleted = await sweepExpired({ db, now: () => t0 + 10_000, keepMs: 4000, batch: 3 });
+    const deleted = await sweepExpired({
+      store: { pruneRequests: async (cutoff, batch) => pruneRequests(db, cutoff, batch) },
+      now: () => t0 + 10_000,
+      keepMs: 4000,
+      batch: 3,
+    });
     expect(deleted).toBe(4);
     const left = requestPageReader(db);
     expect(left("a", 0, 10).map((r) => r.seq)).toEqual([4, 5]);
@@ -138,7 +143,13 @@ describe("relay store", () => {
     store([{ channel: "a", request: request(t0) }], 1024 * 1024);
     const clock = { now: t0 + 1000 };
     const count = () => db.prepare("SELECT count(*) FROM relay_requests").pluck().get() as number;
-    const retention = startRetention({ db, now: () => clock.now, keepMs: 5000, everyMs: 10, batch: 2 });
+    const retention = startRetention({
+      store: { pruneRequests: async (cutoff, batch) => pruneRequests(db, cutoff, batch) },
+      now: () => clock.now,
+      keepMs: 5000,
+      everyMs: 10,
+      batch: 2,
+    });
     try {
       store([{ channel: "a", request: request(t0 + 2000) }], 1024 * 1024);
       clock.now = t0 + 6500;

@@ -1,17 +1,14 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { busyTimeoutFrom, type CaptureThread, createCaptureThread } from "../../receiver/capture-thread.js";
 import { createRelayedReceiver, startReceiver } from "../../receiver/server.js";
 import type { RelayedReceiver } from "../../receiver/types.js";
 import { type RelayClientEvent, runRelayClient } from "../../relay/client.js";
 import { parseRelaySource, type RelaySource } from "../../relay/source.js";
-import { readRelayCursor } from "../../store/relay-cursors.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type Output } from "../output.js";
 import { readListFile } from "../secrets.js";
 import { writeReadyFile } from "../server-lifecycle.js";
-import { openStoreFor } from "../store.js";
 import {
   announceChecks,
   type ListenFlags,
@@ -19,6 +16,7 @@ import {
   receiverOptions,
   receiveUntilStopped,
 } from "./listen.js";
+import { openListenLog } from "./listen-log.js";
 
 /** The variable `listen --from` reads the channel token from when --relay-token-file is absent. */
 export const relayTokenVariable = "HOOKCTL_RELAY_TOKEN";
@@ -36,13 +34,9 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
   const { options, seed } = await receiverOptions(flags, ctx);
   // A local port only when asked for: the relay is the way in.
   const withPort = command.getOptionValueSource("port") === "cli";
-  const store = flags.store ? openStoreFor(flags, ctx) : null;
-  let capture: CaptureThread | undefined;
+  const log = flags.store ? await openListenLog(flags, ctx, { cursors: true }) : null;
   try {
-    capture = store
-      ? createCaptureThread(store.path, { busyTimeoutMs: busyTimeoutFrom(ctx.env) })
-      : undefined;
-    const deps = receiverDeps(ctx, seed, capture);
+    const deps = receiverDeps(ctx, seed, log?.capture);
     const receiver: RelayedReceiver & { url?: string } = withPort
       ? await startReceiver(options, deps)
       : await createRelayedReceiver(options, deps);
@@ -53,7 +47,7 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
       out.note(
         `receiving from ${source.url}${receiver.url ? ` and on ${receiver.url}` : ""}  (Ctrl-C to stop)`,
       );
-      announceChecks(out, flags, options, seed, store?.path ?? null, withPort);
+      announceChecks(out, flags, options, seed, log?.where ?? null, withPort);
       let ready = false;
       await runRelayClient(
         { source, token },
@@ -66,9 +60,9 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
               headers: request.headers.map(({ name, value }) => [name, value]),
               body,
               receivedAt: Date.parse(request.receivedAt),
-              cursor: store ? { source: source.url, seq: request.seq, previous, at: ctx.now() } : undefined,
+              cursor: log ? { source: source.url, seq: request.seq, previous, at: ctx.now() } : undefined,
             }),
-          storedCursor: store ? () => readRelayCursor(store.db, source.url) : undefined,
+          storedCursor: log ? () => log.readCursor(source.url) : undefined,
           onEvent: (event) => {
             if (event.kind === "connected" && !ready && flags.readyFile) {
               writeReadyFile(resolve(ctx.cwd, flags.readyFile), receiver.url ?? source.url);
@@ -81,8 +75,7 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
       );
     });
   } finally {
-    await capture?.close();
-    store?.db.close();
+    await log?.close();
   }
 }
 

@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
 import { maskSecret, maskUrl } from "../../contract/mask.js";
 import { UsageError } from "../../errors.js";
-import { busyTimeoutFrom, type CaptureThread, createCaptureThread } from "../../receiver/capture-thread.js";
 import { mulberry32 } from "../../receiver/prng.js";
 import { pooledRandomBytes } from "../../receiver/random.js";
 import { startReceiver } from "../../receiver/server.js";
@@ -25,8 +24,8 @@ import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { detailLines, listenRequestJson, requestLine, summaryLine, viewOfEvent } from "../render/received.js";
 import { collectSecrets } from "../secrets.js";
 import { interrupted, writeReadyFile } from "../server-lifecycle.js";
-import { openStoreFor } from "../store.js";
 import { parseHttpUrl } from "../urls.js";
+import { openListenLog } from "./listen-log.js";
 
 export interface ListenFlags extends GlobalOptions {
   port: number;
@@ -73,21 +72,16 @@ export async function runListen(command: Command, ctx: CliContext): Promise<numb
   }
   const out = createOutput(ctx, flags);
   const { options, seed } = await receiverOptions(flags, ctx);
-  // Opened here for its checks (path, 0600, migrations); the capture thread writes on its own connection.
-  const store = flags.store ? openStoreFor(flags, ctx) : null;
-  store?.db.close();
-  const capture: CaptureThread | undefined = store
-    ? createCaptureThread(store.path, { busyTimeoutMs: busyTimeoutFrom(ctx.env) })
-    : undefined;
+  const log = flags.store ? await openListenLog(flags, ctx, { cursors: false }) : null;
   try {
-    const receiver = await startReceiver(options, receiverDeps(ctx, seed, capture));
+    const receiver = await startReceiver(options, receiverDeps(ctx, seed, log?.capture));
     return await receiveUntilStopped(receiver, out, flags, ctx, async () => {
       if (flags.readyFile) writeReadyFile(resolve(ctx.cwd, flags.readyFile), receiver.url);
-      announce(out, receiver, flags, options, seed, store?.path ?? null);
+      announce(out, receiver, flags, options, seed, log?.where ?? null);
       await interrupted(ctx.signal);
     });
   } finally {
-    await capture?.close();
+    await log?.close();
   }
 }
 

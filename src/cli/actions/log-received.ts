@@ -2,9 +2,9 @@ import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { table } from "../../format/table.js";
-import { getReceived, listReceived } from "../../store/received.js";
+import { receivedStoreOf } from "../../store/ports/received.js";
 import type { CliContext } from "../context.js";
-import { resolveId } from "../ids.js";
+import { resolveLogId } from "../ids.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import {
   detailLines,
@@ -15,7 +15,7 @@ import {
   requestLine,
   viewOfRow,
 } from "../render/received.js";
-import { openStoreFor } from "../store.js";
+import { withLog } from "../store.js";
 
 interface ListFlags extends GlobalOptions {
   limit: number;
@@ -30,53 +30,48 @@ interface ShowFlags extends GlobalOptions {
 export async function runLogReceived(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<ListFlags>();
   const out = createOutput(ctx, flags);
-  const { db, path } = openStoreFor(flags, ctx, { readOnly: true });
-  try {
-    const rows = listReceived(db, { limit: flags.limit, deliveryId: flags.delivery });
-    if (out.json) {
-      for (const row of rows) out.writeJson(requestJson(viewOfRow(row)));
-      return ExitCode.ok;
-    }
-    if (rows.length === 0) {
-      out.note(
-        `no captured requests in ${path}${flags.delivery ? ` for ${flags.delivery}` : ""}; run hookctl listen`,
-      );
-      return ExitCode.ok;
-    }
-    const cells = rows.map((row) => requestCells(viewOfRow(row), out.style));
-    for (const line of table(requestColumns, cells, { header: out.style.bold })) out.line(line);
+  const { rows, where } = await withLog(flags, ctx, { readOnly: true }, async (log) => ({
+    rows: await receivedStoreOf(log).listReceived({ limit: flags.limit, deliveryId: flags.delivery }),
+    where: log.where,
+  }));
+  if (out.json) {
+    for (const row of rows) out.writeJson(requestJson(viewOfRow(row)));
     return ExitCode.ok;
-  } finally {
-    db.close();
   }
+  if (rows.length === 0) {
+    out.note(
+      `no captured requests in ${where}${flags.delivery ? ` for ${flags.delivery}` : ""}; run hookctl listen`,
+    );
+    return ExitCode.ok;
+  }
+  const cells = rows.map((row) => requestCells(viewOfRow(row), out.style));
+  for (const line of table(requestColumns, cells, { header: out.style.bold })) out.line(line);
+  return ExitCode.ok;
 }
 
 /** `hookctl log received show <id>`: one request, headers and body exactly as they arrived. */
 export async function runLogReceivedShow(id: string, command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<ShowFlags>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx, { readOnly: true });
-  try {
-    const row = getReceived(db, resolveId(db, "received", id));
-    if (!row) throw new UsageError(`captured request ${id} was just removed from the log`);
-    if (flags.raw) {
-      // The exact bytes, untouched: for diffing, hashing, or re-verifying with hookctl verify.
-      await writeAll(ctx.stdout, row.body);
-      return ExitCode.ok;
-    }
-    const view = viewOfRow(row);
-    if (out.json) {
-      out.writeJson(requestDetailJson(view, row.headers, row.body));
-      return ExitCode.ok;
-    }
-    out.line(requestLine(view, out.style, { withId: true }));
-    if (row.durationMs !== null)
-      out.line(`    ${out.style.dim(`answered in ${formatDuration(row.durationMs)}`)}`);
-    for (const line of detailLines(row.headers, row.body, out.style)) out.line(line);
+  const row = await withLog(flags, ctx, { readOnly: true }, async (log) =>
+    receivedStoreOf(log).getReceived(await resolveLogId(log, "received", id)),
+  );
+  if (!row) throw new UsageError(`captured request ${id} was just removed from the log`);
+  if (flags.raw) {
+    // The exact bytes, untouched: for diffing, hashing, or re-verifying with hookctl verify.
+    await writeAll(ctx.stdout, row.body);
     return ExitCode.ok;
-  } finally {
-    db.close();
   }
+  const view = viewOfRow(row);
+  if (out.json) {
+    out.writeJson(requestDetailJson(view, row.headers, row.body));
+    return ExitCode.ok;
+  }
+  out.line(requestLine(view, out.style, { withId: true }));
+  if (row.durationMs !== null)
+    out.line(`    ${out.style.dim(`answered in ${formatDuration(row.durationMs)}`)}`);
+  for (const line of detailLines(row.headers, row.body, out.style)) out.line(line);
+  return ExitCode.ok;
 }
 
 function writeAll(stream: NodeJS.WritableStream, bytes: Buffer): Promise<void> {

@@ -4,20 +4,13 @@ import { ExitCode, UsageError } from "../../errors.js";
 import { escapeControl } from "../../format/escape.js";
 import { table } from "../../format/table.js";
 import { channelNamePattern, newChannelToken } from "../../relay/token.js";
-import type { Db } from "../../store/open.js";
-import {
-  deleteChannel,
-  getChannel,
-  insertChannel,
-  listChannels,
-  type RelayChannelStats,
-  setChannelToken,
-} from "../../store/relay.js";
+import { type RelayStore, relayStoreOf } from "../../store/ports/relay.js";
+import type { RelayChannelStats } from "../../store/relay.js";
 import { confirmOrRefuse } from "../confirm.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { formatBytes } from "../render/received.js";
-import { withExistingStore, withStore } from "./endpoint.js";
+import { withLog } from "../store.js";
 
 interface CapFlags {
   maxBody?: number;
@@ -54,8 +47,8 @@ function channelCaps(command: Command): CapFlags {
   return { maxBody: typed("maxBody"), rate: typed("rate"), maxStored: typed("maxStored") };
 }
 
-function requireChannel(db: Db, name: string) {
-  const channel = getChannel(db, name);
+async function requireChannel(store: RelayStore, name: string) {
+  const channel = await store.getChannel(name);
   if (!channel) throw new UsageError(`no relay channel ${name}`, "see hookctl relay channel list");
   return channel;
 }
@@ -72,8 +65,9 @@ export async function runChannelAdd(name: string, command: Command, ctx: CliCont
     );
   }
   const { token, sha256 } = newChannelToken(ctx.randomBytes);
-  const channel = withStore(flags, ctx, (db) => {
-    const added = insertChannel(db, {
+  const channel = await withLog(flags, ctx, {}, async (log) => {
+    const store = relayStoreOf(log);
+    const added = await store.insertChannel({
       name,
       tokenSha256: sha256,
       maxBodyBytes: caps.maxBody,
@@ -87,7 +81,7 @@ export async function runChannelAdd(name: string, command: Command, ctx: CliCont
         "pick another name, or hookctl relay channel rotate-token for a new token",
       );
     }
-    return requireChannel(db, name);
+    return requireChannel(store, name);
   });
   if (out.json) {
     out.writeJson({ ...channelJson({ ...channel, storedCount: 0 }), token });
@@ -101,7 +95,7 @@ export async function runChannelAdd(name: string, command: Command, ctx: CliCont
 export async function runChannelList(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
-  const channels = withStore(flags, ctx, listChannels, { readOnly: true });
+  const channels = await withLog(flags, ctx, { readOnly: true }, (log) => relayStoreOf(log).listChannels());
   if (out.json) {
     for (const channel of channels) out.writeJson(channelJson(channel));
     return ExitCode.ok;
@@ -141,9 +135,10 @@ export async function runChannelRm(name: string, command: Command, ctx: CliConte
   const flags = command.optsWithGlobals<GlobalOptions & { yes?: boolean }>();
   const out = createOutput(ctx, flags);
   if (!flags.yes) {
-    const stored = withExistingStore(flags, ctx, (db) => {
-      requireChannel(db, name);
-      return listChannels(db).find((channel) => channel.name === name)?.storedCount ?? 0;
+    const stored = await withLog(flags, ctx, { mustExist: true }, async (log) => {
+      const store = relayStoreOf(log);
+      await requireChannel(store, name);
+      return (await store.listChannels()).find((channel) => channel.name === name)?.storedCount ?? 0;
     });
     const what = `relay channel ${name} and its ${stored} stored ${stored === 1 ? "request" : "requests"}`;
     if (!(await confirmOrRefuse(ctx, `Remove ${what}?`, `refusing to remove ${what}`))) {
@@ -151,7 +146,9 @@ export async function runChannelRm(name: string, command: Command, ctx: CliConte
       return ExitCode.ok;
     }
   }
-  const deleted = withExistingStore(flags, ctx, (db) => deleteChannel(db, name));
+  const deleted = await withLog(flags, ctx, { mustExist: true }, (log) =>
+    relayStoreOf(log).deleteChannel(name),
+  );
   if (deleted === undefined)
     throw new UsageError(`no relay channel ${name}`, "see hookctl relay channel list");
   if (out.json) out.writeJson({ name, removed: true, deletedRequests: deleted });
@@ -164,7 +161,9 @@ export async function runChannelRotate(name: string, command: Command, ctx: CliC
   const flags = command.optsWithGlobals<GlobalOptions>();
   const out = createOutput(ctx, flags);
   const { token, sha256 } = newChannelToken(ctx.randomBytes);
-  const changed = withExistingStore(flags, ctx, (db) => setChannelToken(db, name, sha256));
+  const changed = await withLog(flags, ctx, { mustExist: true }, (log) =>
+    relayStoreOf(log).setChannelToken(name, sha256),
+  );
   if (!changed) throw new UsageError(`no relay channel ${name}`, "see hookctl relay channel list");
   if (out.json) out.writeJson({ name, token });
   else out.line(`${out.style.ok("✓")} new token for relay channel ${name} (shown once): ${token}`);

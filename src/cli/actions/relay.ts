@@ -8,13 +8,17 @@ import { escapeControl } from "../../format/escape.js";
 import type { IngressEvent } from "../../relay/ingress.js";
 import { startRetention } from "../../relay/retention.js";
 import { startRelayServer } from "../../relay/server.js";
+import { relayStoreOf } from "../../store/ports/relay.js";
 import { checkBindHost } from "../bind.js";
 import { type CliContext, stopCode } from "../context.js";
 import { oneLine } from "../one-line.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { formatBytes } from "../render/received.js";
 import { interrupted, writeReadyFile } from "../server-lifecycle.js";
-import { openStoreFor } from "../store.js";
+import { openLogFor } from "../store.js";
+
+/** How often a stream on a shared PostgreSQL log looks for requests another relay stored. */
+const sharedLogPollMs = 1000;
 
 interface RelayFlags extends GlobalOptions {
   host: string;
@@ -45,12 +49,16 @@ export async function runRelay(command: Command, ctx: CliContext): Promise<numbe
       "give --cert/--key for HTTPS, or --insecure-http behind a TLS proxy",
     );
   }
-  const store = openStoreFor(flags, ctx);
-  const { db } = store;
+  const log = await openLogFor(flags, ctx, { poolSize: 8 });
+  // A 2xx must survive a power loss: each commit is fsynced. PostgreSQL's own settings decide there.
+  if (log.backend === "sqlite") log.db.pragma("synchronous = FULL");
+  const store = relayStoreOf(log);
   let stored = 0;
   try {
     const server = await startRelayServer({
-      db,
+      store,
+      // Another relay on the same PostgreSQL log stores requests this one's streams must see.
+      pollMs: log.backend === "postgres" ? sharedLogPollMs : undefined,
       now: ctx.now,
       host,
       port: flags.port,
@@ -65,13 +73,13 @@ export async function runRelay(command: Command, ctx: CliContext): Promise<numbe
       onError: (error) => out.note(`${out.style.fail("error:")} ${oneLine(String(error))} (answered 500)`),
     });
     const retention = startRetention({
-      db,
+      store,
       now: ctx.now,
       keepMs: flags.keep,
       onError: (error) => out.note(`${out.style.warn("warning:")} retention: ${oneLine(String(error))}`),
     });
     try {
-      out.note(`relay on ${server.url}  (log ${store.path}; Ctrl-C to stop)`);
+      out.note(`relay on ${server.url}  (log ${log.where}; Ctrl-C to stop)`);
       out.note(
         `  providers post to ${server.url}/c/<channel>; listeners: hookctl listen --from ${server.url}/c/<channel>`,
       );
@@ -89,7 +97,7 @@ export async function runRelay(command: Command, ctx: CliContext): Promise<numbe
     out.note(`stopped: ${stored} ${stored === 1 ? "request" : "requests"} stored`);
     return stopCode(ctx.signal);
   } finally {
-    db.close();
+    await log.close();
   }
 }
 

@@ -1,9 +1,9 @@
 import { resolveDbPath } from "../../config/paths.js";
 import { type HeaderList, toHeaderList } from "../../contract/headers.js";
 import { HookctlError, UsageError } from "../../errors.js";
-import { openDb } from "../../store/open.js";
-import { getReceived } from "../../store/received.js";
-import { resolveId } from "../ids.js";
+import { openLog } from "../../store/log-handle.js";
+import { receivedStoreOf } from "../../store/ports/received.js";
+import { resolveLogId } from "../ids.js";
 
 /** A request `listen` captured, as verify needs it. */
 export interface CapturedRequest {
@@ -18,29 +18,31 @@ const dbHint = "pass --db <path> or set HOOKCTL_DB to the log hookctl listen cap
 
 /**
  * The captured request `text` names (full id or a unique suffix of 6+ characters), read from the
- * log without creating one. Loaded with import() by `verify --received` only: SQLite stays out of
- * every other verify.
+ * log (either backend) without creating one. Loaded with import() by `verify --received` only:
+ * the store stays out of every other verify.
  */
-export function loadReceived(
+export async function loadReceived(
   text: string,
   dbFlag: string | undefined,
   env: Record<string, string | undefined>,
-): CapturedRequest {
-  const path = resolveDbPath(dbFlag, env);
+): Promise<CapturedRequest> {
+  const target = resolveDbPath(dbFlag, env);
+  let where = target;
   try {
-    const db = openDb(path, { readOnly: true });
+    const log = await openLog(target, { readOnly: true });
+    where = log.where;
     try {
-      const id = resolveId(db, "received", text);
-      const row = getReceived(db, id);
+      const id = await resolveLogId(log, "received", text);
+      const row = await receivedStoreOf(log).getReceived(id);
       if (!row) throw new UsageError(`no captured request ${JSON.stringify(text)} in the log`);
       return { id, headers: toHeaderList(row.headers), body: row.body, receivedAt: row.receivedAt };
     } finally {
-      db.close();
+      await log.close();
     }
   } catch (error) {
     if (error instanceof HookctlError || !isSqliteError(error)) throw error;
     // Not a hookctl log, or a damaged one: the request cannot be read, which is exit 2, not a bug.
-    throw new UsageError(`cannot read captured requests from ${path}: ${error.message}`, dbHint, error);
+    throw new UsageError(`cannot read captured requests from ${where}: ${error.message}`, dbHint, error);
   }
 }
 

@@ -164,7 +164,7 @@ async function fromLog(
     );
   }
   const { loadReceived } = await import("./verify-received.js");
-  const capture = loadReceived(id, flags.db, ctx.env);
+  const capture = await loadReceived(id, flags.db, ctx.env);
   return {
     scheme,
     headers: capture.headers,

@@ -1,0 +1,66 @@
+import { createStoreCapture } from "../../receiver/capture.js";
+import { busyTimeoutFrom, createCaptureThread } from "../../receiver/capture-thread.js";
+import type { CaptureSink } from "../../receiver/types.js";
+import { receivedStoreOf } from "../../store/ports/received.js";
+import type { CliContext } from "../context.js";
+import type { GlobalOptions } from "../output.js";
+import { openLogFor } from "../store.js";
+
+/** Where `listen` captures: the log's name for messages, its capture sink and relay cursors. */
+export interface ListenLog {
+  /** The file's path, or the URL with its password masked. */
+  where: string;
+  capture: CaptureSink;
+  /** The last seq captured from a relay channel (listen --from), or null. */
+  readCursor(source: string): Promise<number | null>;
+  /** Wait for every capture to commit (or fail), then close the log. */
+  close(): Promise<void>;
+}
+
+/**
+ * Open the capture log on either backend. SQLite: the capture thread writes on its own
+ * connection, off the event loop; the command's connection stays open only to read relay
+ * cursors. PostgreSQL: captures go through the pool from the main thread, a group per
+ * transaction (network waits do not block the event loop).
+ */
+export async function openListenLog(
+  flags: GlobalOptions,
+  ctx: CliContext,
+  use: { cursors: boolean },
+): Promise<ListenLog> {
+  const busyTimeoutMs = busyTimeoutFrom(ctx.env);
+  const log = await openLogFor(flags, ctx, { poolSize: 2 });
+  try {
+    const store = receivedStoreOf(log);
+    if (log.backend === "postgres") {
+      const capture = createStoreCapture(store);
+      return {
+        where: log.where,
+        capture,
+        readCursor: (source) => store.readRelayCursor(source),
+        close: async () => {
+          await capture.flush();
+          await log.close();
+        },
+      };
+    }
+    // Opened here for its checks (path, 0600, migrations); the thread has its own connection.
+    if (!use.cursors) await log.close();
+    const thread = createCaptureThread(log.where, { busyTimeoutMs });
+    return {
+      where: log.where,
+      capture: thread,
+      readCursor: (source) => store.readRelayCursor(source),
+      close: async () => {
+        try {
+          await thread.close();
+        } finally {
+          if (use.cursors) await log.close();
+        }
+      },
+    };
+  } catch (error) {
+    await log.close();
+    throw error;
+  }
+}
