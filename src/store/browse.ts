@@ -50,7 +50,58 @@ const filterColumns = ["e.type", "d.url", "d.id", "d.event_id", "ep.name"] as co
 
 type Cursor = "<" | "<=" | ">" | undefined;
 
-function toSummary(raw: Record<string, unknown>): DeliverySummary {
+/** How many rows a filter matches, counted up to a cap; `capped` means "at least". */
+export interface MatchCount {
+  count: number;
+  capped: boolean;
+}
+
+/** What differs between the backends' SQL for the same browse query. */
+export interface BrowseDialect {
+  /** A case-insensitive "contains" test of the filter text against each column. */
+  contains(columns: readonly string[], text: string): { sql: string; param: string };
+}
+
+/** SQLite: LIKE (case-insensitive for ASCII), or instr() for text past LIKE's pattern limit. */
+const sqliteDialect: BrowseDialect = { contains: containsClause };
+
+/** One browse query as SQL with `@name` parameters, the same for both backends but the dialect's test. */
+export function browseSql(
+  dialect: BrowseDialect,
+  query: BrowseQuery,
+  columns: "id" | "summary",
+  cursor: Cursor,
+  order: "ASC" | "DESC" | undefined,
+  byId = false,
+): { sql: string; params: Record<string, unknown> } {
+  const filter = query.filter?.trim() ?? "";
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (query.status !== "all") {
+    clauses.push("d.status = @status");
+    params.status = query.status;
+  }
+  if (byId) clauses.push("d.id = @id");
+  if (cursor) clauses.push(`d.id ${cursor} @cursor`);
+  if (filter !== "") {
+    const contains = dialect.contains(filterColumns, filter);
+    clauses.push(contains.sql);
+    params.like = contains.param;
+  }
+  const withJoins = columns === "summary" || filter !== "";
+  const from = withJoins ? `deliveries d ${joins}` : "deliveries d";
+  const where = clauses.length > 0 ? ` WHERE ${clauses.join(" AND ")}` : "";
+  const orderBy = order ? ` ORDER BY d.id ${order}` : "";
+  const selected = columns === "summary" ? summaryColumns : "d.id";
+  return { sql: `SELECT ${selected} FROM ${from}${where}${orderBy}`, params };
+}
+
+/** A filtered count stops after `cap + 1` rows, so a broad filter over a huge log stays cheap. */
+export function countMatchingSql(sql: string): string {
+  return `SELECT COUNT(*) AS n FROM (${sql} LIMIT @cap) AS matching`;
+}
+
+export function toSummary(raw: Record<string, unknown>): DeliverySummary {
   return {
     id: raw.id as string,
     eventId: raw.event_id as string,
@@ -68,7 +119,10 @@ function toSummary(raw: Record<string, unknown>): DeliverySummary {
   };
 }
 
-/** Reads for one open log; prepared statements are cached per query shape. */
+/**
+ * Reads for one open SQLite log; prepared statements are cached per query shape. Every answer is
+ * synchronous: the TUI runs a whole keystroke's queries in one turn and draws one frame.
+ */
 export class DeliveryBrowser {
   private readonly statements = new Map<string, ReturnType<Db["prepare"]>>();
 
@@ -76,32 +130,25 @@ export class DeliveryBrowser {
 
   /** How many deliveries each tab holds (an index-only scan of the status index). */
   counts(): BrowseCounts {
-    const byStatus = countByStatus(this.db);
-    const all = byStatus.pending + byStatus.in_flight + byStatus.succeeded + byStatus.dead;
-    return { ...byStatus, all };
+    return withAll(countByStatus(this.db));
   }
 
   /**
    * How many rows match a filtered query, counting at most `cap` so a broad filter over a
    * huge log stays cheap; `capped` means "at least".
    */
-  countMatching(query: BrowseQuery, cap: number): { count: number; capped: boolean } {
-    const { sql, params } = this.build(query, "d.id", undefined, "DESC");
-    const count = this.prepare(`SELECT COUNT(*) FROM (${sql} LIMIT @cap)`)
+  countMatching(query: BrowseQuery, cap: number): MatchCount {
+    const { sql, params } = browseSql(sqliteDialect, query, "id", undefined, "DESC");
+    const count = this.prepare(countMatchingSql(sql))
       .pluck()
       .get({ ...params, cap: cap + 1 }) as number;
-    return { count: Math.min(count, cap), capped: count > cap };
+    return cappedCount(count, cap);
   }
 
   /** Up to `limit` rows, newest first, starting at `fromId` (inclusive) or at the newest row. */
   page(query: BrowseQuery, fromId: string | null, limit: number): DeliverySummary[] {
-    const { sql, params } = this.build(
-      query,
-      summaryColumns,
-      fromId === null ? undefined : "<=",
-      "DESC",
-      true,
-    );
+    const cursor = fromId === null ? undefined : "<=";
+    const { sql, params } = browseSql(sqliteDialect, query, "summary", cursor, "DESC");
     const rows = this.prepare(`${sql} LIMIT @limit`).all({ ...params, cursor: fromId, limit }) as Record<
       string,
       unknown
@@ -115,7 +162,7 @@ export class DeliveryBrowser {
    */
   step(query: BrowseQuery, fromId: string, direction: Direction, n: number): string | undefined {
     const older = direction === "older";
-    const { sql, params } = this.build(query, "d.id", older ? "<" : ">", older ? "DESC" : "ASC");
+    const { sql, params } = browseSql(sqliteDialect, query, "id", older ? "<" : ">", older ? "DESC" : "ASC");
     const ids = this.prepare(`${sql} LIMIT @limit`)
       .pluck()
       .all({ ...params, cursor: fromId, limit: Math.max(1, n) }) as string[];
@@ -124,13 +171,14 @@ export class DeliveryBrowser {
 
   /** The newest or oldest matching id. */
   edge(query: BrowseQuery, which: "newest" | "oldest"): string | undefined {
-    const { sql, params } = this.build(query, "d.id", undefined, which === "newest" ? "DESC" : "ASC");
+    const order = which === "newest" ? "DESC" : "ASC";
+    const { sql, params } = browseSql(sqliteDialect, query, "id", undefined, order);
     return this.prepare(`${sql} LIMIT 1`).pluck().get(params) as string | undefined;
   }
 
   /** One row by id, if it still matches the query. */
   find(query: BrowseQuery, id: string): DeliverySummary | undefined {
-    const { sql, params } = this.build(query, summaryColumns, undefined, undefined, true, true);
+    const { sql, params } = browseSql(sqliteDialect, query, "summary", undefined, undefined, true);
     const raw = this.prepare(sql).get({ ...params, id }) as Record<string, unknown> | undefined;
     return raw ? toSummary(raw) : undefined;
   }
@@ -139,36 +187,8 @@ export class DeliveryBrowser {
    * Changes whenever another connection commits to the log (SQLite's `data_version`): a poll
    * that sees the same number can skip every other query. Our own writes do not change it.
    */
-  dataVersion(): number {
+  changeMark(): number {
     return this.prepare("PRAGMA data_version").pluck().get() as number;
-  }
-
-  private build(
-    query: BrowseQuery,
-    columns: string,
-    cursor: Cursor,
-    order: "ASC" | "DESC" | undefined,
-    withJoins = false,
-    byId = false,
-  ): { sql: string; params: Record<string, unknown> } {
-    const filter = query.filter?.trim() ?? "";
-    const clauses: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (query.status !== "all") {
-      clauses.push("d.status = @status");
-      params.status = query.status;
-    }
-    if (byId) clauses.push("d.id = @id");
-    if (cursor) clauses.push(`d.id ${cursor} @cursor`);
-    if (filter !== "") {
-      const contains = containsClause(filterColumns, filter);
-      clauses.push(contains.sql);
-      params.like = contains.param;
-    }
-    const from = withJoins || filter !== "" ? `deliveries d ${joins}` : "deliveries d";
-    const where = clauses.length > 0 ? ` WHERE ${clauses.join(" AND ")}` : "";
-    const orderBy = order ? ` ORDER BY d.id ${order}` : "";
-    return { sql: `SELECT ${columns} FROM ${from}${where}${orderBy}`, params };
   }
 
   private prepare(sql: string): ReturnType<Db["prepare"]> {
@@ -179,4 +199,15 @@ export class DeliveryBrowser {
     }
     return statement;
   }
+}
+
+/** Per-status counts with the "all" tab's total. */
+export function withAll(byStatus: Record<DeliveryStatus, number>): BrowseCounts {
+  const all = byStatus.pending + byStatus.in_flight + byStatus.succeeded + byStatus.dead;
+  return { ...byStatus, all };
+}
+
+/** A count of up to `cap + 1` rows as what the filter bar shows. */
+export function cappedCount(count: number, cap: number): MatchCount {
+  return { count: Math.min(count, cap), capped: count > cap };
 }

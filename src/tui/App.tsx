@@ -1,13 +1,14 @@
 import { Box, Text, useApp } from "ink";
 import { type ReactNode, useState } from "react";
 import { type BrowseStatus, browseStatuses } from "../store/browse.js";
+import { type Answer, isPending } from "../store/ports/browse.js";
 import { ConfirmDialog } from "./ConfirmDialog.js";
 import { DeliveryDetail, detailBodyHeight } from "./DeliveryDetail.js";
 import { DeliveryList } from "./DeliveryList.js";
 import { FilterBar } from "./FilterBar.js";
 import { Footer, type FooterProps } from "./Footer.js";
 import { HelpOverlay } from "./HelpOverlay.js";
-import type { InspectStore } from "./inspect-store.js";
+import type { ActionResult, InspectStore } from "./inspect-store.js";
 import { actionFor, type Mode } from "./keys.js";
 import { emptyMessage, statusLine } from "./messages.js";
 import { StatusTabs } from "./StatusTabs.js";
@@ -90,24 +91,34 @@ export function App(props: AppProps) {
     setConfirm({ action, id, from });
     setMode("confirm");
   };
-  const finishConfirm = (run: boolean) => {
-    if (!confirm) return;
-    if (run) {
-      const result = store.purge(confirm.id);
+  // A write's result, now (SQLite) or when it comes (PostgreSQL), then the list re-read.
+  const report = (answer: Answer<ActionResult>, after?: (result: ActionResult) => void) => {
+    const done = (result: ActionResult) => {
       setMessage({ text: result.message, tone: result.ok ? "ok" : "error" });
       deliveries.refresh();
-      setMode(confirm.from === "detail" && !result.ok ? "detail" : "list");
+      after?.(result);
+    };
+    if (!isPending(answer)) return done(answer);
+    answer.then(done, (error: unknown) =>
+      done({ ok: false, message: `failed: ${error instanceof Error ? error.message : String(error)}` }),
+    );
+  };
+  const finishConfirm = (run: boolean) => {
+    if (!confirm) return;
+    const { from } = confirm;
+    if (run) {
+      setMode(from);
+      report(store.purge(confirm.id), (result) => {
+        if (result.ok) setMode((current) => (current === "detail" ? "list" : current));
+      });
     } else {
       setMessage({ text: `${confirm.action} cancelled; nothing changed`, tone: "info" });
-      setMode(confirm.from);
+      setMode(from);
     }
     setConfirm(undefined);
   };
   const requeue = (id: string | null) => {
-    if (id === null) return;
-    const result = store.requeue(id);
-    setMessage({ text: result.message, tone: result.ok ? "ok" : "error" });
-    deliveries.refresh();
+    if (id !== null) report(store.requeue(id));
   };
   const retries = useRetries(store, (result) => {
     if (result) setMessage({ text: result.message, tone: result.ok ? "ok" : "error" });
@@ -213,6 +224,7 @@ export function App(props: AppProps) {
       ) : (
         <DeliveryDetail
           detail={detail.detail}
+          loading={detail.loading}
           width={size.columns}
           height={bodyHeight}
           scroll={detail.scroll}
@@ -249,7 +261,7 @@ export function App(props: AppProps) {
             height={listHeight}
             now={now}
             showStatus={view.query.status === "all"}
-            emptyMessage={emptyMessage(view.query.status, filter)}
+            emptyMessage={view.loading ? "Reading the log…" : emptyMessage(view.query.status, filter)}
           />
         )}
       </>

@@ -4,8 +4,10 @@ import { type DeliveryDetailData, type DetailLine, detailLines, type Tone } from
 import { type Theme, useTheme } from "./theme.js";
 
 export interface DeliveryDetailProps {
-  /** Undefined when the delivery is gone (purged by another process). */
+  /** Undefined when the delivery is gone (purged by another process), or still being read. */
   detail: DeliveryDetailData | undefined;
+  /** Being read (a network backend): nothing to show yet. */
+  loading?: boolean;
   width: number;
   /** Lines available, including the title and the position line. */
   height: number;
@@ -20,13 +22,17 @@ export function detailBodyHeight(height: number): number {
 }
 
 /** One delivery: summary, masked request headers, body, attempt timeline; scrolls by line. */
-export function DeliveryDetail({ detail, width, height, scroll, now }: DeliveryDetailProps) {
+export function DeliveryDetail({ detail, loading, width, height, scroll, now }: DeliveryDetailProps) {
   const theme = useTheme();
   const lines = useMemo(() => (detail ? detailLines(detail, { width, now }) : []), [detail, width, now]);
   if (!detail) {
     return (
       <Box width={width} height={height}>
-        <Text>This delivery is gone (purged by another process?). Esc goes back.</Text>
+        <Text>
+          {loading
+            ? "Reading the delivery…"
+            : "This delivery is gone (purged by another process?). Esc goes back."}
+        </Text>
       </Box>
     );
   }

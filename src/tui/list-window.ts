@@ -1,4 +1,6 @@
-import type { BrowseQuery, DeliveryBrowser, DeliverySummary } from "../store/browse.js";
+import type { BrowseQuery, DeliverySummary } from "../store/browse.js";
+import type { Answer, BrowsePort } from "../store/ports/browse.js";
+import { ask, type Reads, runReads } from "./reads.js";
 
 /**
  * The visible slice of a list that may hold 100,000 rows, kept as two ids rather than offsets:
@@ -24,36 +26,47 @@ export type Move = "up" | "down" | "pageUp" | "pageDown" | "top" | "bottom";
 
 /** Where a key press moves the selection (and, for page and edge moves, the view). */
 export function move(
-  browser: DeliveryBrowser,
+  browser: BrowsePort,
   query: BrowseQuery,
   window: ListWindow,
   how: Move,
   height: number,
-): ListPosition {
+): Answer<ListPosition> {
+  return runReads(moveReads(query, window, how, height), browser);
+}
+
+export function* moveReads(
+  query: BrowseQuery,
+  window: ListWindow,
+  how: Move,
+  height: number,
+): Reads<ListPosition> {
   const selected = window.selectedId;
   if (selected === null) return { topId: null, selectedId: null };
   const top = window.rows[0]?.id ?? selected;
+  const step = (from: string, direction: "older" | "newer", n: number) =>
+    ask((browser) => browser.step(query, from, direction, n));
   switch (how) {
     case "down":
-      return { topId: window.topId, selectedId: browser.step(query, selected, "older", 1) ?? selected };
+      return { topId: window.topId, selectedId: (yield* step(selected, "older", 1)) ?? selected };
     case "up":
-      return { topId: window.topId, selectedId: browser.step(query, selected, "newer", 1) ?? selected };
+      return { topId: window.topId, selectedId: (yield* step(selected, "newer", 1)) ?? selected };
     case "pageDown":
       return {
-        topId: browser.step(query, top, "older", height) ?? window.topId,
-        selectedId: browser.step(query, selected, "older", height) ?? selected,
+        topId: (yield* step(top, "older", height)) ?? window.topId,
+        selectedId: (yield* step(selected, "older", height)) ?? selected,
       };
     case "pageUp":
       return {
-        topId: browser.step(query, top, "newer", height) ?? window.topId,
-        selectedId: browser.step(query, selected, "newer", height) ?? selected,
+        topId: (yield* step(top, "newer", height)) ?? window.topId,
+        selectedId: (yield* step(selected, "newer", height)) ?? selected,
       };
     case "top":
-      return { topId: null, selectedId: browser.edge(query, "newest") ?? null };
+      return { topId: null, selectedId: (yield* ask((browser) => browser.edge(query, "newest"))) ?? null };
     case "bottom": {
-      const oldest = browser.edge(query, "oldest");
+      const oldest = yield* ask((browser) => browser.edge(query, "oldest"));
       if (oldest === undefined) return { topId: null, selectedId: null };
-      return { topId: browser.step(query, oldest, "newer", height - 1) ?? oldest, selectedId: oldest };
+      return { topId: (yield* step(oldest, "newer", height - 1)) ?? oldest, selectedId: oldest };
     }
   }
 }
@@ -64,36 +77,43 @@ export function move(
  * short last page is filled from above, and a view whose top is the newest row is pinned there.
  */
 export function settle(
-  browser: DeliveryBrowser,
+  browser: BrowsePort,
   query: BrowseQuery,
   position: ListPosition,
   height: number,
-): ListWindow {
+): Answer<ListWindow> {
+  return runReads(settleReads(query, position, height), browser);
+}
+
+export function* settleReads(query: BrowseQuery, position: ListPosition, height: number): Reads<ListWindow> {
   const rows = Math.max(1, height);
   let { topId, selectedId } = position;
-  let page = browser.page(query, topId, rows + 1);
+  const pageFrom = (from: string | null) => ask((browser) => browser.page(query, from, rows + 1));
+  const step = (from: string, direction: "older" | "newer", n: number) =>
+    ask((browser) => browser.step(query, from, direction, n));
+  let page = yield* pageFrom(topId);
   if (selectedId === null) {
     selectedId = page[0]?.id ?? null;
   } else if (!page.slice(0, rows).some((row) => row.id === selectedId)) {
-    if (!browser.find(query, selectedId)) {
-      selectedId =
-        browser.step(query, selectedId, "older", 1) ?? browser.step(query, selectedId, "newer", 1) ?? null;
+    const gone = selectedId;
+    if (!(yield* ask((browser) => browser.find(query, gone)))) {
+      selectedId = (yield* step(gone, "older", 1)) ?? (yield* step(gone, "newer", 1)) ?? null;
     }
     if (selectedId !== null && !page.slice(0, rows).some((row) => row.id === selectedId)) {
       const first = page[0]?.id;
       topId =
         first === undefined || selectedId > first
           ? selectedId
-          : (browser.step(query, selectedId, "newer", rows - 1) ?? selectedId);
+          : ((yield* step(selectedId, "newer", rows - 1)) ?? selectedId);
     }
-    page = browser.page(query, topId, rows + 1);
+    page = yield* pageFrom(topId);
   }
   if (page.length < rows && topId !== null) {
-    topId = browser.step(query, page[0]?.id ?? topId, "newer", rows - page.length) ?? topId;
-    page = browser.page(query, topId, rows + 1);
+    topId = (yield* step(page[0]?.id ?? topId, "newer", rows - page.length)) ?? topId;
+    page = yield* pageFrom(topId);
   }
   const first = page[0]?.id;
-  const hasNewer = first !== undefined && browser.step(query, first, "newer", 1) !== undefined;
+  const hasNewer = first !== undefined && (yield* step(first, "newer", 1)) !== undefined;
   if (!hasNewer) topId = null;
   return { topId, selectedId, rows: page.slice(0, rows), hasNewer, hasOlder: page.length > rows };
 }

@@ -9,6 +9,7 @@ export function statusLine(
   screen: string | undefined,
   openId: string | null,
 ): FooterProps["message"] {
+  if (view.error) return { text: `cannot read the log: ${view.error}`, tone: "error" };
   if (screen === "detail" && openId) return { text: `delivery ${openId}`, tone: "info" };
   if (screen !== "list") return undefined;
   const status = view.query.status;

@@ -1,5 +1,5 @@
 import { type Key, useStdin } from "ink";
-import { useEffect, useLayoutEffect, useRef } from "react";
+import { useLayoutEffect, useRef } from "react";
 import { parseKey } from "./key-input.js";
 
 /**
@@ -14,11 +14,15 @@ export function useKeyHandler(handler: (input: string, key: Key) => void): void 
     latest.current = handler;
   });
   const { setRawMode, internal_eventEmitter: events } = useStdin();
-  useEffect(() => {
+  // Raw mode is what makes Ink read stdin: a key typed before a passive effect ran would wait
+  // unread for the next one.
+  useLayoutEffect(() => {
     setRawMode(true);
     return () => setRawMode(false);
   }, [setRawMode]);
-  useEffect(() => {
+  // Subscribed as the component is committed, not in a passive effect, which can run after the
+  // next key: "/" then a fast "x" (a busy event loop, a network backend's answers) lost the x.
+  useLayoutEffect(() => {
     // Ink emits each key (or run of typed text) as one event; React batches the updates it causes.
     const onInput = (data: unknown) => {
       const pressed = typeof data === "string" ? parseKey(data) : undefined;

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CliContext } from "../../src/cli/context.js";
 import type { GlobalOptions } from "../../src/cli/output.js";
@@ -34,5 +35,27 @@ describe("the built inspect bundle", () => {
     expect(stdout()).toContain("order.created.2");
     stdin.write("q");
     expect(await running).toBe(0);
+  });
+
+  it("loads the PostgreSQL driver only on import(), never with the bundle: a SQLite log never loads it", () => {
+    const dir = new URL("../../dist/app/ui/", import.meta.url);
+    // The chunks the bundle loads as it starts: its static imports, and theirs.
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      const source = readFileSync(new URL(file, dir), "utf8");
+      for (const match of source.matchAll(/^import (?:[^"';]* from )?"\.\/([^"]+)";?$/gm))
+        visit(match[1] as string);
+    };
+    visit("inspect.mjs");
+    const driver = [...loaded].filter((file) =>
+      readFileSync(new URL(file, dir), "utf8").includes("node_modules/pg-protocol/"),
+    );
+    expect(loaded.size).toBeGreaterThan(1);
+    expect(driver).toEqual([]);
+    // …while the driver is there, for a postgres:// log.
+    const bundled = readFileSync(new URL("inspect.mjs", dir), "utf8");
+    expect(bundled).toMatch(/import\("\.\/connect-[^"]+\.mjs"\)/);
   });
 });

@@ -107,16 +107,16 @@ describe("DeliveryBrowser", () => {
     expect(browser.countMatching({ status: "all", filter: "e" }, 5)).toEqual({ count: 5, capped: true });
   });
 
-  it("sees another connection's commits in data_version, not its own", () => {
+  it("sees another connection's commits in its change mark (data_version), not its own", () => {
     const path = tempDb();
     const mine = db(path);
     const other = db(path);
     const browser = new DeliveryBrowser(mine);
-    const before = browser.dataVersion();
+    const before = browser.changeMark();
     seedDelivery(mine);
-    expect(browser.dataVersion()).toBe(before);
+    expect(browser.changeMark()).toBe(before);
     seedDelivery(other);
-    expect(browser.dataVersion()).not.toBe(before);
+    expect(browser.changeMark()).not.toBe(before);
   });
 
   it("finds one row only while it still matches the query", () => {

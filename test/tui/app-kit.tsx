@@ -5,7 +5,7 @@ import { retryNow } from "../../src/delivery/retry-now.js";
 import { Transport } from "../../src/delivery/transport.js";
 import { type Db, openDb } from "../../src/store/open.js";
 import { App } from "../../src/tui/App.js";
-import { createInspectStore } from "../../src/tui/inspect-store.js";
+import { createInspectStore, type InspectStore } from "../../src/tui/inspect-store.js";
 import { tempDb } from "../helpers/tmp.js";
 import { mount } from "./harness.js";
 import { seedDead, seedNow } from "./seed.js";
@@ -56,6 +56,27 @@ export async function start(options: StartOptions = {}) {
   });
   await app.waitForFrame((frame) => frame.includes("q quit") || frame.includes("too small"));
   return { path, db, ids, app, onQuit, store };
+}
+
+/** The app over `store` (100×16, no colour, the seed's clock), unmounted after the test. */
+export function mountStore(store: InspectStore, options: { pollMs: number; status?: "dead" | "all" }) {
+  const app = mount(
+    <App
+      store={store}
+      now={() => seedNow}
+      rows={16}
+      columns={100}
+      color={false}
+      pollMs={options.pollMs}
+      initialStatus={options.status}
+      onQuit={() => {}}
+    />,
+  );
+  cleanups.push(async () => {
+    app.unmount();
+    await store.settled();
+  });
+  return app;
 }
 
 /** The line the cursor is on. */

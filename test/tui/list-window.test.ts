@@ -1,11 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type BrowseQuery, DeliveryBrowser } from "../../src/store/browse.js";
 import { type Db, openDb } from "../../src/store/open.js";
+import { type Answer, isPending } from "../../src/store/ports/browse.js";
 import { type ListWindow, move, settle } from "../../src/tui/list-window.js";
 import { tempDb } from "../helpers/tmp.js";
 import { seedDead, seedDelivery } from "./seed.js";
 
 const dead: BrowseQuery = { status: "dead" };
+
+/** SQLite answers in the same turn: a promise here would mean an extra frame per key. */
+function sync<T>(answer: Answer<T>): T {
+  if (isPending(answer)) throw new Error("SQLite's browse answered with a promise");
+  return answer;
+}
 const open: Db[] = [];
 afterEach(() => {
   for (const handle of open.splice(0)) handle.close();
@@ -17,9 +24,9 @@ function setup(count = 10) {
   open.push(db);
   const ids = seedDead(db, count);
   const browser = new DeliveryBrowser(db);
-  let window: ListWindow = settle(browser, dead, { topId: null, selectedId: null }, 4);
+  let window: ListWindow = sync(settle(browser, dead, { topId: null, selectedId: null }, 4));
   const go = (how: Parameters<typeof move>[3], height = 4) => {
-    window = settle(browser, dead, move(browser, dead, window, how, height), height);
+    window = sync(settle(browser, dead, sync(move(browser, dead, window, how, height)), height));
     return window;
   };
   const visible = () => window.rows.map((row) => ids.indexOf(row.id));
@@ -99,11 +106,11 @@ describe("list window", () => {
     t.go("up");
     expect(t.selected()).toBe(1);
     t.db.prepare("UPDATE deliveries SET status = 'pending' WHERE id = ?").run(t.ids[1]);
-    t.window = settle(t.browser, dead, t.window, 4);
+    t.window = sync(settle(t.browser, dead, t.window, 4));
     expect(t.selected()).toBe(0);
     expect(t.visible()).toEqual([4, 3, 2, 0]);
     t.db.prepare("UPDATE deliveries SET status = 'pending' WHERE id = ?").run(t.ids[0]);
-    t.window = settle(t.browser, dead, t.window, 4);
+    t.window = sync(settle(t.browser, dead, t.window, 4));
     expect(t.selected()).toBe(2);
     expect(t.visible()).toEqual([5, 4, 3, 2]);
   });
@@ -112,13 +119,13 @@ describe("list window", () => {
     const t = setup();
     t.go("down");
     const newer = seedDelivery(t.db, { agoMs: 0, type: "late.arrival" });
-    t.window = settle(t.browser, dead, t.window, 4);
+    t.window = sync(settle(t.browser, dead, t.window, 4));
     expect(t.window.rows[0]?.id).toBe(newer);
     expect(t.selected()).toBe(8);
     t.go("pageDown");
     const before = t.visible();
     seedDelivery(t.db, { agoMs: -1000 });
-    t.window = settle(t.browser, dead, t.window, 4);
+    t.window = sync(settle(t.browser, dead, t.window, 4));
     expect(t.visible()).toEqual(before);
   });
 
@@ -127,7 +134,7 @@ describe("list window", () => {
     t.go("down");
     t.go("down");
     t.go("down");
-    t.window = settle(t.browser, dead, t.window, 2);
+    t.window = sync(settle(t.browser, dead, t.window, 2));
     expect(t.window.rows).toHaveLength(2);
     expect(t.window.rows.map((row) => row.id)).toContain(t.ids[6]);
   });

@@ -74,7 +74,7 @@ describe("wide characters (CJK, emoji)", () => {
     expect(lines.map((line, i) => (i === 0 ? line : line.slice(4))).join("")).toBe(text);
   });
 
-  it("the detail screen's lines all fit a narrow terminal", () => {
+  it("the detail screen's lines all fit a narrow terminal", async () => {
     const db = openDb(tempDb());
     const id = seedDelivery(db, {
       type: "注文.作成済み".repeat(6),
@@ -83,7 +83,7 @@ describe("wide characters (CJK, emoji)", () => {
       body: Buffer.from(`{"名前":"${"山田太郎".repeat(10)}"}`),
       headers: { "x-tenant": "東京都".repeat(10) },
     });
-    const detail = createInspectStore(db, () => now).detail(id);
+    const detail = await createInspectStore(db, () => now).detail(id);
     db.close();
     if (!detail) throw new Error("not seeded");
     const lines = detailLines(detail, { width: 40, now });

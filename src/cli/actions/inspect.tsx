@@ -3,12 +3,13 @@ import { retryNow } from "../../delivery/retry-now.js";
 import { proxySettings, Transport } from "../../delivery/transport.js";
 import { ExitCode } from "../../errors.js";
 import type { BrowseStatus } from "../../store/browse.js";
+import { engineStoreOf, type LogHandle } from "../../store/log-handle.js";
 import { App } from "../../tui/App.js";
-import { createInspectStore } from "../../tui/inspect-store.js";
+import { inspectStoreOf } from "../../tui/inspect-store.js";
 import { inkColor } from "../../tui/theme.js";
 import type { CliContext } from "../context.js";
 import { colorLevelFor, type GlobalOptions } from "../output.js";
-import { openStoreFor } from "../store.js";
+import { openLogFor } from "../store.js";
 import { requireTerminal } from "../terminal.js";
 import { cliSchedulerDeps } from "./replay-run.js";
 
@@ -29,11 +30,25 @@ export async function runInspect(
 ): Promise<number> {
   requireTerminal(ctx);
   const status = (options.status === "in-flight" ? "in_flight" : options.status) as BrowseStatus;
-  const { db } = openStoreFor(globals, ctx, { mustExist: true });
+  const log = await openLogFor(globals, ctx, { mustExist: true });
+  try {
+    return await browse(log, status, options, globals, ctx);
+  } finally {
+    await log.close();
+  }
+}
+
+async function browse(
+  log: LogHandle,
+  status: BrowseStatus,
+  options: InspectOptions,
+  globals: GlobalOptions,
+  ctx: CliContext,
+): Promise<number> {
   // Replay's transport (proxy, per-delivery TLS); it loads undici on the first retry only.
   const transport = new Transport({ proxy: proxySettings(ctx.env) });
-  const deps = cliSchedulerDeps(db, ctx, transport);
-  const store = createInspectStore(db, ctx.now, { retry: (id) => retryNow({ ...deps, db }, id) });
+  const deps = cliSchedulerDeps(await engineStoreOf(log), ctx, transport);
+  const store = inspectStoreOf(log, ctx.now, { retry: (id) => retryNow({ ...deps, log }, id) });
   ctx.stdout.write(enterAltScreen);
   try {
     let interrupted = false;
@@ -78,6 +93,5 @@ export async function runInspect(
       ctx.stderr.write(`hookctl: waiting for ${running} attempt(s) in flight to be recorded…\n`);
     await store.settled();
     await transport.close();
-    db.close();
   }
 }

@@ -42,14 +42,16 @@ Tab switches status, / filters, ? help, q quits.
   R  requeue only: due now, sent by the next \`hookctl replay\`.
   d  purge the delivery and its attempts; only y confirms, any other key cancels.
 The detail screen shows each failed attempt's status and the first lines of the response body.
-Changes made by other processes (a running replay, a send) show up within about a second.
+Changes made by other processes (a running replay, a send, another machine on a PostgreSQL log)
+show up within about a second.
 
 Needs an interactive terminal; in scripts use \`hookctl dlq list --json\` or \`hookctl log --json\`.
 
 Examples:
   hookctl inspect                           # the dead letters in the default log
   hookctl inspect --status all --filter order.created
-  hookctl --db ./demo.db inspect --status pending`,
+  hookctl --db ./demo.db inspect --status pending
+  hookctl --db postgres://hookctl@db.internal/hookctl inspect   # a shared PostgreSQL log`,
     )
     .action(async (options: { status: string; filter?: string }, command: Command) => {
       requireTerminal(host.ctx);
