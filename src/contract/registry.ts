@@ -10,6 +10,7 @@ import {
   endpointRotated,
 } from "./schema/endpoint.js";
 import { headersInput } from "./schema/headers.js";
+import { logExportLine, logTransferResult } from "./schema/log-transfer.js";
 import { pruneResult } from "./schema/prune.js";
 import { listenRequest, receivedRequest, receivedRequestDetail } from "./schema/received.js";
 import {
@@ -86,6 +87,18 @@ export const contract: readonly ContractEntry[] = [
   { name: "would-purge", schema: wouldPurge, direction: "output", where: "dlq purge --dry-run" },
   { name: "purge-result", schema: purgeResult, direction: "output", where: "dlq purge" },
   { name: "prune-result", schema: pruneResult, direction: "output", where: "log prune" },
+  {
+    name: "log-export-line",
+    schema: logExportLine,
+    direction: "output",
+    where: "log export (one per line), read back by log import",
+  },
+  {
+    name: "log-transfer-result",
+    schema: logTransferResult,
+    direction: "output",
+    where: "log export --to --json, log import --json",
+  },
   { name: "received-request", schema: receivedRequest, direction: "output", where: "log received" },
   {
     name: "received-request-detail",

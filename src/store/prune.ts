@@ -29,6 +29,11 @@ export interface PruneOptions {
   between?: () => Promise<void>;
   /** Stop after the chunk in hand once aborted: what went is counted, the rest stays for next time. */
   signal?: AbortSignal;
+  /**
+   * The current time, in ms since the epoch (default: the system clock). PostgreSQL only: scope
+   * sets written over a day before it belong to processes that died, and go too.
+   */
+  now?: number;
 }
 
 /** How many rows of each kind went (or would go); `received` is null when not asked for. */
@@ -38,6 +43,11 @@ export interface PruneCounts {
   events: number;
   alerts: number;
   received: number | null;
+}
+
+/** Counts of a prune that has deleted nothing yet. */
+export function nothingPruned(received: boolean): PruneCounts {
+  return { deliveries: 0, attempts: 0, events: 0, alerts: 0, received: received ? 0 : null };
 }
 
 const finished = "status IN ('succeeded', 'dead') AND COALESCE(completed_at, updated_at) < @cutoff";
@@ -65,13 +75,7 @@ export function countPrunable(db: Db, options: Pick<PruneOptions, "cutoff" | "re
 
 /** Delete what `countPrunable` counts, a chunk per transaction; returns what was deleted. */
 export async function prune(db: Db, options: PruneOptions): Promise<PruneCounts> {
-  const counts: PruneCounts = {
-    deliveries: 0,
-    attempts: 0,
-    events: 0,
-    alerts: 0,
-    received: options.received ? 0 : null,
-  };
+  const counts = nothingPruned(options.received);
   const sweep = sweeper(db, options);
   const deleteDeliveries = deliveryChunkDeleter(db, options.cutoff);
   for (const status of ["succeeded", "dead"]) {

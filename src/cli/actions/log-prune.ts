@@ -3,12 +3,14 @@ import type { Command } from "commander";
 import type { PruneResultJson } from "../../contract/schema/prune.js";
 import { iso } from "../../contract/time.js";
 import { ExitCode } from "../../errors.js";
-import { countPrunable, type PruneCounts, prune, vacuum } from "../../store/prune.js";
+import type { LogHandle } from "../../store/log-handle.js";
+import { pruneStoreOf } from "../../store/ports/prune.js";
+import type { PruneCounts } from "../../store/prune.js";
 import { confirmOrRefuse } from "../confirm.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { count } from "../render/count.js";
-import { openStoreFor } from "../store.js";
+import { withLog } from "../store.js";
 
 interface PruneFlags extends GlobalOptions {
   olderThan: number;
@@ -30,11 +32,11 @@ const maxPauseMs = 100;
 export async function runLogPrune(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<PruneFlags>();
   const out = createOutput(ctx, flags);
-  const { db } = openStoreFor(flags, ctx, { mustExist: true });
-  try {
+  return withLog(flags, ctx, { mustExist: true }, async (log) => {
+    const store = pruneStoreOf(log);
     const cutoff = ctx.now() - flags.olderThan;
     const scope = { cutoff, received: flags.received === true };
-    const found = countPrunable(db, scope);
+    const found = await store.countPrunable(scope);
     const total = found.deliveries + found.events + found.alerts + (found.received ?? 0);
     const report = (counts: PruneCounts, dryRun: boolean, freedBytes: number | null) => {
       const result: PruneResultJson = { dryRun, cutoff: iso(cutoff), ...counts, freedBytes };
@@ -54,25 +56,26 @@ export async function runLogPrune(command: Command, ctx: CliContext): Promise<nu
     }
     // The signal is watched only now: Ctrl-C at the question above ends the process at once.
     const { signal } = ctx;
-    const removed = total > 0 ? await prune(db, { ...scope, between: pauseFor(), signal }) : found;
+    // Run with nothing to count too: on PostgreSQL it also drops scope sets dead processes left.
+    const removed = await store.prune({ ...scope, between: pauseFor(log), signal, now: ctx.now() });
     if (signal.aborted) {
       // Every chunk is its own transaction: what went is gone for good, the rest waits for a rerun.
       report(removed, false, null);
       out.note("interrupted; run the same command again to prune the rest");
       return ExitCode.interrupted;
     }
-    report(removed, false, flags.vacuum ? vacuum(db) : null);
+    report(removed, false, flags.vacuum ? await store.vacuum() : null);
     return ExitCode.ok;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /**
  * Between chunks, stand aside as long as the chunk held the write lock (up to the busy handler's
  * longest sleep): a replay or serve waiting on the lock wakes into a free log, not another chunk.
+ * PostgreSQL locks rows, not the log, and its writers never wait on a chunk: no pause there.
  */
-function pauseFor(): () => Promise<void> {
+function pauseFor(log: LogHandle): (() => Promise<void>) | undefined {
+  if (log.backend === "postgres") return undefined;
   let since = performance.now();
   return async () => {
     const held = Math.min(maxPauseMs, performance.now() - since);

@@ -13,7 +13,10 @@ export function registerLogPrune(log: Command, host: CommandHost): void {
       durationArg,
     )
     .option("--received", "also delete requests captured by hookctl listen before the cutoff")
-    .option("--vacuum", "then give the freed space back to the disk (slow; locks the log while it runs)")
+    .option(
+      "--vacuum",
+      "then give the freed space back (SQLite: VACUUM, slow, locks the log; PostgreSQL: VACUUM (ANALYZE))",
+    )
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
     .option("--dry-run", "count what would be deleted and change nothing")
     .addHelpText(
@@ -25,7 +28,13 @@ an idempotency key of serve still names stays until serve lets the key expire); 
 captured requests too. Pending and in-flight deliveries are never touched, however old. Rows go
 2,000 deliveries per transaction, so a replay or serve sharing the log keeps running.
 Off a terminal it refuses without --yes (exit 2). --json prints one object with the counts and
-the cutoff.
+the cutoff. Ctrl-C stops after the chunk in hand (exit 130); run it again for the rest.
+
+On a PostgreSQL log (--db postgres://…) the same rows go by the same rules, a chunk per
+transaction; schedulers and serve never wait on it. --vacuum there runs VACUUM (ANALYZE) on the
+pruned tables: their space is reused by new rows, but PostgreSQL returns to the disk only what
+sat at a table's end, so freedBytes is often 0 (VACUUM FULL, which locks them, is left to you).
+It also drops scope sets over a day old (replay scopes left by processes that died).
 
 Examples:
   hookctl log prune --older-than 30d --dry-run

@@ -4,6 +4,7 @@ import { durationArg, integerArg } from "../parsers.js";
 import type { CommandHost } from "../program.js";
 import { registerLogPrune } from "./log-prune.js";
 import { registerLogReceived } from "./log-received.js";
+import { registerLogTransfer } from "./log-transfer.js";
 
 export function registerLog(program: Command, host: CommandHost): void {
   const log = program
@@ -59,4 +60,5 @@ Examples:
 
   registerLogReceived(log, host);
   registerLogPrune(log, host);
+  registerLogTransfer(log, host);
 }
