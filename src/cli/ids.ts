@@ -1,7 +1,6 @@
 import { UsageError } from "../errors.js";
-import { findIdsBySuffix, type IdTable, minIdSuffix } from "../store/id-lookup.js";
+import { type IdTable, minIdSuffix } from "../store/id-lookup.js";
 import type { LogHandle } from "../store/log-handle.js";
-import type { Db } from "../store/open.js";
 import { findLogIdsBySuffix } from "../store/ports/ids.js";
 
 const nouns: Record<IdTable, { one: string; many: string; list: string }> = {
@@ -17,18 +16,12 @@ const shownCandidates = 5;
  * The full id that `text` names (the id, or a unique suffix of at least six characters, as
  * lists and `inspect` show them), or a UsageError that says what matched and what to do.
  */
-export function resolveId(db: Db, table: IdTable, text: string): string {
-  const wanted = wantedId(table, text);
-  return resolved(table, wanted, findIdsBySuffix(db, table, wanted, shownCandidates + 1));
-}
-
-/** resolveId on either backend. */
 export async function resolveLogId(log: LogHandle, table: IdTable, text: string): Promise<string> {
   const wanted = wantedId(table, text);
   return resolved(table, wanted, await findLogIdsBySuffix(log, table, wanted, shownCandidates + 1));
 }
 
-/** resolveIds on either backend. */
+/** Every id resolved, in order, without repeats. */
 export async function resolveLogIds(
   log: LogHandle,
   table: IdTable,
@@ -62,9 +55,4 @@ function resolved(table: IdTable, wanted: string, matches: readonly string[]): s
       ? `give the full id or at least its last ${minIdSuffix} characters`
       : `list them with ${noun.list}`;
   throw new UsageError(`no ${noun.one} ${JSON.stringify(wanted)} in the log`, hint);
-}
-
-/** Every id resolved, in order, without repeats. */
-export function resolveIds(db: Db, table: IdTable, texts: readonly string[]): string[] {
-  return [...new Set(texts.map((text) => resolveId(db, table, text)))];
 }

@@ -1,8 +1,6 @@
 import { resolveDbPath } from "../config/paths.js";
-import { UsageError } from "../errors.js";
 import { type LogHandle, type OpenLogOptions, openLog } from "../store/log-handle.js";
-import { type Db, type OpenOptions, openDb } from "../store/open.js";
-import { isPostgresUrl, maskDatabaseUrl } from "../store/pg/url.js";
+import type { OpenOptions } from "../store/open.js";
 import type { CliContext } from "./context.js";
 import type { GlobalOptions } from "./output.js";
 
@@ -35,23 +33,4 @@ export async function withLog<T>(
   } finally {
     await log.close();
   }
-}
-
-/**
- * Open a SQLite log, for the commands that do not work on PostgreSQL yet: a `postgres://` --db
- * is refused in one line rather than taken for a file name.
- */
-export function openStoreFor(
-  options: GlobalOptions,
-  ctx: CliContext,
-  open: OpenFlags = {},
-): { db: Db; path: string } {
-  const path = resolveDbPath(options.db, ctx.env);
-  if (isPostgresUrl(path)) {
-    throw new UsageError(
-      `this command does not work on a PostgreSQL log yet (${maskDatabaseUrl(path)})`,
-      "use a SQLite log with --db <path>",
-    );
-  }
-  return { db: openDb(path, open), path };
 }

@@ -109,12 +109,3 @@ export async function engineStoreOf(log: LogHandle): Promise<EngineStore & { clo
   const { PgEngineStore } = await import("./pg/engine-store.js");
   return new PgEngineStore(log.pool);
 }
-
-/** Refuse a PostgreSQL log for a command that only works on SQLite yet: one line, exit 2. */
-export function requireSqliteLog(log: LogHandle, command: string): asserts log is SqliteLog {
-  if (log.backend === "sqlite") return;
-  throw new UsageError(
-    `${command} does not work on a PostgreSQL log yet (${log.where})`,
-    "use a SQLite log with --db <path>, or copy one over with hookctl log export",
-  );
-}

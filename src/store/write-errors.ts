@@ -46,7 +46,10 @@ export function storeFault(error: unknown): HookctlError | undefined {
 function pgConnectionLost(error: unknown, code: unknown): HookctlError | undefined {
   const message = error instanceof Error ? error.message : "";
   const network = typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|08|57P0)/.test(code);
-  if (network || message === "Connection terminated unexpectedly") {
+  const broken =
+    message === "Connection terminated unexpectedly" ||
+    message === "Client has encountered a connection error and is not queryable";
+  if (network || broken) {
     return new HookctlError("lost the connection to the PostgreSQL log", {
       exitCode: 2,
       hint: "check the server, then rerun the command; what was committed is kept",

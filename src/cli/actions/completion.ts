@@ -48,13 +48,13 @@ async function listCandidates(kind: string, dbFlag: string | undefined, ctx: Cli
       case "fixtures":
         return (await import("../../delivery/fixtures.js")).listFixtures().map((fixture) => fixture.name);
       case "endpoints": {
-        const { openDb } = await import("../../store/open.js");
-        const { listEndpoints } = await import("../../store/endpoints.js");
-        const db = openDb(resolveDbPath(dbFlag, ctx.env), { readOnly: true });
+        const { openLog } = await import("../../store/log-handle.js");
+        const { endpointStoreOf } = await import("../../store/ports/endpoints.js");
+        const log = await openLog(resolveDbPath(dbFlag, ctx.env), { readOnly: true, poolSize: 1 });
         try {
-          return listEndpoints(db).map((endpoint) => endpoint.name);
+          return (await endpointStoreOf(log).listEndpoints()).map((endpoint) => endpoint.name);
         } finally {
-          db.close();
+          await log.close();
         }
       }
       default:

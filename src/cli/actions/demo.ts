@@ -10,14 +10,14 @@ import { runScheduler } from "../../delivery/scheduler.js";
 import { type DeliveryOutcome, sendEvents } from "../../delivery/send.js";
 import { loadAgent } from "../../delivery/undici-agent.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { createBatchedCapture, mulberry32, type Receiver, startReceiver } from "../../receiver/index.js";
+import { createStoreCapture } from "../../receiver/capture.js";
+import { mulberry32, type Receiver, startReceiver } from "../../receiver/index.js";
 import { generateSecret } from "../../signing/index.js";
-import { getDelivery } from "../../store/deliveries.js";
-import { getEndpointByName, insertEndpoint } from "../../store/endpoints.js";
 import { idFactory } from "../../store/ids.js";
-import { openDb } from "../../store/open.js";
-import { describeDeliveries } from "../../store/queue.js";
-import { SqliteEngineStore } from "../../store/sqlite-engine.js";
+import { engineStoreOf, openLog } from "../../store/log-handle.js";
+import { deliveryReadsOf } from "../../store/ports/deliveries.js";
+import { endpointStoreOf } from "../../store/ports/endpoints.js";
+import { receivedStoreOf } from "../../store/ports/received.js";
 import { type CliContext, stopCode } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { sendLine, viewOfOutcome } from "../render/delivery.js";
@@ -26,7 +26,7 @@ import { requestLine, viewOfEvent } from "../render/received.js";
 import { createReplayRenderer } from "../render/replay-progress.js";
 import { packageVersion } from "../version.js";
 import { type DemoEndpoint, demoEndpoints, demoPolicy } from "./demo-scenario.js";
-import { cliSchedulerDeps, pooledHex } from "./replay-run.js";
+import { cliSchedulerDeps, describer, pooledHex } from "./replay-run.js";
 
 /**
  * `hookctl demo`: the whole loop on a temporary log — receivers that misbehave on purpose,
@@ -41,26 +41,30 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
     (ctx.env.HOOKCTL_DB
       ? resolveDbPath(undefined, ctx.env)
       : join(mkdtempSync(join(tmpdir(), "hookctl-demo-")), "hookctl.db"));
-  const db = openDb(dbPath);
-  const taken = demoEndpoints.find((endpoint) => getEndpointByName(db, endpoint.name));
-  if (taken) {
-    db.close();
-    throw new UsageError(
-      `${dbPath} already has the demo's endpoint ${taken.name}`,
-      "run the demo on a fresh log (omit --db)",
-    );
+  const log = await openLog(dbPath);
+  const endpoints = endpointStoreOf(log);
+  const reads = deliveryReadsOf(log);
+  for (const endpoint of demoEndpoints) {
+    if (await endpoints.getEndpointByName(endpoint.name)) {
+      await log.close();
+      throw new UsageError(
+        `${log.where} already has the demo's endpoint ${endpoint.name}`,
+        "run the demo on a fresh log (omit --db)",
+      );
+    }
   }
+  const engine = await engineStoreOf(log);
   const newId = idFactory(ctx.now, ctx.randomBytes);
   const secret = generateSecret(ctx.randomBytes);
-  const capture = createBatchedCapture(db);
+  const capture = createStoreCapture(receivedStoreOf(log));
   const receivers: Receiver[] = [];
   const agent = new (loadAgent())({ connections: 16 });
-  const log = (text: string) => {
+  const say = (text: string) => {
     if (!out.json) out.line(text);
   };
   try {
-    log(out.style.bold(`hookctl demo — log ${dbPath}`));
-    log(
+    say(out.style.bold(`hookctl demo — log ${log.where}`));
+    say(
       `policy: first attempt now, then ${demoPolicy.retries} retries from ${demoPolicy.initialMs}ms growing to ${demoPolicy.maxDelayMs / 1000}s (±${demoPolicy.jitter * 100}% jitter)`,
     );
     for (const [index, endpoint] of demoEndpoints.entries()) {
@@ -70,20 +74,20 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
       );
       receivers.push(receiver);
       receiver.on("request", (event) =>
-        log(
+        say(
           `  ${out.style.dim(`${endpoint.name.padEnd(13)} ←`)} ${requestLine(viewOfEvent(event), out.style)}`,
         ),
       );
-      insertEndpoint(db, endpointRow(endpoint, receiver.url, newId("ep"), ctx.now()), [secret]);
-      log(`  receiver ${endpoint.name.padEnd(13)} ${receiver.url}  ${out.style.dim(endpoint.behaviour)}`);
+      await endpoints.insertEndpoint(endpointRow(endpoint, receiver.url, newId("ep"), ctx.now()), [secret]);
+      say(`  receiver ${endpoint.name.padEnd(13)} ${receiver.url}  ${out.style.dim(endpoint.behaviour)}`);
     }
 
     const hex = pooledHex(ctx.randomBytes);
     const attempt = createAttempt({ now: ctx.now, dispatcher: agent });
     const sent: { endpoint: DemoEndpoint; deliveryId: string; eventType: string }[] = [];
-    log(out.style.bold("\nsending (each event is in the log before it leaves)"));
+    say(out.style.bold("\nsending (each event is in the log before it leaves)"));
     for (const endpoint of demoEndpoints) {
-      const row = getEndpointByName(db, endpoint.name);
+      const row = await endpoints.getEndpointByName(endpoint.name);
       if (!row) throw new Error(`demo endpoint ${endpoint.name} vanished`);
       for (const name of endpoint.fixtures) {
         const fixture = loadFixture(name);
@@ -110,7 +114,7 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
             ratePerSecond: null,
           },
           {
-            store: new SqliteEngineStore(db),
+            store: engine,
             attempt,
             now: ctx.now,
             random: Math.random,
@@ -129,40 +133,46 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
         );
         for (const outcome of outcomes) {
           sent.push({ endpoint, deliveryId: outcome.deliveryId, eventType: outcome.event.type });
-          log(`  ${sendLine(viewOfOutcome(outcome), out.style, { now: ctx.now(), hint: false })}`);
+          say(`  ${sendLine(viewOfOutcome(outcome), out.style, { now: ctx.now(), hint: false })}`);
         }
       }
     }
     if (ctx.signal.aborted) return ExitCode.interrupted;
 
-    log(out.style.bold("\nreplaying on the schedule (real timers; Retry-After respected)"));
+    say(out.style.bold("\nreplaying on the schedule (real timers; Retry-After respected)"));
+    const described = describer(log, out.json);
     const renderer = createReplayRenderer(out, {
       now: ctx.now,
       live: ctx.stderr.isTTY === true && !out.json,
-      describe: (id) => describeDeliveries(db, [id])[0],
+      describe: described.describe,
+    });
+    const rendered = described.render((event) => {
+      if (!out.json) renderer.onEvent(event);
     });
     let interrupted = false;
     try {
       const result = await runScheduler(
-        { ...cliSchedulerDeps(db, ctx), attempt },
+        { ...cliSchedulerDeps(engine, ctx), attempt },
         {
           scope: sent.map((item) => item.deliveryId),
           concurrency: 8,
           signal: ctx.signal,
-          onEvent: (event) => !out.json && renderer.onEvent(event),
+          onEvent: rendered.onEvent,
         },
       );
+      await rendered.flushed();
       interrupted = result.outcome === "interrupted";
     } finally {
       renderer.close();
     }
     if (interrupted) return ExitCode.interrupted;
 
-    const rows: DemoRow[] = sent.map(({ endpoint, deliveryId, eventType }) => {
-      const delivery = getDelivery(db, deliveryId);
+    const rows: DemoRow[] = [];
+    for (const { endpoint, deliveryId, eventType } of sent) {
+      const delivery = await reads.getDelivery(deliveryId);
       const status = delivery?.status ?? "pending";
       const attempts = delivery?.attemptCount ?? 0;
-      return {
+      rows.push({
         endpoint: endpoint.name,
         behaviour: endpoint.behaviour,
         eventType,
@@ -171,12 +181,12 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
         attempts,
         lastStatusCode: delivery?.lastStatusCode ?? null,
         asExpected: status === endpoint.expect.status && attempts === endpoint.expect.attempts,
-      };
-    });
-    const dbFlag = ` --db ${dbPath}`;
+      });
+    }
+    const dbFlag = ` --db ${log.where}`;
     const healthy = demoEndpoints.findIndex((endpoint) => Object.keys(endpoint.failure).length === 0);
     const keptUrl = flags.keep ? (receivers[healthy]?.url ?? null) : null;
-    if (out.json) out.writeJson(demoSummaryJson(rows, dbPath));
+    if (out.json) out.writeJson(demoSummaryJson(rows, log.where));
     else for (const line of demoSummaryLines(rows, out.style, dbFlag, { keptUrl })) out.line(line);
     const surprises = rows.filter((row) => !row.asExpected);
     for (const row of surprises)
@@ -193,9 +203,10 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
     return surprises.length === 0 ? ExitCode.ok : ExitCode.failed;
   } finally {
     await Promise.all(receivers.map((receiver) => receiver.close()));
-    capture.flush();
+    await capture.flush();
     await agent.close();
-    db.close();
+    await engine.close?.();
+    await log.close();
   }
 }
 

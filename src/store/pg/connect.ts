@@ -67,6 +67,9 @@ export async function connectPg(databaseUrl: string, options: PgConnectOptions =
   });
   // An idle connection the server dropped must not crash the process: the next query reconnects.
   pool.on("error", () => {});
+  // Likewise a connection that breaks while checked out between two queries: its next query
+  // fails (and the store reports it), instead of an unhandled 'error' event ending the process.
+  pool.on("connect", (client) => client.on("error", () => {}));
   try {
     if (options.migrate !== false) await migratePg(pool);
     else await pool.query("SELECT 1");

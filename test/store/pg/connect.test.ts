@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors.js";
 import { connectPg } from "../../../src/store/pg/connect.js";
-import { isPostgresUrl, maskDatabaseUrl } from "../../../src/store/pg/url.js";
 import { migratePg, pgSchemaVersion } from "../../../src/store/pg/schema.js";
+import { isPostgresUrl, maskDatabaseUrl } from "../../../src/store/pg/url.js";
 import { pgPassword, postgresForFile } from "../../helpers/pg.js";
 import { tempDir } from "../../helpers/tmp.js";
 
