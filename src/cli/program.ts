@@ -145,7 +145,7 @@ export async function createProgram(
     // Not .version(): that reads package.json on every start, and only --version needs it.
     .option("-V, --version", "print the version")
     .helpOption("-h, --help", "show help for a command")
-    .option("--db <path>", "delivery log (SQLite) path; env HOOKCTL_DB")
+    .option("--db <path|url>", "delivery log: a SQLite file path or a postgres:// URL; env HOOKCTL_DB")
     .option("--json", "print machine-readable JSON")
     .option("--no-color", "disable colour (NO_COLOR and FORCE_COLOR are honoured too)")
     .option("-q, --quiet", "print nothing but errors")

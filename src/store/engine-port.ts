@@ -41,6 +41,12 @@ export interface ScopeSet {
   set: string;
 }
 
+/** A scope set's name, checked: it goes into SQL (a table name on SQLite). */
+export function checkedSetName(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a scope set name: ${name}`);
+  return name;
+}
+
 /** A finished attempt to write, guarded by the lease token it was made under. */
 export interface Completion {
   token: string;

@@ -1,4 +1,4 @@
-import type { ScopeSet } from "./engine-port.js";
+import { checkedSetName, type ScopeSet } from "./engine-port.js";
 import { type DeliveryListItem, listingSelect, toListItem } from "./listing.js";
 import type { Db } from "./open.js";
 import { eventGlob } from "./patterns.js";
@@ -154,8 +154,7 @@ function scopeSetWriter(db: Db, scope: ScopeSet): (ids: string[]) => void {
 
 /** The temporary table behind a scope set; its name is checked, since it goes into SQL. */
 export function scopeSetTable(scope: ScopeSet): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(scope.set)) throw new Error(`not a scope set name: ${scope.set}`);
-  return `temp.${scope.set}`;
+  return `temp.${checkedSetName(scope.set)}`;
 }
 
 /** `requeueInChunks` for a few ids (the TUI, `retry-now`): every result, in the order asked. */

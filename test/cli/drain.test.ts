@@ -5,6 +5,7 @@ import type { OutStream } from "../../src/cli/context.js";
 import { drained } from "../../src/cli/drain.js";
 import { createOutput } from "../../src/cli/output.js";
 import { openDb } from "../../src/store/open.js";
+import { queueStoreOf } from "../../src/store/ports/queue.js";
 import { requeueChunk, selectDeliveryIds } from "../../src/store/queue.js";
 import { bulkDeliveries } from "../helpers/bulk-log.js";
 import { testContext } from "../helpers/context.js";
@@ -72,7 +73,8 @@ describe("a long --json listing to a slow reader", () => {
     ctx.stdout = gated.stream;
     const out = createOutput(ctx, { json: true });
     const chosen = selectDeliveryIds(db, { status: "dead" });
-    const listing = requeueChosen(out, db, chosen, { to: undefined, dryRun: true, nothing: "", ctx });
+    const queue = queueStoreOf({ backend: "sqlite", db, where: path, close: async () => {} });
+    const listing = requeueChosen(out, queue, chosen, { to: undefined, dryRun: true, nothing: "", ctx });
     await until(() => gated.lines() > 0);
     // Held back after the first chunk: the rest is not even described until the reader takes it.
     for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));

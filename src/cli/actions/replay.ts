@@ -1,15 +1,13 @@
 import type { Command } from "commander";
 import { defaultPolicy, mergePolicy, policyProblem, type RetryPolicy } from "../../delivery/policy.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { getEndpointByName } from "../../store/endpoints.js";
 import type { Scope } from "../../store/engine-port.js";
 import { newId } from "../../store/ids.js";
 import type { LogHandle } from "../../store/log-handle.js";
-import type { Db } from "../../store/open.js";
 import { endpointStoreOf } from "../../store/ports/endpoints.js";
 import { type QueueStore, queueStoreOf } from "../../store/ports/queue.js";
-import type { LogIdList, RequeueOptions } from "../../store/queue.js";
-import type { DeliveryStatus, TlsSetting } from "../../store/types.js";
+import type { LogIdList, RequeueOptions, StatusCounts } from "../../store/queue.js";
+import { type DeliveryStatus, deliveryStatuses, type TlsSetting } from "../../store/types.js";
 import { type AlertFlagValues, alertSpecFromFlags } from "../alert-flags.js";
 import type { CliContext } from "../context.js";
 import { drained } from "../drain.js";
@@ -67,7 +65,7 @@ export function checkedPolicyOverride(flags: PolicyFlagValues): Partial<RetryPol
  */
 export async function requeueChosen(
   out: Output,
-  log: QueueStore | Db,
+  queue: QueueStore,
   chosen: LogIdList,
   options: {
     to: string | undefined;
@@ -79,11 +77,6 @@ export async function requeueChosen(
   },
 ): Promise<{ scope: Scope; requeued: number } | undefined> {
   const { ctx } = options;
-  // A SQLite connection still works here (callers that do not hold a log handle).
-  const queue =
-    "prepare" in log
-      ? queueStoreOf({ backend: "sqlite", db: log, where: log.name, close: async () => {} })
-      : log;
   if (options.dryRun) {
     if (out.json) {
       await queue.describeInChunks(chosen, (items) => {
@@ -92,7 +85,7 @@ export async function requeueChosen(
       });
     } else {
       const shown = await queue.describeDeliveries(await chosen.slice(0, dryRunShown));
-      const rest = await queue.countByStatusOf(await chosen.slice(dryRunShown));
+      const rest = await countRest(queue, chosen);
       renderWouldRequeue(out, shown, rest, options.to);
     }
     return undefined;
@@ -120,10 +113,6 @@ export async function requeueChosen(
   );
   renderRequeueSummary(out, summary);
   return { scope: set, requeued: summary.requeued };
-}
-
-export function requireEndpoint(db: Db, name: string | undefined): void {
-  if (name !== undefined && !getEndpointByName(db, name)) throw noEndpoint(name);
 }
 
 function noEndpoint(name: string): UsageError {
@@ -225,3 +214,15 @@ async function requeueSelected(
     ctx: options.ctx,
   });
 }
+
+/** Statuses of the chosen deliveries past the ones shown, counted a chunk at a time. */
+async function countRest(queue: QueueStore, chosen: LogIdList): Promise<StatusCounts> {
+  const rest: StatusCounts = { pending: 0, in_flight: 0, succeeded: 0, dead: 0 };
+  for (let start = dryRunShown; start < chosen.length; start += countChunk) {
+    const counts = await queue.countByStatusOf(await chosen.slice(start, start + countChunk));
+    for (const status of deliveryStatuses) rest[status] += counts[status];
+  }
+  return rest;
+}
+
+const countChunk = 10_000;

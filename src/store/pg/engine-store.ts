@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { createdRow } from "../deliveries.js";
-import type {
-  EndpointLimits,
-  EngineStore,
-  ExchangeRequest,
-  ExchangeResult,
-  Outlook,
-  Scope,
-  ScopeSet,
-  Work,
+import {
+  checkedSetName,
+  type EndpointLimits,
+  type EngineStore,
+  type ExchangeRequest,
+  type ExchangeResult,
+  type Outlook,
+  type Scope,
+  type ScopeSet,
+  type Work,
 } from "../engine-port.js";
 import type { PendingSchedule } from "../pending-schedules.js";
 import { toDelivery, toEvent } from "../rows.js";
@@ -299,11 +300,6 @@ function statementName(text: string): string {
 /** The tokens an exchange leases rows under. */
 function leaseTokens(request: ExchangeRequest): string[] {
   return [request.again?.token, request.claim?.token].filter((t): t is string => t !== undefined);
-}
-
-function checkedSetName(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a scope set name: ${name}`);
-  return name;
 }
 
 function workOf(delivery: DeliveryRow, raw: Raw): Work {

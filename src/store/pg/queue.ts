@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { ScopeSet } from "../engine-port.js";
+import { checkedSetName, type ScopeSet } from "../engine-port.js";
 import type { QueueStore } from "../ports/queue.js";
 import {
   type ChosenIds,
@@ -271,9 +271,4 @@ export async function requeueChunkPg(
   }
   if (requeued.length > 0) await client.query(`SELECT ${notifyWork}`);
   return plan.results;
-}
-
-function checkedSetName(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a scope set name: ${name}`);
-  return name;
 }
