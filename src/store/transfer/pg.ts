@@ -75,8 +75,16 @@ export class PgWriter implements LogWriter {
   constructor(private readonly pool: PgPool) {}
 
   async begin(): Promise<void> {
-    this.client = await this.pool.connect();
-    await this.client.query("BEGIN");
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+    } catch (error) {
+      // writeLog rolls back only a writer that began: a connection kept here would never go back,
+      // and the pool's end() would wait for it for ever.
+      client.release(true);
+      throw error;
+    }
+    this.client = client;
   }
 
   async counts(): Promise<Record<TableName, number>> {
