@@ -29,11 +29,14 @@ export interface PostgresLog {
 export interface OpenLogOptions extends OpenOptions {
   /** PostgreSQL: connections in the pool (default 4). */
   poolSize?: number;
+  /** PostgreSQL: how long to wait for the server to answer a connection (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 /**
  * Open the log `target` names: a `postgres://` URL, or a SQLite file path. The options mean the
- * same on both: `mustExist` refuses to create a log, `readOnly` also never migrates one.
+ * same on both: `mustExist` refuses to create a log, and so does `readOnly`, which on SQLite also
+ * never migrates one (a shared PostgreSQL log is migrated by whoever comes first; see prepareSchema).
  */
 export async function openLog(target: string, options: OpenLogOptions = {}): Promise<LogHandle> {
   if (!isPostgresUrl(target)) {
@@ -49,7 +52,11 @@ export async function openLog(target: string, options: OpenLogOptions = {}): Pro
   }
   const { connectPg, pgConnectError } = await import("./pg/connect.js");
   const where = maskDatabaseUrl(target);
-  const pool = await connectPg(target, { max: options.poolSize, migrate: false });
+  const pool = await connectPg(target, {
+    max: options.poolSize,
+    migrate: false,
+    connectTimeoutMs: options.connectTimeoutMs,
+  });
   try {
     await prepareSchema(pool, where, options);
   } catch (error) {

@@ -50,7 +50,12 @@ async function listCandidates(kind: string, dbFlag: string | undefined, ctx: Cli
       case "endpoints": {
         const { openLog } = await import("../../store/log-handle.js");
         const { endpointStoreOf } = await import("../../store/ports/endpoints.js");
-        const log = await openLog(resolveDbPath(dbFlag, ctx.env), { readOnly: true, poolSize: 1 });
+        const log = await openLog(resolveDbPath(dbFlag, ctx.env), {
+          readOnly: true,
+          poolSize: 1,
+          // TAB must not hang on a host that does not answer.
+          connectTimeoutMs: 1000,
+        });
         try {
           return (await endpointStoreOf(log).listEndpoints()).map((endpoint) => endpoint.name);
         } finally {

@@ -10,6 +10,7 @@ import { generateSecret, parseSchemeName } from "../../signing/index.js";
 import type { EndpointRow } from "../../store/endpoints.js";
 import { newId } from "../../store/ids.js";
 import { endpointStoreOf } from "../../store/ports/endpoints.js";
+import { isUniqueViolation } from "../../store/write-errors.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
@@ -74,13 +75,14 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
   };
   await withLog(flags, ctx, {}, async (log) => {
     const store = endpointStoreOf(log);
-    if (await store.getEndpointByName(name)) {
-      throw new UsageError(
-        `endpoint ${name} already exists`,
-        `remove it first with hookctl endpoint rm ${name}`,
-      );
-    }
-    await store.insertEndpoint(endpoint, secrets);
+    const exists = () =>
+      new UsageError(`endpoint ${name} already exists`, `remove it first with hookctl endpoint rm ${name}`);
+    if (await store.getEndpointByName(name)) throw exists();
+    // Another process may add the same name between the check and the insert: the name's
+    // unique index refuses the second, which is the same answer.
+    await store.insertEndpoint(endpoint, secrets).catch((error: unknown) => {
+      throw isUniqueViolation(error) ? exists() : error;
+    });
   });
   if (out.json) {
     out.writeJson({

@@ -45,6 +45,11 @@ export interface PgConnectOptions {
   max?: number;
   /** Run the schema migrations (default true). */
   migrate?: boolean;
+  /**
+   * Give up on a server that does not answer within this long (default 10 s): a host that drops
+   * packets would otherwise hold a command for the operating system's TCP timeout.
+   */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -62,6 +67,7 @@ export async function connectPg(databaseUrl: string, options: PgConnectOptions =
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.max ?? 4,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     types,
     application_name: "hookctl",
   });

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HookctlError, UsageError } from "../../../src/errors.js";
@@ -57,6 +58,23 @@ describe("openLog on PostgreSQL", () => {
     await first.close();
     const error = await refusal(openLog(url, { readOnly: true }));
     expect(error.message).toContain(`schema ${pgSchemaVersion + 1}, this one knows ${pgSchemaVersion}`);
+  });
+
+  it("gives up on a server that accepts the connection and never answers: one masked line", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    pg.defer(() => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => silent.close(resolve));
+    });
+    const { port } = silent.address() as AddressInfo;
+    const url = `postgres://app:${pgPassword}@127.0.0.1:${port}/hooks`;
+    const error = await refusal(openLog(url, { connectTimeoutMs: 200 }));
+    expect(error.message).toMatch(
+      /^cannot open the PostgreSQL log postgres:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/hooks: /,
+    );
+    expect(`${error.message} ${error.hint}`).not.toContain(pgPassword);
   });
 
   it("opens a file path as SQLite, unchanged", async () => {
