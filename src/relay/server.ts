@@ -7,6 +7,7 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import { listen } from "../receiver/server.js";
 import type { RelayStore } from "../store/ports/relay.js";
+import { storeFault } from "../store/write-errors.js";
 import { answer, RelayRefusal } from "./answer.js";
 import { handleApi } from "./api.js";
 import { type RelayDefaults, rateGate } from "./caps.js";
@@ -74,8 +75,13 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
     });
     if (stopping.signal.aborted) res.setHeader("Connection", "close");
     route(req, res).catch((error: unknown) => {
-      if (!res.headersSent) answer(res, 500, "internal error");
-      else res.destroy();
+      // The log cannot take the request now (locked, full disk, database unreachable): a provider
+      // retries a 503 with Retry-After, while a 500 may count against the endpoint.
+      const fault = storeFault(error);
+      if (res.headersSent) res.destroy();
+      else if (fault)
+        answer(res, 503, `not stored: ${fault.message}`, { "Retry-After": "5", Connection: "close" });
+      else answer(res, 500, "internal error");
       options.onError?.(error);
     });
   };

@@ -94,6 +94,9 @@ export async function startPostgres(options: {
       "--auth=password",
       `--username=${options.user}`,
       `--pwfile=${passwordFile}`,
+      // As production databases are: UTF-8 (a regex `.` is one character, not one byte).
+      "--encoding=UTF8",
+      "--locale=C",
       "--no-sync",
     ],
     identity,

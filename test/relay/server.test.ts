@@ -67,6 +67,18 @@ describe("relay server: ingress and streams", () => {
     expect(polled).toMatchObject({ seq: 1, bodyBase64: body.toString("base64") });
   });
 
+  it("answers 503 with Retry-After, never 200 or 500, when the log cannot take the request", async () => {
+    const relay = await testRelay();
+    relay.addChannel("gh");
+    relay.db.pragma("query_only = ON");
+    const response = await post(`${relay.url}/c/gh/hooks`, '{"n":1}');
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    expect(await response.text()).toBe("not stored: the delivery log cannot be written\n");
+    relay.db.pragma("query_only = OFF");
+    expect((await post(`${relay.url}/c/gh/hooks`, '{"n":1}')).status).toBe(200);
+  });
+
   it("gives every listener of a channel the whole stream, and only that channel's", async () => {
     const relay = await testRelay();
     const token = relay.addChannel("a");
