@@ -5,6 +5,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { closeGracefully } from "../receiver/graceful-close.js";
 import { listen } from "../receiver/server.js";
 import type { RelayStore } from "../store/ports/relay.js";
 import { storeFault } from "../store/write-errors.js";
@@ -139,15 +140,14 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
     streams: hub.size,
     close() {
       closed ??= (async () => {
-        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closing = closeGracefully(server, {
+          graceMs: options.stopGraceMs ?? 10_000,
+          whenIdle: () => (active > 0 ? new Promise<void>((resolve) => (idle = resolve)) : Promise.resolve()),
+          drained: () => committer.drain(),
+        });
+        // Open streams end once the server stops accepting (they would keep it busy otherwise).
         stopping.abort();
-        server.closeIdleConnections();
-        const grace = setTimeout(() => server.closeAllConnections(), options.stopGraceMs ?? 10_000);
-        if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
-        clearTimeout(grace);
-        await committer.drain();
-        server.closeAllConnections();
-        await serverClosed;
+        await closing;
       })();
       return closed;
     },

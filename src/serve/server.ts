@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readBody } from "../receiver/body.js";
+import { closeGracefully } from "../receiver/graceful-close.js";
 import { listen } from "../receiver/server.js";
 import { storeFault } from "../store/write-errors.js";
 import type { ServeApp } from "./app.js";
@@ -127,13 +128,10 @@ export async function startServeServer(app: ServeApp, options: ServeServerOption
     close() {
       closed ??= (async () => {
         closing = true;
-        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const grace = setTimeout(() => server.closeAllConnections(), options.stopGraceMs ?? 10_000);
-        if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
-        clearTimeout(grace);
-        server.closeAllConnections();
-        await serverClosed;
+        await closeGracefully(server, {
+          graceMs: options.stopGraceMs ?? 10_000,
+          whenIdle: () => (active > 0 ? new Promise<void>((resolve) => (idle = resolve)) : Promise.resolve()),
+        });
       })();
       return closed;
     },
