@@ -1,3 +1,4 @@
+import { unsendableReason } from "./header-value.js";
 /**
  * Which event types an endpoint receives. A subscription is a list of globs over the type:
  * `*` matches any run of characters (dots included: `order.*` takes `order.paid` and
@@ -30,7 +31,9 @@ function globMatcher(glob: string): RegExp {
  * Returns the problem with the text when there is one (an empty list subscribes to nothing, which
  * is never what was meant).
  */
-export function parseSubscription(text: string): { globs: string[] } | { problem: string } {
+export function parseSubscription(
+  text: string,
+): { globs: string[] } | { problem: string; unsendable?: boolean } {
   const globs = text
     .split(",")
     .map((glob) => glob.trim())
@@ -38,5 +41,10 @@ export function parseSubscription(text: string): { globs: string[] } | { problem
   if (globs.length === 0) return { problem: "names no event type" };
   const long = globs.find((glob) => glob.length > 200);
   if (long) return { problem: `has a glob of ${long.length} characters (at most 200)` };
+  // Event types go out as the X-Webhook-Event header: a glob no header value can hold never matches.
+  for (const glob of globs) {
+    const reason = unsendableReason(glob);
+    if (reason) return { problem: `glob ${JSON.stringify(glob)} ${reason}`, unsendable: true };
+  }
   return { globs: [...new Set(globs)] };
 }

@@ -78,4 +78,11 @@ describe("parseSubscription", () => {
       problem: "has a glob of 201 characters (at most 200)",
     });
   });
+
+  it("a glob no header value can carry is a problem: it could never match an event type", () => {
+    const parsed = parseSubscription("order.*,order\npaid");
+    expect(parsed).toMatchObject({ unsendable: true });
+    expect("problem" in parsed && parsed.problem).toMatch(/^glob "order\\npaid" /);
+    expect(parseSubscription("commande.payée")).toEqual({ globs: ["commande.payée"] });
+  });
 });
