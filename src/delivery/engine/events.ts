@@ -8,23 +8,9 @@ import type { DeadReason } from "../policy.js";
 export type SchedulerEvent =
   | { type: "started"; at: number; pending: number; reclaimed: number; watch: boolean }
   | { type: "reclaimed"; at: number; count: number }
-  | {
-      type: "attempt-started";
-      at: number;
-      deliveryId: string;
-      eventType: string;
-      url: string;
-      attempt: number;
-      trigger: AttemptTrigger;
-    }
-  | {
+  | ({ type: "attempt-started" } & AttemptIdentity)
+  | ({
       type: "attempt-finished";
-      at: number;
-      deliveryId: string;
-      eventType: string;
-      url: string;
-      attempt: number;
-      trigger: AttemptTrigger;
       statusCode: number | null;
       errorClass: ErrorClass | null;
       error: string | null;
@@ -36,7 +22,7 @@ export type SchedulerEvent =
       deadReason: DeadReason | null;
       /** The attempt as recorded (or, when lost, as made). */
       record: AttemptRecord;
-    }
+    } & AttemptIdentity)
   | { type: "delivery-succeeded"; at: number; deliveryId: string; attempts: number }
   | {
       type: "delivery-dead";
@@ -54,6 +40,16 @@ export type SchedulerEvent =
   | { type: "idle"; at: number; until: number | null; next: string | null; pending: number }
   | ({ type: "counts"; at: number } & SchedulerCounts)
   | ({ type: "stopped"; at: number; reason: StopReason } & SchedulerCounts);
+
+/** Which attempt an attempt-started or attempt-finished event is about. */
+export interface AttemptIdentity {
+  at: number;
+  deliveryId: string;
+  eventType: string;
+  url: string;
+  attempt: number;
+  trigger: AttemptTrigger;
+}
 
 /** done: nothing left (or, with dueBy, nothing left due); time-limit: stopAt was reached. */
 export type StopReason = "done" | "interrupted" | "time-limit";
