@@ -250,3 +250,17 @@ export function deliveryCountsOf(rows: readonly { status: string; n: number }[])
   for (const row of rows) counts[row.status] = row.n;
   return counts;
 }
+
+/** The endpoint store's queries as functions of the log: the SQLite side of its port. */
+export const sqliteEndpointQueries = {
+  activeSecrets,
+  endpointDeliveryCounts,
+  getEndpointById,
+  getEndpointByName,
+  insertEndpoint,
+  listEndpointSecrets,
+  listEndpoints,
+  removeEndpoint,
+  rotateEndpointSecret,
+  setEndpointEvents,
+};

@@ -72,15 +72,20 @@ export function insertChannel(db: Db, channel: NewChannel): boolean {
       `INSERT INTO relay_channels (name, token_sha256, max_body_bytes, rate_per_second, max_stored_bytes, created_at)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
     )
-    .run(
-      channel.name,
-      channel.tokenSha256,
-      channel.maxBodyBytes ?? null,
-      channel.ratePerSecond ?? null,
-      channel.maxStoredBytes ?? null,
-      channel.createdAt,
-    );
+    .run(...channelParams(channel));
   return result.changes === 1;
+}
+
+/** A new channel's values, in insertChannel's column order (both backends). */
+export function channelParams(channel: NewChannel): unknown[] {
+  return [
+    channel.name,
+    channel.tokenSha256,
+    channel.maxBodyBytes ?? null,
+    channel.ratePerSecond ?? null,
+    channel.maxStoredBytes ?? null,
+    channel.createdAt,
+  ];
 }
 
 export function getChannel(db: Db, name: string): RelayChannelRow | undefined {
@@ -250,3 +255,16 @@ export function pruneRequests(db: Db, cutoff: number, batch: number): number {
     return doomed.length;
   })();
 }
+
+/** The relay store's queries as functions of the log: the SQLite side of its port. */
+export const sqliteRelayQueries = {
+  deleteChannel,
+  getChannel,
+  insertChannel,
+  listChannels,
+  pruneRequests,
+  readRequestPage,
+  recordAck,
+  setChannelToken,
+  storeRequests,
+};

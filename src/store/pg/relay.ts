@@ -2,6 +2,7 @@ import type { RelayStore } from "../ports/relay.js";
 import {
   type ChannelRequest,
   channelColumns,
+  channelParams,
   type NewChannel,
   type RelayChannelRow,
   type RelayChannelStats,
@@ -28,14 +29,7 @@ export class PgRelayStore implements RelayStore {
     const result = await this.pool.query(
       `INSERT INTO relay_channels (name, token_sha256, max_body_bytes, rate_per_second, max_stored_bytes, created_at)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING`,
-      [
-        channel.name,
-        channel.tokenSha256,
-        channel.maxBodyBytes ?? null,
-        channel.ratePerSecond ?? null,
-        channel.maxStoredBytes ?? null,
-        channel.createdAt,
-      ],
+      channelParams(channel),
     );
     return result.rowCount === 1;
   }

@@ -1,36 +1,12 @@
-import {
-  activeSecrets,
-  endpointDeliveryCounts,
-  getEndpointById,
-  getEndpointByName,
-  insertEndpoint,
-  listEndpointSecrets,
-  listEndpoints,
-  removeEndpoint,
-  rotateEndpointSecret,
-  setEndpointEvents,
-} from "../endpoints.js";
+import { sqliteEndpointQueries } from "../endpoints.js";
 import type { LogHandle } from "../log-handle.js";
 import { PgEndpointStore } from "../pg/endpoints.js";
 import { bindSqlite, type Port } from "./bind.js";
 
-const sqliteEndpoints = {
-  activeSecrets,
-  endpointDeliveryCounts,
-  getEndpointById,
-  getEndpointByName,
-  insertEndpoint,
-  listEndpointSecrets,
-  listEndpoints,
-  removeEndpoint,
-  rotateEndpointSecret,
-  setEndpointEvents,
-};
-
 /** Endpoints and their secrets, on either backend. */
-export type EndpointStore = Port<typeof sqliteEndpoints>;
+export type EndpointStore = Port<typeof sqliteEndpointQueries>;
 
 export function endpointStoreOf(log: LogHandle): EndpointStore {
   if (log.backend === "postgres") return new PgEndpointStore(log.pool);
-  return bindSqlite(log.db, sqliteEndpoints);
+  return bindSqlite(log.db, sqliteEndpointQueries);
 }

@@ -1,6 +1,7 @@
 import { findIdsBySuffix, type IdTable } from "../id-lookup.js";
 import type { LogHandle } from "../log-handle.js";
 import { findPgIdsBySuffix } from "../pg/id-lookup.js";
+import { bindSqlite } from "./bind.js";
 
 /** findIdsBySuffix on either backend. */
 export function findLogIdsBySuffix(
@@ -10,9 +11,5 @@ export function findLogIdsBySuffix(
   limit?: number,
 ): Promise<string[]> {
   if (log.backend === "postgres") return findPgIdsBySuffix(log.pool, table, text, limit);
-  try {
-    return Promise.resolve(findIdsBySuffix(log.db, table, text, limit));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return bindSqlite(log.db, { findIdsBySuffix }).findIdsBySuffix(table, text, limit);
 }

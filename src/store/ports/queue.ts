@@ -52,14 +52,8 @@ export function queueStoreOf(log: LogHandle, options: PgQueueOptions = {}): Queu
   const { db } = log;
   let sets = 0;
   return {
-    ...bindSqlite(db, sqliteQueue),
-    selectDeliveryIdsInto: (selector) => {
-      try {
-        return Promise.resolve(selectDeliveryIdsInto(db, selector));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
+    // Not in sqliteQueue: the port declares it with the wider ChosenIds (PostgreSQL's slices are promises).
+    ...bindSqlite(db, { ...sqliteQueue, selectDeliveryIdsInto }),
     // Temporary tables of this connection: nobody else sees them, and they go with it.
     newScopeSet: () => ({ set: sets++ === 0 ? "hookctl_requeued" : `hookctl_requeued_${sets}` }),
     close: () => Promise.resolve(),
