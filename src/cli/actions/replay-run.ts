@@ -197,6 +197,7 @@ export function describer(log: LogHandle, json: boolean) {
       render: (onEvent: OnEvent) => ({ onEvent, flushed: () => Promise.resolve() }),
     };
   }
+  const reads = deliveryReadsOf(log);
   const known = new Map<string, QueuedDelivery>();
   const needs = (event: SchedulerEvent): string | undefined => {
     if (event.type === "idle") return event.next ?? undefined;
@@ -217,7 +218,7 @@ export function describer(log: LogHandle, json: boolean) {
               const id = needs(event);
               known.clear();
               if (id !== undefined) {
-                const [item] = await deliveryReadsOf(log).describeDeliveries([id]);
+                const [item] = await reads.describeDeliveries([id]);
                 if (item) known.set(id, item);
               }
               onEvent(event);
