@@ -59,22 +59,29 @@ function subscriptionsOf(stored: unknown): string[] | null {
   }
 }
 
-export function insertEndpoint(db: Db, endpoint: EndpointRow, secrets: readonly string[]): void {
-  db.transaction(() => {
-    db.prepare(`
+/** Store an endpoint and its secrets; false (nothing stored) when the name is taken already. */
+export function insertEndpoint(db: Db, endpoint: EndpointRow, secrets: readonly string[]): boolean {
+  return db
+    .transaction(() => {
+      const inserted = db
+        .prepare(`
       INSERT INTO endpoints (id, name, url, scheme, rate_per_second, concurrency, timeout_ms, policy,
         tls_insecure, tls_ca, events, created_at)
       VALUES (@id, @name, @url, @scheme, @ratePerSecond, @concurrency, @timeoutMs, @policy,
-        @tlsInsecure, @tlsCa, @events, @createdAt)`).run({
-      ...endpoint,
-      ...tlsColumns(endpoint.tls),
-      events: eventsColumn(endpoint.events),
-    });
-    const addSecret = db.prepare(
-      "INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)",
-    );
-    for (const secret of secrets) addSecret.run(endpoint.id, secret, endpoint.createdAt);
-  }).immediate();
+        @tlsInsecure, @tlsCa, @events, @createdAt) ON CONFLICT (name) DO NOTHING`)
+        .run({
+          ...endpoint,
+          ...tlsColumns(endpoint.tls),
+          events: eventsColumn(endpoint.events),
+        });
+      if (inserted.changes === 0) return false;
+      const addSecret = db.prepare(
+        "INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)",
+      );
+      for (const secret of secrets) addSecret.run(endpoint.id, secret, endpoint.createdAt);
+      return true;
+    })
+    .immediate();
 }
 
 /** The stored form of a subscription: a JSON list of globs, or null for every type. */

@@ -70,9 +70,3 @@ function pgConnectionLost(error: unknown, code: unknown): HookctlError | undefin
   }
   return undefined;
 }
-
-/** A unique index refused the row (SQLite's and PostgreSQL's codes): a name or key already taken. */
-export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
-}

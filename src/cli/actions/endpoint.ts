@@ -10,7 +10,6 @@ import { generateSecret, parseSchemeName } from "../../signing/index.js";
 import type { EndpointRow } from "../../store/endpoints.js";
 import { newId } from "../../store/ids.js";
 import { endpointStoreOf } from "../../store/ports/endpoints.js";
-import { isUniqueViolation } from "../../store/write-errors.js";
 import type { CliContext } from "../context.js";
 import { createOutput, type GlobalOptions } from "../output.js";
 import { type PolicyFlagValues, policyOverride } from "../policy-flags.js";
@@ -74,15 +73,13 @@ export async function runEndpointAdd(name: string, command: Command, ctx: CliCon
     createdAt: ctx.now(),
   };
   await withLog(flags, ctx, {}, async (log) => {
-    const store = endpointStoreOf(log);
-    const exists = () =>
-      new UsageError(`endpoint ${name} already exists`, `remove it first with hookctl endpoint rm ${name}`);
-    if (await store.getEndpointByName(name)) throw exists();
-    // Another process may add the same name between the check and the insert: the name's
-    // unique index refuses the second, which is the same answer.
-    await store.insertEndpoint(endpoint, secrets).catch((error: unknown) => {
-      throw isUniqueViolation(error) ? exists() : error;
-    });
+    // The name is checked by the insert itself, so two processes adding it at once get one answer each.
+    if (!(await endpointStoreOf(log).insertEndpoint(endpoint, secrets))) {
+      throw new UsageError(
+        `endpoint ${name} already exists`,
+        `remove it first with hookctl endpoint rm ${name}`,
+      );
+    }
   });
   if (out.json) {
     out.writeJson({

@@ -29,13 +29,13 @@ const addSecretSql =
 export class PgEndpointStore implements EndpointStore {
   constructor(private readonly pool: PgPool) {}
 
-  async insertEndpoint(endpoint: EndpointRow, secrets: readonly string[]): Promise<void> {
+  async insertEndpoint(endpoint: EndpointRow, secrets: readonly string[]): Promise<boolean> {
     const tls = tlsColumns(endpoint.tls);
-    await inTransaction(this.pool, async (client) => {
-      await client.query(
+    return inTransaction(this.pool, async (client) => {
+      const inserted = await client.query(
         `INSERT INTO endpoints (id, name, url, scheme, rate_per_second, concurrency, timeout_ms, policy,
           tls_insecure, tls_ca, events, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (name) DO NOTHING`,
         [
           endpoint.id,
           endpoint.name,
@@ -51,9 +51,11 @@ export class PgEndpointStore implements EndpointStore {
           endpoint.createdAt,
         ],
       );
+      if (inserted.rowCount === 0) return false;
       // One by one: the identity order breaks created_at ties (the last given is primary).
       for (const secret of secrets)
         await client.query(addSecretSql, [endpoint.id, secret, endpoint.createdAt]);
+      return true;
     });
   }
 
