@@ -155,12 +155,15 @@ describe("dead-letter alerts on PostgreSQL", () => {
     };
     const alertLog = await alertLogOf(log);
     // The delivery reads port may not have its PostgreSQL side yet: the alert needs no more.
+    // Reported rather than ending the runner silently: a failure then names itself below.
+    const errors: unknown[] = [];
     const runner = startAlerts({
       log: { ...alertLog, describe: async () => undefined },
       sinks: [sink],
       now: Date.now,
       sleep: timerSleep,
       pollMs: 50,
+      onError: (error) => errors.push(error),
     });
     await runner.ready;
     const now = Date.now();
@@ -176,7 +179,13 @@ describe("dead-letter alerts on PostgreSQL", () => {
       releases: [],
     });
     runner.wake();
-    await waitFor(() => (tries.length === 3 ? true : undefined), 10_000, "three alerts sent");
+    await waitFor(
+      () => (tries.length >= 3 || errors.length > 0 ? true : undefined),
+      10_000,
+      "three alerts sent",
+    );
+    expect(errors).toEqual([]);
+    expect(tries).toHaveLength(3);
     const left = await runner.finish(1000);
     expect(left).toEqual({ pending: 0, lastError: null });
     expect(tries.map((t) => t.alert.deliveryId).sort()).toEqual([...ids].sort());
