@@ -4,8 +4,37 @@ import { toDelivery } from "./rows.js";
 import type { AttemptRecord, DeliveryRow } from "./types.js";
 
 /** The columns a claimed delivery's attempt reads (the last attempt's outcome is not among them). */
-const claimColumns = `id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
-  tls_insecure, tls_ca, attempt_count, schedule_attempts, next_attempt_at, next_trigger, created_at`;
+const claimColumnNames = [
+  "id",
+  "event_id",
+  "endpoint_id",
+  "url",
+  "scheme",
+  "extra_headers",
+  "secrets",
+  "policy",
+  "timeout_ms",
+  "tls_insecure",
+  "tls_ca",
+  "attempt_count",
+  "schedule_attempts",
+  "next_attempt_at",
+  "next_trigger",
+  "created_at",
+] as const;
+/** rowid first: the claim updates each row by it, one B-tree descent instead of two (id's index, then the row). */
+const claimColumns = `rowid, ${claimColumnNames.join(", ")}`;
+
+/**
+ * A claimed row read as an array (better-sqlite3's raw mode: building a JS object from C++ costs
+ * about as much as the read itself, and a claim reads thousands of rows a second) as the record
+ * `toDelivery` reads.
+ */
+function claimedRecord(values: unknown[]): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (let i = 0; i < claimColumnNames.length; i++) raw[claimColumnNames[i] as string] = values[i + 1];
+  return raw;
+}
 
 /** What happens to a delivery once an attempt finished. */
 export type NextState =
@@ -45,19 +74,24 @@ export class Leases {
     // sorts every pending row on each claim. Claiming is a read then an update by id, inside one
     // write transaction: an UPDATE ... RETURNING of the same rows costs several times more. Only
     // what an attempt needs is read: each column read costs, and a claim reads thousands a second.
-    this.dueStmt = db.prepare(`
+    this.dueStmt = db
+      .prepare(`
       SELECT ${claimColumns} FROM deliveries INDEXED BY deliveries_due
       WHERE status = 'pending' AND next_attempt_at <= @now
         AND (endpoint_id IS NULL OR endpoint_id NOT IN (SELECT value FROM json_each(@exclude)))
-      ORDER BY next_attempt_at LIMIT @limit`);
+      ORDER BY next_attempt_at LIMIT @limit`)
+      .raw();
     // Most claims exclude no endpoint: skip the json_each subquery for them.
-    this.dueAnyStmt = db.prepare(`
+    this.dueAnyStmt = db
+      .prepare(`
       SELECT ${claimColumns} FROM deliveries INDEXED BY deliveries_due
       WHERE status = 'pending' AND next_attempt_at <= @now
-      ORDER BY next_attempt_at LIMIT @limit`);
+      ORDER BY next_attempt_at LIMIT @limit`)
+      .raw();
+    // The hot statements bind by position: a named parameter is a property lookup from C++ each.
     this.claimRowStmt = db.prepare(`
-      UPDATE deliveries SET status = 'in_flight', lease_token = @token, lease_expires_at = @expires, updated_at = @now
-      WHERE id = @id AND status = 'pending'`);
+      UPDATE deliveries SET status = 'in_flight', lease_token = ?, lease_expires_at = ?, updated_at = ?
+      WHERE rowid = ? AND status = 'pending'`);
     this.claimByIdStmt = db.prepare(`
       UPDATE deliveries SET status = 'in_flight', lease_token = @token, lease_expires_at = @expires, updated_at = @now
       WHERE id = @id AND status = 'pending'
@@ -75,20 +109,19 @@ export class Leases {
     this.insertAttemptStmt = db.prepare(`
       INSERT INTO attempts (delivery_id, number, trigger, url, request_headers, started_at, duration_ms,
         status_code, response_headers, response_body, response_truncated, error_class, error_message)
-      VALUES (@deliveryId, @number, @trigger, @url, @requestHeaders, @startedAt, @durationMs,
-        @statusCode, @responseHeaders, @responseBody, @responseTruncated, @errorClass, @errorMessage)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.shelveStmt = db.prepare(`
       UPDATE deliveries SET status = 'dead', lease_token = NULL, lease_expires_at = NULL,
         next_attempt_at = NULL, updated_at = @now, completed_at = @now
       WHERE id = @id`);
     this.completeStmt = db.prepare(`
       UPDATE deliveries SET
-        status = @status, lease_token = NULL, lease_expires_at = NULL,
+        status = ?, lease_token = NULL, lease_expires_at = NULL,
         attempt_count = attempt_count + 1, schedule_attempts = schedule_attempts + 1,
-        next_attempt_at = @nextAttemptAt, next_trigger = 'scheduled',
-        last_status_code = @statusCode, last_error_class = @errorClass, last_error = @errorMessage,
-        updated_at = @now, completed_at = @completedAt
-      WHERE id = @id AND status = 'in_flight' AND lease_token = @token`);
+        next_attempt_at = ?, next_trigger = 'scheduled',
+        last_status_code = ?, last_error_class = ?, last_error = ?,
+        updated_at = ?, completed_at = ?
+      WHERE id = ? AND status = 'in_flight' AND lease_token = ?`);
   }
 
   /**
@@ -106,19 +139,20 @@ export class Leases {
           exclude.length === 0
             ? this.dueAnyStmt.all({ now, limit: options.limit })
             : this.dueStmt.all({ now, limit: options.limit, exclude: JSON.stringify(exclude) })
-        ) as Record<string, unknown>[];
+        ) as unknown[][];
         const claimed: DeliveryRow[] = [];
-        for (const raw of due) {
+        for (const values of due) {
+          const raw = claimedRecord(values);
           const ownMs = options.marginMs === undefined ? 0 : (raw.timeout_ms as number) + options.marginMs;
           const expires = now + Math.max(options.leaseMs, ownMs);
-          // The row as it is once claimed (the read row is ours to change: no copy per row).
+          // The row as it is once claimed.
           raw.status = "in_flight";
           raw.lease_token = token;
           raw.lease_expires_at = expires;
           raw.updated_at = now;
           const row = toDelivery(raw);
           if (this.shelveDamaged(row, now)) continue;
-          this.claimRowStmt.run({ id: raw.id, token, expires, now });
+          this.claimRowStmt.run(token, expires, now, values[0]);
           claimed.push(row);
         }
         return claimed;
@@ -189,25 +223,34 @@ export class Leases {
    * its attempt.
    */
   completeWithin(token: string, attempt: AttemptRecord, next: NextState, now: number): boolean {
-    const updated = this.completeStmt.run({
-      id: attempt.deliveryId,
-      token,
-      status: next.status,
-      nextAttemptAt: next.status === "pending" ? next.nextAttemptAt : null,
-      statusCode: attempt.statusCode,
-      errorClass: attempt.errorClass,
-      errorMessage: attempt.errorMessage,
+    const pending = next.status === "pending";
+    const updated = this.completeStmt.run(
+      next.status,
+      pending ? next.nextAttemptAt : null,
+      attempt.statusCode,
+      attempt.errorClass,
+      attempt.errorMessage,
       now,
-      completedAt: next.status === "pending" ? null : now,
-    });
+      pending ? null : now,
+      attempt.deliveryId,
+      token,
+    );
     if (updated.changes !== 1) return false;
-    this.insertAttemptStmt.run({
-      ...attempt,
-      requestHeaders: JSON.stringify(attempt.requestHeaders),
-      responseHeaders: attempt.responseHeaders ? JSON.stringify(attempt.responseHeaders) : null,
-      responseBody: attempt.responseBody ? Buffer.from(attempt.responseBody) : null,
-      responseTruncated: attempt.responseTruncated ? 1 : 0,
-    });
+    this.insertAttemptStmt.run(
+      attempt.deliveryId,
+      attempt.number,
+      attempt.trigger,
+      attempt.url,
+      JSON.stringify(attempt.requestHeaders),
+      attempt.startedAt,
+      attempt.durationMs,
+      attempt.statusCode,
+      attempt.responseHeaders ? JSON.stringify(attempt.responseHeaders) : null,
+      attempt.responseBody ? Buffer.from(attempt.responseBody) : null,
+      attempt.responseTruncated ? 1 : 0,
+      attempt.errorClass,
+      attempt.errorMessage,
+    );
     if (next.status === "dead") queueDeadLetterAlerts(this.db, attempt.deliveryId, now);
     return true;
   }

@@ -8,6 +8,9 @@ import { migrations, schemaVersion } from "./migrations.js";
 
 export type Db = Database.Database;
 
+/** WAL pages between automatic checkpoints (8 MiB; see openDb). */
+export const walAutocheckpointPages = 2048;
+
 export interface OpenOptions {
   /**
    * Refuse to create a missing log or its directories (commands that only read): a missing file
@@ -68,8 +71,9 @@ export function openDb(path: string, options: OpenOptions = {}): Db {
       db.pragma("synchronous = NORMAL");
       // Checkpoint every 8 MiB of WAL rather than SQLite's 4 MiB: a busy send or replay rewrites
       // the same few index pages over and over, and each checkpoint (with its fsync) was a tenth
-      // of their time. The file is cut back after a checkpoint so a burst does not leave it large.
-      db.pragma("wal_autocheckpoint = 2048");
+      // of their time; a long run hands them to a thread (background-checkpoints.ts). The file is
+      // cut back after a checkpoint so a burst does not leave it large.
+      db.pragma(`wal_autocheckpoint = ${walAutocheckpointPages}`);
       db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
       migrate(db, path);
     }

@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { type BackgroundCheckpoints, startBackgroundCheckpoints } from "./background-checkpoints.js";
 import { createdRow, newDeliveryParams, reopenSql } from "./deliveries.js";
 import { activeSecrets } from "./endpoints.js";
 import type {
@@ -18,6 +20,16 @@ import { scopeSetTable } from "./queue.js";
 import { toEvent } from "./rows.js";
 import type { DeliveryRow, EventRow } from "./types.js";
 
+/** The WAL's size is looked at every this many exchanges (a stat: a few microseconds). */
+const walCheckEvery = 16;
+/** Checkpoints move to a thread of their own once a run has written this much WAL (half the automatic checkpoint's). */
+const defaultBackgroundCheckpointsFromBytes = 4 * 1024 * 1024;
+
+export interface SqliteEngineStoreOptions {
+  /** WAL size past which checkpoints move to a thread of their own (default 4 MiB). */
+  backgroundCheckpointsFromBytes?: number;
+}
+
 const notExcluded = "(endpoint_id IS NULL OR endpoint_id NOT IN (SELECT value FROM json_each(@exclude)))";
 
 /**
@@ -34,8 +46,17 @@ export class SqliteEngineStore implements EngineStore {
   private readonly scopes = new WeakMap<readonly string[], ScopedQueries>();
   private readonly sets = new Map<string, ScopedQueries>();
   private scopeCount = 0;
+  private exchangesSinceWalCheck = 0;
+  private checkpoints: BackgroundCheckpoints | undefined;
 
-  constructor(private readonly db: Db) {
+  private readonly backgroundCheckpointsFromBytes: number;
+
+  constructor(
+    private readonly db: Db,
+    options: SqliteEngineStoreOptions = {},
+  ) {
+    this.backgroundCheckpointsFromBytes =
+      options.backgroundCheckpointsFromBytes ?? defaultBackgroundCheckpointsFromBytes;
     this.leases = new Leases(db);
     this.statements = prepare(db);
   }
@@ -79,7 +100,36 @@ export class SqliteEngineStore implements EngineStore {
 
   /** `exchange` without the promise: one immediate transaction. */
   exchangeNow(request: ExchangeRequest): ExchangeResult {
-    return this.db.transaction(() => this.exchangeWithin(request)).immediate();
+    const result = this.db.transaction(() => this.exchangeWithin(request)).immediate();
+    this.watchWal();
+    return result;
+  }
+
+  /** Stop the checkpointer thread, if a long run started one. The log stays open. */
+  async close(): Promise<void> {
+    await this.checkpoints?.stop();
+    this.checkpoints = undefined;
+  }
+
+  /**
+   * A run that writes a lot (a replay or send of thousands) hands the WAL's checkpoints to a
+   * thread of their own; a short one never starts that thread.
+   */
+  private watchWal(): void {
+    if (this.checkpoints) {
+      this.checkpoints.committed();
+      return;
+    }
+    if (++this.exchangesSinceWalCheck < walCheckEvery) return;
+    this.exchangesSinceWalCheck = 0;
+    if (this.db.memory || this.db.readonly) return;
+    let size: number;
+    try {
+      size = statSync(`${this.db.name}-wal`).size;
+    } catch {
+      return;
+    }
+    if (size >= this.backgroundCheckpointsFromBytes) this.checkpoints = startBackgroundCheckpoints(this.db);
   }
 
   private exchangeWithin(request: ExchangeRequest): ExchangeResult {

@@ -95,6 +95,7 @@ async function runScheduled(count, { concurrency, url = "http://127.0.0.1:9/", i
   const started = performance.now();
   const result = await runScheduler(deps, { concurrency });
   const seconds = (performance.now() - started) / 1000;
+  await store.close();
   db.close();
   cleanup();
   if (result.succeeded !== count) throw new Error(`the scheduler delivered ${result.succeeded} of ${count}`);

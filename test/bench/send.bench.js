@@ -158,8 +158,9 @@ async function ownCostPerSend(count, dir) {
     ratePerSecond: null,
   };
   const cpu = process.cpuUsage();
+  const store = new SqliteEngineStore(db);
   const result = await sendEvents(plan, {
-    store: new SqliteEngineStore(db),
+    store,
     attempt: instant,
     now,
     random: Math.random,
@@ -170,6 +171,7 @@ async function ownCostPerSend(count, dir) {
     sleep: timerSleep,
   });
   const used = process.cpuUsage(cpu);
+  await store.close();
   db.close();
   if (result.tally.succeeded !== count)
     throw new Error(`own-cost run delivered ${result.tally.succeeded} of ${count}`);
