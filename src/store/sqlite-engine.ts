@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { type BackgroundCheckpoints, startBackgroundCheckpoints } from "./background-checkpoints.js";
-import { createdRow, newDeliveryParams, reopenSql } from "./deliveries.js";
+import { createdRow, reopenSql } from "./deliveries.js";
 import { activeSecrets } from "./endpoints.js";
 import type {
   ClaimRequest,
@@ -13,11 +13,10 @@ import type {
   ScopeSet,
   Work,
 } from "./engine-port.js";
-import { insertEventSql } from "./events.js";
 import { Leases } from "./leases.js";
 import type { Db } from "./open.js";
 import { scopeSetTable } from "./queue.js";
-import { toEvent } from "./rows.js";
+import { tlsColumns, toEvent } from "./rows.js";
 import type { DeliveryRow, EventRow } from "./types.js";
 
 /** The WAL's size is looked at every this many exchanges (a stat: a few microseconds). */
@@ -143,9 +142,28 @@ export class SqliteEngineStore implements EngineStore {
     if (request.insert) {
       const { token, marginMs, items } = request.insert;
       for (const { event, delivery } of items) {
-        this.statements.insertEvent.run(event);
+        const { insertEvent, insertLeased } = this.statements;
+        insertEvent.run(event.id, event.type, event.body, event.contentType, event.createdAt);
         const expires = now + delivery.timeoutMs + marginMs;
-        this.statements.insertLeased.run({ ...newDeliveryParams(delivery, event.id), token, expires, now });
+        const tls = tlsColumns(delivery.tls);
+        insertLeased.run(
+          delivery.id,
+          event.id,
+          delivery.endpointId,
+          delivery.url,
+          delivery.scheme,
+          JSON.stringify(delivery.extraHeaders),
+          delivery.secrets ? JSON.stringify(delivery.secrets) : null,
+          delivery.policy,
+          delivery.timeoutMs,
+          tls.tlsInsecure,
+          tls.tlsCa,
+          now,
+          token,
+          expires,
+          now,
+          now,
+        );
         const row = createdRow(delivery, event.id, now);
         rows.push({
           row: { ...row, status: "in_flight", leaseToken: token, leaseExpiresAt: expires },
@@ -336,13 +354,15 @@ function prepare(db: Db) {
     timeout: db.prepare("SELECT timeout_ms FROM deliveries WHERE id = ?").pluck(),
     // send --duplicate: the next copy of a delivery whose previous one is recorded.
     reopen: db.prepare(reopenSql),
-    insertEvent: db.prepare(insertEventSql),
+    // send's inserts bind by position (one row per event sent): see Leases.
+    insertEvent: db.prepare(
+      "INSERT INTO events (id, type, body, content_type, created_at) VALUES (?, ?, ?, ?, ?)",
+    ),
     // send: persisted already leased to the run that sends it next.
     insertLeased: db.prepare(`
       INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
         tls_insecure, tls_ca, status, next_attempt_at, next_trigger, lease_token, lease_expires_at, created_at, updated_at)
-      VALUES (@id, @eventId, @endpointId, @url, @scheme, @extraHeaders, @secrets, @policy, @timeoutMs,
-        @tlsInsecure, @tlsCa, 'in_flight', @now, 'initial', @token, @expires, @now, @now)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_flight', ?, 'initial', ?, ?, ?, ?)`),
     event: db.prepare("SELECT * FROM events WHERE id = ?"),
     endpoint: db.prepare("SELECT id, name, concurrency, rate_per_second FROM endpoints WHERE id = ?"),
   };
