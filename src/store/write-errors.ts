@@ -70,3 +70,14 @@ function pgConnectionLost(error: unknown, code: unknown): HookctlError | undefin
   }
   return undefined;
 }
+
+/**
+ * A fault that passes without anyone touching the log itself: a lock held by another process, a
+ * full disk, a failing read or write, a PostgreSQL server gone or out of connections. A watching
+ * scheduler waits these out; a damaged or read-only log, or anything else, it does not.
+ */
+export function isTransientStoreFault(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (pgConnectionLost(error, code)) return true;
+  return typeof code === "string" && /^SQLITE_(BUSY|FULL|IOERR)/.test(code);
+}

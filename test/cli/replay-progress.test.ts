@@ -285,6 +285,32 @@ describe("replay progress rendering", () => {
     });
   });
 
+  it("says when the log is away and when it tries again, as a note and as a JSON event", () => {
+    const event: SchedulerEvent = {
+      type: "store-unavailable",
+      at,
+      error: "lost the connection to the PostgreSQL log",
+      retryAt: at + 4000,
+    };
+    expect(shaped(replayEvent, replayEventJson(event, describeOne))).toEqual({
+      type: "store-unavailable",
+      at: "2026-01-01T12:00:00.000Z",
+      error: "lost the connection to the PostgreSQL log",
+      retryAt: "2026-01-01T12:00:04.000Z",
+    });
+    const { ctx, stderr } = testContext();
+    const renderer = createReplayRenderer(createOutput(ctx, {}), {
+      now: () => at,
+      describe: describeOne,
+      live: false,
+    });
+    renderer.onEvent(event);
+    renderer.close();
+    expect(stderr()).toBe(
+      "the delivery log is unavailable: lost the connection to the PostgreSQL log; trying again in 4s (nothing stored is lost)\n",
+    );
+  });
+
   it("on a terminal redraws one status line and clears it before printing lines above it", () => {
     const { ctx } = testContext();
     const chunks: string[] = [];

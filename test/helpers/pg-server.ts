@@ -68,6 +68,8 @@ function run(command: string, args: string[], identity: { uid?: number; gid?: nu
 
 export interface StartedPostgres {
   stop(): Promise<void>;
+  /** Stop the server (fast shutdown: clients are cut off), run `whileDown`, start it again. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -101,6 +103,27 @@ export async function startPostgres(options: {
     ],
     identity,
   );
+  const launch = () => launchPostgres(bin, options, workDir, identity);
+  let running = await launch();
+  return {
+    async stop() {
+      await running.stop();
+    },
+    async restart(whileDown) {
+      await running.stop();
+      await whileDown?.();
+      running = await launch();
+    },
+  };
+}
+
+/** The server on an existing cluster, once it says it is ready. */
+async function launchPostgres(
+  bin: string,
+  options: { dataDir: string; port: number; flags: readonly string[] },
+  workDir: string,
+  identity: { uid?: number; gid?: number },
+): Promise<StartedPostgres> {
   const server: ChildProcess = spawn(
     join(bin, "postgres"),
     [
@@ -134,5 +157,6 @@ export async function startPostgres(options: {
       if (server.exitCode === null && server.signalCode === null) server.kill("SIGINT");
       await exited;
     },
+    restart: () => Promise.reject(new Error("restart the cluster, not one launch")),
   };
 }

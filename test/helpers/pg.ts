@@ -26,6 +26,8 @@ export interface PgServer {
   /** A URL (with the password) of `database` on the server. */
   url(database: string): string;
   stop(): Promise<void>;
+  /** Stop the server (its clients cut off), run `whileDown`, and start it again on the same port. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function startPgServer(): Promise<PgServer> {
   return {
     port,
     url: (database) => `postgres://${pgUser}:${pgPassword}@127.0.0.1:${port}/${database}`,
+    restart: (whileDown) => server.restart(whileDown),
     stop: async () => {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

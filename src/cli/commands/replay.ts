@@ -22,7 +22,10 @@ export function registerReplay(program: Command, host: CommandHost): void {
     .option("--to <url>", "send the requeued deliveries to this URL (or host:port[/path], :port) instead")
     .option("--new-id", "requeue as new deliveries with fresh ids (the old ones stay as they are)")
     .option("--dry-run", "list what would be requeued and change nothing")
-    .option("--watch", "keep running and pick up deliveries other processes add (Ctrl-C to stop)")
+    .option(
+      "--watch",
+      "keep running and pick up deliveries other processes add; waits out a log that is away for a while (Ctrl-C to stop)",
+    )
     .option("--due", "attempt only what is due now, then exit (later retries stay scheduled)")
     .option(
       "--for <duration>",

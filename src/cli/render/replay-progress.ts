@@ -6,6 +6,7 @@ import { iso, isoOrNull } from "../../contract/time.js";
 import type { SchedulerCounts, SchedulerEvent } from "../../delivery/engine/events.js";
 import { firstBodyLine } from "../../delivery/send-outcome.js";
 import { escapeControl } from "../../format/escape.js";
+import { oneLine } from "../one-line.js";
 import type { Output } from "../output.js";
 import { nextAttemptWords } from "./delivery-view.js";
 import { deadReasonWords, refusalText } from "./refusal.js";
@@ -62,6 +63,8 @@ export function replayEventJson(
       return { type: "rate-limited", at, endpoint: event.endpoint, until: iso(event.until) };
     case "idle":
       return { type: "idle", at, until: isoOrNull(event.until), pending: event.pending };
+    case "store-unavailable":
+      return { type: "store-unavailable", at, error: event.error, retryAt: iso(event.retryAt) };
     case "stopped": {
       const { reason, pending, inFlight, succeeded, dead, attempts, nextAttemptAt } = event;
       const counts = { pending, inFlight, succeeded, dead, attempts };
@@ -224,6 +227,13 @@ export function createReplayRenderer(out: Output, options: ReplayRenderOptions):
             rateNoted.add(event.endpointId);
             out.note(`${event.endpoint} is rate limited: attempts wait for a token (no retries are used)`);
           }
+          break;
+        case "store-unavailable":
+          above(() =>
+            out.note(
+              `${out.style.warn("the delivery log is unavailable:")} ${oneLine(event.error)}; trying again in ${formatDuration(Math.max(0, event.retryAt - event.at))} (nothing stored is lost)`,
+            ),
+          );
           break;
         case "reclaimed":
           above(() =>

@@ -36,6 +36,11 @@ export const replayEvent = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("rate-limited"), at: instant, endpoint: z.string(), until: instant }),
   z.object({ type: z.literal("idle"), at: instant, until: z.nullable(instant), pending: z.int() }),
+  /**
+   * `--watch` (and `serve`): the log could not be read or written (a PostgreSQL server
+   * restarting, a lock held, a full disk); the run goes on at `retryAt`. Nothing stored is lost.
+   */
+  z.object({ type: z.literal("store-unavailable"), at: instant, error: z.string(), retryAt: instant }),
   z.object({
     type: z.literal("stopped"),
     at: instant,

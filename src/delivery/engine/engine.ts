@@ -7,7 +7,7 @@ import { Alarm } from "./alarm.js";
 import type { SchedulerCounts, SchedulerEvent, SchedulerResult } from "./events.js";
 import { EndpointGates, type RateLimiter } from "./gates.js";
 import { Holdings } from "./holdings.js";
-import { reportAttempt } from "./report.js";
+import { reportAttempt, type Tally } from "./report.js";
 import type { WorkSource } from "./source.js";
 
 /** Everything with a side effect the engine touches; tests pass a fake clock and sleep. */
@@ -152,6 +152,11 @@ export class Engine {
     const counts = await this.counts(this.deps.now());
     this.emit({ type: "stopped", at: this.deps.now(), reason: outcome, ...counts });
     return { outcome, lost: this.tally.lost, ...counts };
+  }
+
+  /** What this run has finished so far (also after it failed). */
+  get progress(): Readonly<Tally> {
+    return this.tally;
   }
 
   /** Something outside changed (new work in the log): the loop looks again at once. */

@@ -39,6 +39,11 @@ export type SchedulerEvent =
    */
   | { type: "idle"; at: number; until: number | null; next: string | null; pending: number }
   | ({ type: "counts"; at: number } & SchedulerCounts)
+  /**
+   * Watching: the log could not be read or written (`error` says why, in one line); this run
+   * ended and another starts at `retryAt`. Nothing stored is lost.
+   */
+  | { type: "store-unavailable"; at: number; error: string; retryAt: number }
   | ({ type: "stopped"; at: number; reason: StopReason } & SchedulerCounts);
 
 /** Which attempt an attempt-started or attempt-finished event is about. */

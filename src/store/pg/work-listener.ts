@@ -1,10 +1,13 @@
 import type pg from "pg";
 import { workChannel } from "./exchange-sql.js";
 
+/** After a lost connection, listening is tried again this long after (a server restarting). */
+const relistenMs = 1000;
+
 /**
  * `LISTEN hookctl_work` on one connection of the pool, held for as long as anyone listens, and
- * every notification passed to the listeners. A lost connection only means slower wake-ups:
- * engines still poll, and the next subscription listens again.
+ * every notification passed to the listeners. A lost connection only means slower wake-ups
+ * (engines still poll) until listening again works, tried every second.
  */
 export class WorkListener {
   private readonly listeners = new Set<() => void>();
@@ -45,14 +48,25 @@ export class WorkListener {
       held.on("error", () => {
         this.client = undefined;
         drop(held);
+        this.relistenSoon();
       });
       await held.query(`LISTEN ${workChannel}`);
       return held;
     } catch {
       if (client) drop(client);
       this.client = undefined;
+      this.relistenSoon();
       return undefined;
     }
+  }
+
+  private relistenSoon(): void {
+    if (this.listeners.size === 0 || this.pool.ending) return;
+    const timer = setTimeout(() => {
+      if (this.listeners.size > 0 && !this.client && !this.pool.ending) this.client = this.listen();
+    }, relistenMs);
+    // Never what keeps a process alive: a command that is done exits.
+    timer.unref();
   }
 }
 
