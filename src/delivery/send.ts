@@ -143,6 +143,12 @@ export async function sendEvents(
   };
 }
 
+/**
+ * How soon to ask again for parked rows whose endpoint was full; a finished attempt of this run
+ * asks at once (slots other processes free are found by this poll).
+ */
+const parkedRetryMs = 50;
+
 /** A delivery this run persisted and has not finished with. */
 interface Open {
   outcome: DeliveryOutcome;
@@ -159,6 +165,15 @@ class SendSource implements WorkSource {
   private persisted = 0;
   /** Deliveries whose next copy may go now. */
   private again: string[] = [];
+  /**
+   * Persisted but not leased: their endpoint's limits are shared with other processes
+   * (PostgreSQL), so they are claimed like any row, taking a slot and a token when one is free.
+   */
+  private readonly parked = new Set<string>();
+  /** When to ask for parked rows again after a claim brought none (their endpoint was full). */
+  private parkedAskAt = Number.NEGATIVE_INFINITY;
+  /** What the last request asked for: new rows inserted, parked rows claimed. */
+  private asked = { inserted: 0, parked: 0 };
   private readonly open = new Map<string, Open>();
   private readonly total: number;
   private readonly maxOpen: number;
@@ -186,17 +201,33 @@ class SendSource implements WorkSource {
   }
 
   readyAt(now: number): number | null {
-    return this.again.length > 0 || this.canCreate() ? now : null;
+    if (this.again.length > 0 || this.canCreate()) return now;
+    return this.parked.size > 0 ? Math.max(now, this.parkedAskAt) : null;
   }
 
   private canCreate(): boolean {
-    return this.persisted < this.plan.count && this.open.size < this.maxOpen;
+    // Parked rows wait for their endpoint: persisting more ahead of it would only grow the queue.
+    return (
+      this.persisted < this.plan.count &&
+      this.open.size < this.maxOpen &&
+      this.parked.size < this.plan.concurrency
+    );
   }
 
   ask(context: AskContext) {
     const items: NewWork[] = [];
     const ids: string[] = [];
-    while (items.length + ids.length < context.limit && (this.again.length > 0 || this.canCreate())) {
+    const parked: string[] = [];
+    if (context.now >= this.parkedAskAt) {
+      for (const id of this.parked) {
+        if (parked.length >= context.limit) break;
+        parked.push(id);
+      }
+    }
+    while (
+      items.length + ids.length + parked.length < context.limit &&
+      (this.again.length > 0 || this.canCreate())
+    ) {
       // Without --shuffle a copy goes before anything new; with it, new and again are drawn at random.
       const fresh =
         this.again.length === 0 ||
@@ -204,11 +235,14 @@ class SendSource implements WorkSource {
       if (fresh) items.push(this.create(context.now));
       else ids.push(this.takeAgain());
     }
-    if (items.length === 0 && ids.length === 0) return undefined;
+    this.asked = { inserted: items.length, parked: parked.length };
+    if (items.length === 0 && ids.length === 0 && parked.length === 0) return undefined;
     const lease = { token: context.token, marginMs: context.marginMs };
+    const claim = { ...lease, limit: parked.length, exclude: context.exclude, scope: undefined, ids: parked };
     return {
       ...(items.length > 0 ? { insert: { ...lease, items } } : {}),
       ...(ids.length > 0 ? { again: { ...lease, ids } } : {}),
+      ...(parked.length > 0 ? { claim } : {}),
     };
   }
 
@@ -245,15 +279,22 @@ class SendSource implements WorkSource {
   }
 
   answered(result: ExchangeResult, _asked: number, now: number): void {
-    const inserted = result.work.filter((work) => work.delivery.nextTrigger === "initial").length;
-    if (inserted > 0)
+    if (this.asked.inserted > 0)
       this.emit({ type: "persisted", at: now, events: this.persisted, total: this.plan.count });
+    for (const id of result.parked ?? []) this.parked.add(id);
+    // A parked row claimed is its first copy, counted when it was created; one refused was taken
+    // or finished by another process: its copy is skipped.
+    let unparked = 0;
+    for (const work of result.work) if (this.parked.delete(work.delivery.id)) unparked++;
+    const refused = result.refused.filter((id) => !this.parked.delete(id));
+    const gone = result.refused.length - refused.length;
+    if (this.asked.parked > 0 && unparked === 0 && gone === 0) this.parkedAskAt = now + parkedRetryMs;
     // A reopened copy (or one refused: another process holds the delivery) counts as asked for.
     const asked = [
       ...result.work
         .filter((work) => work.delivery.nextTrigger !== "initial")
         .map((work) => work.delivery.id),
-      ...result.refused,
+      ...refused,
     ];
     for (const id of asked) {
       const slot = this.open.get(id);
@@ -263,6 +304,8 @@ class SendSource implements WorkSource {
   }
 
   recorded(report: DeliveryReport, recorded: boolean): void {
+    // A finished attempt may have freed a slot of a parked row's endpoint: ask at once.
+    this.parkedAskAt = Number.NEGATIVE_INFINITY;
     const id = report.delivery.id;
     const slot = this.open.get(id);
     if (!slot) return;
@@ -324,7 +367,8 @@ class SendSource implements WorkSource {
   }
 
   async lull(now: number): Promise<Lull> {
-    return this.readyAt(now) === null ? { done: true } : { done: false, wakeAt: now };
+    const at = this.readyAt(now);
+    return at === null ? { done: true } : { done: false, wakeAt: at };
   }
 
   /** The run is over: what is still open was interrupted; its copies not sent are not started. */
@@ -337,6 +381,7 @@ class SendSource implements WorkSource {
       this.close(id, slot, at);
     }
     this.again = [];
+    this.parked.clear();
   }
 
   summary(): Omit<SendResult, "elapsedMs" | "interrupted" | "attempts"> {

@@ -64,6 +64,11 @@ export interface ClaimRequest {
   /** Claim only rows due by this time (default: `now`). */
   dueBy?: number;
   scope: Scope;
+  /**
+   * Only these deliveries, those still pending (a few: `send`'s parked rows). Any that are no
+   * longer pending come back in `refused`.
+   */
+  ids?: readonly string[];
 }
 
 /**
@@ -92,8 +97,14 @@ export interface ExchangeResult {
   recorded: boolean[];
   /** Leased to the caller, ready to attempt: inserted, then reopened, then claimed rows. */
   work: Work[];
-  /** `again` ids that could not be claimed (another process holds them). */
+  /** `again` (or `claim.ids`) ids that could not be claimed: another process holds or finished them. */
   refused: string[];
+  /**
+   * Inserted deliveries of an endpoint whose limits hold across processes (PostgreSQL): stored
+   * pending and due, not leased, since a slot or rate token is not the inserter's to assume. Ask
+   * for them with `claim.ids`, which takes slots and tokens as any claim does.
+   */
+  parked?: string[];
   /** Damaged rows met while claiming: moved to the dead letters, never sent. */
   shelved: string[];
   /**

@@ -181,8 +181,16 @@ export class SqliteEngineStore implements EngineStore {
         else refused.push(id);
       }
     }
-    if (request.claim) {
-      for (const row of this.claim(request.claim, now)) rows.push({ row, token: request.claim.token });
+    const { claim } = request;
+    if (claim?.ids) {
+      // Named rows (a store with shared limits parks send's rows; this one never does).
+      for (const id of claim.ids) {
+        const row = this.claimOne(id, claim.token, now, claim.marginMs);
+        if (row) rows.push({ row, token: claim.token });
+        else refused.push(id);
+      }
+    } else if (claim) {
+      for (const row of this.claim(claim, now)) rows.push({ row, token: claim.token });
     }
     const secretsOf = new Map<string, string[]>();
     const work: Work[] = [];

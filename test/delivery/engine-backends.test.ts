@@ -276,4 +276,34 @@ describe.each([sqliteBackend(), postgresBackend(pg)])("engine on $name", (backen
     expect(made.size).toBe(count);
     for (const id of ids) expect(await log.attempts(id)).toHaveLength(1);
   });
+
+  it("a claim of named rows takes those still pending, whenever due, and refuses the rest", async () => {
+    const log = await backend.open();
+    const t0 = Date.UTC(2026, 0, 1);
+    const [later, finished] = (await log.seed({ url, now: t0 + 60_000, count: 2 })) as [string, string];
+    const store = await log.store();
+    const none = { completions: [], releases: [] };
+    const claim = (token: string, ids: string[]) => ({
+      token,
+      limit: 10,
+      marginMs: 200,
+      exclude: [],
+      scope: undefined,
+      ids,
+    });
+    const first = await store.exchange({ now: t0, ...none, claim: claim("one", [finished]) });
+    await store.exchange({
+      now: t0 + 5,
+      completions: [
+        { token: "one", attempt: attemptRecord(finished, 200, t0), next: { status: "succeeded" } },
+      ],
+      releases: [],
+    });
+    expect(first.work.map((w) => w.delivery.id)).toEqual([finished]);
+    // Not due for a minute yet: named, it is taken now; the finished one is refused.
+    const named = await store.exchange({ now: t0 + 10, ...none, claim: claim("two", [later, finished]) });
+    expect(named.work.map((w) => w.delivery.id)).toEqual([later]);
+    expect(named.refused).toEqual([finished]);
+    expect(await log.delivery(later)).toMatchObject({ status: "in_flight", leaseToken: "two" });
+  });
 });

@@ -3,8 +3,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createAttempt } from "../../src/delivery/attempt.js";
+import { defaultPolicy } from "../../src/delivery/policy.js";
 import { TokenBucket, timerSleep } from "../../src/delivery/rate-limit.js";
 import { startScheduler } from "../../src/delivery/scheduler.js";
+import { sendEvents } from "../../src/delivery/send.js";
+import { idFactory } from "../../src/store/ids.js";
 import { PgEngineStore } from "../../src/store/pg/engine-store.js";
 import { limitBurst } from "../../src/store/pg/limits-sql.js";
 import { postgresForFile } from "../helpers/pg.js";
@@ -139,13 +142,6 @@ describe("engines sharing a PostgreSQL log", () => {
       maxOverlap(rows.map((r) => [r.started_at, r.started_at + r.duration_ms] as const)),
     ).toBeLessThanOrEqual(cap);
     expect(maxPerSecond(rows.map((r) => r.started_at))).toBeLessThanOrEqual(rate + limitBurst(rate));
-    console.log(
-      "STATS",
-      maxOverlap(rows.map((r) => [r.started_at, r.started_at + r.duration_ms] as const)),
-      maxPerSecond(rows.map((r) => r.started_at)),
-      receiver.most(),
-      results.map((r) => r.attempts),
-    );
     expect(receiver.most()).toBe(cap);
 
     // Zero double deliveries, by the log and by the receiver.
@@ -155,5 +151,93 @@ describe("engines sharing a PostgreSQL log", () => {
     expect(new Set(receiver.seen.keys())).toEqual(new Set(ids));
     const { rows: held } = await pool.query("SELECT * FROM endpoint_slots WHERE lease_token IS NOT NULL");
     expect(held).toEqual([]);
+  }, 120_000);
+
+  it("a send and two schedulers on one limited endpoint keep its cap and rate between them", async () => {
+    const cap = 3;
+    const rate = 40;
+    const seeded = 120;
+    const sent = 80;
+    const receiver = await countingReceiver(cap, (n) => (n % 3 === 0 ? 100 : 3));
+    const { url: at, pool } = await pg.pool();
+    const now = Date.now();
+    await seedPgEndpoint(pool, {
+      id: "ep_both",
+      name: "both",
+      url: receiver.url,
+      createdAt: now,
+      concurrency: cap,
+      ratePerSecond: rate,
+    });
+    await seedPgDeliveries(pool, {
+      url: receiver.url,
+      now,
+      count: seeded,
+      endpointId: "ep_both",
+      timeoutMs: 5000,
+    });
+    const storeOf = async () => {
+      const own = await pg.pool(at);
+      const store = new PgEngineStore(own.pool);
+      pg.defer(() => store.close());
+      return store;
+    };
+    const common = {
+      attempt: createAttempt({ now: Date.now }),
+      now: Date.now,
+      sleep: timerSleep,
+      random: Math.random,
+      newToken: () => randomUUID(),
+      randomHex: (bytes: number) => randomBytes(bytes).toString("hex"),
+      userAgent: "hookctl-test",
+    };
+    const schedulers = [0, 1].map(
+      async () =>
+        startScheduler(
+          {
+            ...common,
+            store: await storeOf(),
+            rateLimiter: (ratePerSecond) => new TokenBucket({ ratePerSecond, now: Date.now }),
+          },
+          { concurrency: 8 },
+        ).done,
+    );
+    const send = sendEvents(
+      {
+        target: {
+          url: receiver.url,
+          endpointId: "ep_both",
+          endpointName: "both",
+          scheme: "hookctl",
+          secrets: null,
+          extraHeaders: {},
+          timeoutMs: 5000,
+          policy: defaultPolicy,
+        },
+        event: { type: "order.created", body: Buffer.from("{}"), contentType: "application/json" },
+        count: sent,
+        duplicate: 1,
+        shuffle: false,
+        concurrency: 8,
+        ratePerSecond: null,
+      },
+      { ...common, store: await storeOf(), newId: idFactory(Date.now, (n) => randomBytes(n)) },
+    );
+    const [sendResult, ...results] = await Promise.all([send, ...schedulers]);
+
+    expect(sendResult.tally).toEqual({ succeeded: sent, pending: 0, dead: 0, elsewhere: 0 });
+    // The schedulers may take some of send's rows too (they are due in the log): all delivered.
+    const { rows } = await pool.query<{ started_at: number; duration_ms: number }>(
+      "SELECT started_at, duration_ms FROM attempts",
+    );
+    expect(rows).toHaveLength(seeded + sent);
+    expect(results.reduce((sum, r) => sum + r.succeeded, 0) + sendResult.attempts).toBe(seeded + sent);
+    expect(
+      maxOverlap(rows.map((r) => [r.started_at, r.started_at + r.duration_ms] as const)),
+    ).toBeLessThanOrEqual(cap);
+    expect(maxPerSecond(rows.map((r) => r.started_at))).toBeLessThanOrEqual(rate + limitBurst(rate));
+    expect(receiver.most()).toBe(cap);
+    expect([...receiver.seen.values()].filter((n) => n !== 1)).toEqual([]);
+    expect(receiver.seen.size).toBe(seeded + sent);
   }, 120_000);
 });

@@ -31,7 +31,8 @@ describe("replay --watch on PostgreSQL while the server restarts", () => {
     const exited = new Promise<number | null>((resolve) => watcher.once("close", (code) => resolve(code)));
     const events = () => shapedLines(replayEvent, output.stdout);
     await waitFor(
-      () => (receiver?.count(first as string) === 1 ? true : undefined),
+      // Recorded and reported: the outage below hits a watcher with nothing in flight.
+      () => (events().some((event) => event.type === "attempt") ? true : undefined),
       30_000,
       "the first delivery",
     );
@@ -42,7 +43,9 @@ describe("replay --watch on PostgreSQL while the server restarts", () => {
         () => (events().some((event) => event.type === "store-unavailable") ? true : undefined),
         30_000,
         "store-unavailable",
-      );
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; the watcher said: ${output.stderr}${output.stdout}`);
+      });
     });
     const [second] = await seedPgDeliveries(pool, { url: receiver.url, now: Date.now(), count: 1 });
     await waitFor(

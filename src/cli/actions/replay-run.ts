@@ -15,6 +15,7 @@ import type { PgEngineStore } from "../../store/pg/engine-store.js";
 import { deliveryReadsOf } from "../../store/ports/deliveries.js";
 import { describeDeliveries, type QueuedDelivery } from "../../store/queue.js";
 import { SqliteEngineStore } from "../../store/sqlite-engine.js";
+import { isTransientStoreFault } from "../../store/write-errors.js";
 import { type AlertSpec, alertFlagWords } from "../alert-flags.js";
 import { alertSinks } from "../alert-sinks.js";
 import type { CliContext } from "../context.js";
@@ -218,7 +219,12 @@ export function describer(log: LogHandle, json: boolean) {
               const id = needs(event);
               known.clear();
               if (id !== undefined) {
-                const [item] = await reads.describeDeliveries([id]);
+                const [item] = await reads.describeDeliveries([id]).catch((error: unknown) => {
+                  // The server went away after the commit (a watching engine waits it out):
+                  // the event goes on without the delivery, and the ones after it too.
+                  if (isTransientStoreFault(error)) return [];
+                  throw error;
+                });
                 if (item) known.set(id, item);
               }
               onEvent(event);

@@ -70,10 +70,14 @@ export class PgEngineStore implements EngineStore {
     const recorded = new Set((rows[0]?.recorded as number[] | null) ?? []);
     result.recorded = request.completions.map((_, i) => recorded.has(i + 1));
     if (rows[0]?.held_back === true) result.heldBack = true;
+    const parked = (rows[0]?.parked as string[] | null) ?? [];
+    if (parked.length > 0) result.parked = parked;
     const now = request.now;
     if (request.insert) {
       const { token, marginMs, items } = request.insert;
+      const waiting = new Set(parked);
       for (const { event, delivery } of items) {
+        if (waiting.has(delivery.id)) continue;
         const row = createdRow(delivery, event.id, now);
         const expires = now + delivery.timeoutMs + marginMs;
         const leased: DeliveryRow = {
@@ -98,6 +102,7 @@ export class PgEngineStore implements EngineStore {
       result.work.push(workOf(delivery, raw));
     }
     if (request.again) result.refused = request.again.ids.filter((id) => !reopened.has(id));
+    result.refused.push(...((rows[0]?.claim_refused as string[] | null) ?? []));
     if (result.shelved.length > 0) await this.shelve(result.shelved, leaseTokens(request), now);
     return result;
   }

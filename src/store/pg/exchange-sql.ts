@@ -4,9 +4,9 @@ import { queueDeadLetterAlertsSql } from "./dead-letter-alerts.js";
 import {
   freeSlotsCte,
   heldBackSql,
-  insertSlotCtes,
   type LimitedClaim,
   limitedClaimCtes,
+  limitedEndpoints,
   takeLimitCtes,
 } from "./limits-sql.js";
 
@@ -75,6 +75,7 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
   let recorded = "NULL::int[]";
   let notify = "FALSE";
   let heldBack = "FALSE";
+  let gone = "NULL::text[]";
   const { completions, releases, insert, again, claim } = request;
   if (completions.length > 0) {
     const of = <T>(pick: (c: (typeof completions)[number]) => T) => completions.map(pick);
@@ -140,13 +141,10 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
     // A slot came free: engines waiting on a full endpoint may claim now.
     notify = `(${notify} OR ${notifyIfAny("freed_slots")})`;
   }
+  let parked = "NULL::text[]";
   if (insert && insert.items.length > 0) {
     ctes.push(...insertCtes(p, now, insert));
-    const endpoints = [...new Set(insert.items.map((item) => item.delivery.endpointId))].filter(
-      (id): id is string => id !== null && id !== undefined,
-    );
-    if (endpoints.length > 0)
-      ctes.push(...insertSlotCtes(p, now, p.add(insert.token, "text"), endpoints, insert.items.length));
+    parked = "(SELECT array_agg(id ORDER BY id) FROM parked_rows)";
   }
   const work: string[] = [];
   if (again && again.ids.length > 0) {
@@ -159,16 +157,20 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
     work.push("SELECT 1 AS kind, * FROM reopened");
   }
   if (claim) {
-    const due = p.add(Math.min(request.now, claim.dueBy ?? request.now), "bigint");
-    const notAgain = again && again.ids.length > 0 ? `AND id <> ALL(${p.add(again.ids, "text[]")})` : "";
     const excluded = claim.exclude.length === 0 ? undefined : p.add(claim.exclude, "text[]");
+    // Named rows (send's parked ones) are claimed whenever they are asked for: they are due
+    // for everyone else only once their reservation lapses.
+    const ids = claim.ids ? p.add(claim.ids, "text[]") : undefined;
+    const which = ids ? `id = ANY(${ids})` : dueWork(p, request.now, claim, scopeSet, again?.ids ?? []);
     const limited: LimitedClaim = {
       now,
       token: p.add(claim.token, "text"),
       limit: p.add(claim.limit, "int"),
-      due: `status = 'pending' AND next_attempt_at <= ${due} AND ${inScope(p, scopeSet)} ${notAgain}`,
+      due: `status = 'pending' AND ${which}`,
       notExcluded: (column) => (excluded ? `${column} <> ALL(${excluded})` : "TRUE"),
     };
+    // Asked-for ids someone else holds or finished (in this statement's snapshot).
+    if (ids) gone = `(SELECT array_agg(id) FROM deliveries WHERE id = ANY(${ids}) AND status <> 'pending')`;
     ctes.push(...limitedClaimCtes(limited));
     ctes.push(`claimed AS (
       UPDATE deliveries d SET status = 'in_flight', lease_token = ${limited.token},
@@ -193,9 +195,23 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
         FROM (${work.join(" UNION ALL ")}) w JOIN events e ON e.id = w.event_id
       ) l ON TRUE ORDER BY l.kind, l.next_attempt_at, l.id`;
   const text = `WITH ${ctes.join(",\n")}
-    SELECT ${recorded} AS recorded, ${notify} AS notified, ${heldBack} AS held_back${work.length === 0 ? "" : ", l.*"}
+    SELECT ${recorded} AS recorded, ${notify} AS notified, ${heldBack} AS held_back, ${parked} AS parked,
+      ${gone} AS claim_refused${work.length === 0 ? "" : ", l.*"}
     FROM (SELECT 1) one ${leased}`;
   return { text, values: p.values };
+}
+
+/** A claim's rows by due time: due by `dueBy` (default now), in its scope, not reopened by `again`. */
+function dueWork(
+  p: Params,
+  now: number,
+  claim: NonNullable<ExchangeRequest["claim"]>,
+  scopeSet: string | undefined,
+  again: readonly string[],
+): string {
+  const due = p.add(Math.min(now, claim.dueBy ?? now), "bigint");
+  const notAgain = again.length > 0 ? `AND id <> ALL(${p.add(again, "text[]")})` : "";
+  return `next_attempt_at <= ${due} AND ${inScope(p, scopeSet)} ${notAgain}`;
 }
 
 /**
@@ -219,10 +235,17 @@ export function newDeliveryColumns(rows: readonly ReturnType<typeof newDeliveryP
   ];
 }
 
-/** New events and their deliveries, already leased to the run that sends them (send). */
+/**
+ * New events and their deliveries, already leased to the run that sends them (send), except those
+ * of an endpoint with a cap or a rate: a slot or a token is not the inserter's to assume, so
+ * those are stored pending (`parked_rows`) and claimed by name, taking a slot and a token like any
+ * claim. Until a lease would have lapsed they are not due for anyone else: a run that stops
+ * leaves them to `replay` then, as it would a lease.
+ */
 function insertCtes(p: Params, now: string, insert: NonNullable<ExchangeRequest["insert"]>): string[] {
   const events = [...new Map(insert.items.map(({ event }) => [event.id, event])).values()];
   const rows = insert.items.map(({ event, delivery }) => newDeliveryParams(delivery, event.id));
+  const margin = p.add(insert.marginMs, "bigint");
   return [
     `new_events AS (
       INSERT INTO events (id, type, body, content_type, created_at)
@@ -237,9 +260,13 @@ function insertCtes(p: Params, now: string, insert: NonNullable<ExchangeRequest[
       INSERT INTO deliveries (id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms,
         tls_insecure, tls_ca, status, next_attempt_at, next_trigger, lease_token, lease_expires_at, created_at, updated_at)
       SELECT n.id, n.event_id, n.endpoint_id, n.url, n.scheme, n.extra_headers, n.secrets, n.policy, n.timeout_ms,
-        n.tls_insecure, n.tls_ca, 'in_flight', ${now}, 'initial', ${p.add(insert.token, "text")},
-        ${now} + n.timeout_ms + ${p.add(insert.marginMs, "bigint")}, ${now}, ${now}
+        n.tls_insecure, n.tls_ca, CASE WHEN l.id IS NULL THEN 'in_flight' ELSE 'pending' END,
+        CASE WHEN l.id IS NULL THEN ${now} ELSE ${now} + n.timeout_ms + ${margin} END, 'initial',
+        CASE WHEN l.id IS NULL THEN ${p.add(insert.token, "text")} END,
+        CASE WHEN l.id IS NULL THEN ${now} + n.timeout_ms + ${margin} END, ${now}, ${now}
       FROM ${unnest(p, newDeliveryColumns(rows))} AS n(id, event_id, endpoint_id, url, scheme, extra_headers, secrets, policy, timeout_ms, tls_insecure, tls_ca)
-      RETURNING id, endpoint_id, lease_expires_at)`,
+        LEFT JOIN (${limitedEndpoints}) l ON l.id = n.endpoint_id
+      RETURNING id, status)`,
+    "parked_rows AS (SELECT id FROM new_deliveries WHERE status = 'pending')",
   ];
 }

@@ -16,7 +16,8 @@ import type { Params } from "./exchange-sql.js";
  *
  * Every lock a claim takes is SKIP LOCKED, so claimers never wait on one another. Tokens are
  * spent at claim time; an attempt starts a round trip later, and at most `concurrency` claimed
- * rows of a capped endpoint wait at once.
+ * rows of a capped endpoint wait at once. `send`'s new deliveries of a limited endpoint are
+ * inserted pending and claimed this same way (exchange-sql.ts), never sent on an assumed slot.
  */
 
 /**
@@ -133,42 +134,6 @@ export function takeLimitCtes(c: LimitedClaim): string[] {
       FROM buckets k JOIN (SELECT endpoint_id, count(*) AS n FROM claimed GROUP BY endpoint_id) t
         ON t.endpoint_id = k.endpoint_id
       WHERE b.endpoint_id = k.endpoint_id
-      RETURNING 1)`,
-  ];
-}
-
-/**
- * Deliveries inserted already leased (`send`, CTE `new_deliveries` with id, endpoint_id and
- * lease_expires_at) take a free slot of their capped endpoint in the same statement, as a claim
- * does, so schedulers sharing the endpoint count them. Persisting comes first: an inserted row
- * that finds no free slot is still inserted and sent, by the one process that holds it, under its
- * own in-process cap.
- */
-export function insertSlotCtes(
-  p: Params,
-  now: string,
-  token: string,
-  endpointIds: readonly string[],
-  rows: number,
-): string[] {
-  return [
-    `ins_free AS (
-      SELECT f.endpoint_id, f.slot, row_number() OVER (PARTITION BY f.endpoint_id ORDER BY f.slot) AS rn,
-        count(*) OVER (PARTITION BY f.endpoint_id) - ${heldAboveCap("e", now)} AS usable
-      FROM endpoints e CROSS JOIN LATERAL (
-        SELECT s.endpoint_id, s.slot FROM endpoint_slots s
-        WHERE s.endpoint_id = e.id AND s.slot <= e.concurrency
-          AND (s.lease_token IS NULL OR s.expires_at <= ${now})
-        ORDER BY s.slot LIMIT ${p.add(rows, "int")} FOR UPDATE SKIP LOCKED) f
-      WHERE e.concurrency IS NOT NULL AND e.id = ANY(${p.add(endpointIds, "text[]")}))`,
-    `ins_takers AS (
-      SELECT id, endpoint_id, lease_expires_at,
-        row_number() OVER (PARTITION BY endpoint_id ORDER BY id) AS rn
-      FROM new_deliveries WHERE endpoint_id IS NOT NULL)`,
-    `ins_took_slots AS (
-      UPDATE endpoint_slots s SET lease_token = ${token}, delivery_id = t.id, expires_at = t.lease_expires_at
-      FROM ins_takers t JOIN ins_free f ON f.endpoint_id = t.endpoint_id AND f.rn = t.rn AND f.rn <= f.usable
-      WHERE s.endpoint_id = f.endpoint_id AND s.slot = f.slot
       RETURNING 1)`,
   ];
 }

@@ -181,7 +181,7 @@ describe("PgEngineStore: shared endpoint limits", () => {
     expect(await slots()).toEqual([]);
   });
 
-  it("send's inserted deliveries take a free slot, so other schedulers count them; with none free they still go", async () => {
+  it("send's new deliveries of a limited endpoint are stored pending and claimed like any row: the cap holds", async () => {
     const { pool, stores: all } = await stores(2);
     const [a, b] = all as [PgEngineStore, PgEngineStore];
     await seedPgEndpoint(pool, { id: "ep_two", name: "two", url, createdAt: t0, concurrency: 2 });
@@ -206,24 +206,42 @@ describe("PgEngineStore: shared endpoint limits", () => {
         tls: null,
       },
     });
+    const status = async (id: string) =>
+      (await pool.query<{ status: string }>("SELECT status FROM deliveries WHERE id = $1", [id])).rows[0]
+        ?.status;
+    const claimNamed = (store: PgEngineStore, now: number, token: string, ids: string[]) =>
+      store.exchange({ now, ...none, claim: { ...claim(token), ids } });
+
+    // Persisted first, leased only through a claim that takes a slot.
     const sent = await a.exchange({
       now: t0,
       ...none,
       insert: { token: "send", marginMs: 200, items: [item(1)] },
     });
-    expect(sent.work).toHaveLength(1);
+    expect(sent.work).toEqual([]);
+    expect(sent.parked).toEqual(["dlv_ins1"]);
+    expect(await status("dlv_ins1")).toBe("pending");
+    expect(await heldSlots(pool, t0)).toBe(0);
+    const first = await claimNamed(a, t0, "send", ["dlv_ins1"]);
+    expect(first.work.map((w) => w.delivery.id)).toEqual(["dlv_ins1"]);
     expect(await heldSlots(pool, t0)).toBe(1);
     expect(await claimIds(b, t0, "b")).toHaveLength(1);
     expect(await heldSlots(pool, t0)).toBe(2);
-    // Full: persisting comes first, so the rows are inserted and handed out all the same.
+
+    // Full: the new rows are stored and wait; a claim of them brings nothing, and the cap holds.
     const more = await a.exchange({
       now: t0,
       ...none,
       insert: { token: "send2", marginMs: 200, items: [item(2), item(3)] },
     });
-    expect(more.work.map((w) => w.delivery.id)).toEqual(["dlv_ins2", "dlv_ins3"]);
+    expect(more.work).toEqual([]);
+    expect(more.parked).toEqual(["dlv_ins2", "dlv_ins3"]);
+    const full = await claimNamed(a, t0, "send2", ["dlv_ins2", "dlv_ins3"]);
+    expect(full.work).toEqual([]);
+    expect(full.refused).toEqual([]);
     expect(await heldSlots(pool, t0)).toBe(2);
-    // The inserted row's completion frees its slot for the others.
+
+    // The first one's completion frees its slot: one of the parked rows goes.
     await a.exchange({
       now: t0 + 10,
       completions: [
@@ -231,7 +249,15 @@ describe("PgEngineStore: shared endpoint limits", () => {
       ],
       releases: [],
     });
-    expect(await claimIds(b, t0 + 10, "b2")).toHaveLength(1);
+    const next = await claimNamed(a, t0 + 10, "send3", ["dlv_ins2", "dlv_ins3"]);
+    expect(next.work).toHaveLength(1);
+    expect(await heldSlots(pool, t0 + 10)).toBe(2);
+    // One another process finished meanwhile comes back refused, not claimed.
+    const other = next.work[0]?.delivery.id === "dlv_ins2" ? "dlv_ins3" : "dlv_ins2";
+    await pool.query("UPDATE deliveries SET status = 'succeeded' WHERE id = $1", [other]);
+    const gone = await claimNamed(a, t0 + 10, "send4", [other]);
+    expect(gone.work).toEqual([]);
+    expect(gone.refused).toEqual([other]);
   });
 
   it("a lease renewed after a stall longer than itself is kept only if its slot is still its own", async () => {
