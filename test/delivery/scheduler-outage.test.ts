@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  outageFirstDelayMs,
-  runScheduler,
-  type SchedulerDeps,
-  type SchedulerEvent,
-} from "../../src/delivery/scheduler.js";
+import { outageFirstDelayMs } from "../../src/delivery/ride-out.js";
+import { runScheduler, type SchedulerDeps, type SchedulerEvent } from "../../src/delivery/scheduler.js";
 import { getDelivery, listAttempts } from "../../src/store/deliveries.js";
 import type { EngineStore } from "../../src/store/engine-port.js";
 import { type Db, openDb } from "../../src/store/open.js";
