@@ -100,9 +100,10 @@ export interface ExchangeResult {
   /** `again` (or `claim.ids`) ids that could not be claimed: another process holds or finished them. */
   refused: string[];
   /**
-   * Inserted deliveries of an endpoint whose limits hold across processes (PostgreSQL): stored
-   * pending and due, not leased, since a slot or rate token is not the inserter's to assume. Ask
-   * for them with `claim.ids`, which takes slots and tokens as any claim does.
+   * Inserted (or `again`) deliveries of an endpoint whose limits hold across processes
+   * (PostgreSQL): stored pending, reserved to the caller for as long as a lease would last, not
+   * leased, since a slot or rate token is not the caller's to assume. Ask for them with
+   * `claim.ids`, which takes slots and tokens as any claim does.
    */
   parked?: string[];
   /** Damaged rows met while claiming: moved to the dead letters, never sent. */

@@ -101,7 +101,10 @@ export class PgEngineStore implements EngineStore {
       if (raw.kind === 1) reopened.add(delivery.id);
       result.work.push(workOf(delivery, raw));
     }
-    if (request.again) result.refused = request.again.ids.filter((id) => !reopened.has(id));
+    if (request.again) {
+      const waiting = new Set(parked);
+      result.refused = request.again.ids.filter((id) => !reopened.has(id) && !waiting.has(id));
+    }
     result.refused.push(...((rows[0]?.claim_refused as string[] | null) ?? []));
     if (result.shelved.length > 0) await this.shelve(result.shelved, leaseTokens(request), now);
     return result;

@@ -141,21 +141,32 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
     // A slot came free: engines waiting on a full endpoint may claim now.
     notify = `(${notify} OR ${notifyIfAny("freed_slots")})`;
   }
-  let parked = "NULL::text[]";
+  const parkedFrom: string[] = [];
   if (insert && insert.items.length > 0) {
     ctes.push(...insertCtes(p, now, insert));
-    parked = "(SELECT array_agg(id ORDER BY id) FROM parked_rows)";
+    parkedFrom.push("SELECT id FROM parked_rows");
   }
   const work: string[] = [];
   if (again && again.ids.length > 0) {
+    // A limited endpoint's copy is parked as a new row is (see insertCtes): reopened pending,
+    // reserved, and claimed by name through the slots and tokens.
+    const margin = p.add(again.marginMs, "bigint");
+    const limited = `d.endpoint_id IN (${limitedEndpoints})`;
     ctes.push(`reopened AS (
-      UPDATE deliveries d SET status = 'in_flight', schedule_attempts = 0, next_attempt_at = ${now},
-        next_trigger = 'manual', completed_at = NULL, updated_at = ${now},
-        lease_token = ${p.add(again.token, "text")}, lease_expires_at = ${now} + d.timeout_ms + ${p.add(again.marginMs, "bigint")}
+      UPDATE deliveries d SET status = CASE WHEN ${limited} THEN 'pending' ELSE 'in_flight' END,
+        schedule_attempts = 0, next_trigger = 'manual', completed_at = NULL, updated_at = ${now},
+        next_attempt_at = CASE WHEN ${limited} THEN ${now} + d.timeout_ms + ${margin} ELSE ${now} END,
+        lease_token = CASE WHEN ${limited} THEN NULL ELSE ${p.add(again.token, "text")} END,
+        lease_expires_at = CASE WHEN ${limited} THEN NULL ELSE ${now} + d.timeout_ms + ${margin} END
       WHERE d.id = ANY(${p.add(again.ids, "text[]")}) AND d.status <> 'in_flight'
       RETURNING d.*)`);
-    work.push("SELECT 1 AS kind, * FROM reopened");
+    work.push("SELECT 1 AS kind, * FROM reopened WHERE status = 'in_flight'");
+    parkedFrom.push("SELECT id FROM reopened WHERE status = 'pending'");
   }
+  const parked =
+    parkedFrom.length === 0
+      ? "NULL::text[]"
+      : `(SELECT array_agg(id ORDER BY id) FROM (${parkedFrom.join(" UNION ALL ")}) parked)`;
   if (claim) {
     const excluded = claim.exclude.length === 0 ? undefined : p.add(claim.exclude, "text[]");
     // Named rows (send's parked ones) are claimed whenever they are asked for: they are due

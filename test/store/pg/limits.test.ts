@@ -258,6 +258,17 @@ describe("PgEngineStore: shared endpoint limits", () => {
     const gone = await claimNamed(a, t0 + 10, "send4", [other]);
     expect(gone.work).toEqual([]);
     expect(gone.refused).toEqual([other]);
+
+    // The next copy of a delivery (send --duplicate) is parked the same way: the endpoint is full.
+    const copy = await a.exchange({
+      now: t0 + 20,
+      ...none,
+      again: { token: "copy", marginMs: 200, ids: ["dlv_ins1"] },
+    });
+    expect(copy).toMatchObject({ work: [], parked: ["dlv_ins1"], refused: [] });
+    expect(await status("dlv_ins1")).toBe("pending");
+    expect((await claimNamed(a, t0 + 20, "copy", ["dlv_ins1"])).work).toEqual([]);
+    expect(await heldSlots(pool, t0 + 20)).toBe(2);
   });
 
   it("a lease renewed after a stall longer than itself is kept only if its slot is still its own", async () => {
