@@ -170,10 +170,18 @@ class SendSource implements WorkSource {
    * (PostgreSQL), so they are claimed like any row, taking a slot and a token when one is free.
    */
   private readonly parked = new Set<string>();
+  /** Parked rows that are a next copy (reopened by `again`), not a delivery's first send. */
+  private readonly parkedCopies = new Set<string>();
   /** When to ask for parked rows again after a claim brought none (their endpoint was full). */
   private parkedAskAt = Number.NEGATIVE_INFINITY;
-  /** What the last request asked for: new rows inserted, parked rows claimed. */
-  private asked = { inserted: 0, parked: 0 };
+  /** An attempt of this run finished since the last request: a slot may be free. */
+  private finishedSinceAsk = false;
+  /** What the last request asked for: new rows inserted, copies reopened, parked rows claimed. */
+  private asked: { inserted: number; again: readonly string[]; parked: number } = {
+    inserted: 0,
+    again: [],
+    parked: 0,
+  };
   private readonly open = new Map<string, Open>();
   private readonly total: number;
   private readonly maxOpen: number;
@@ -235,7 +243,8 @@ class SendSource implements WorkSource {
       if (fresh) items.push(this.create(context.now));
       else ids.push(this.takeAgain());
     }
-    this.asked = { inserted: items.length, parked: parked.length };
+    this.asked = { inserted: items.length, again: ids, parked: parked.length };
+    this.finishedSinceAsk = false;
     if (items.length === 0 && ids.length === 0 && parked.length === 0) return undefined;
     const lease = { token: context.token, marginMs: context.marginMs };
     const claim = { ...lease, limit: parked.length, exclude: context.exclude, scope: undefined, ids: parked };
@@ -281,20 +290,35 @@ class SendSource implements WorkSource {
   answered(result: ExchangeResult, _asked: number, now: number): void {
     if (this.asked.inserted > 0)
       this.emit({ type: "persisted", at: now, events: this.persisted, total: this.plan.count });
-    for (const id of result.parked ?? []) this.parked.add(id);
-    // A parked row claimed is its first copy, counted when it was created; one refused was taken
-    // or finished by another process: its copy is skipped.
+    const reopened = new Set(this.asked.again);
+    for (const id of result.parked ?? []) {
+      this.parked.add(id);
+      if (reopened.has(id)) this.parkedCopies.add(id);
+    }
+    // A parked first send is counted as a copy when it was created; a parked next copy, when it
+    // is claimed or turns out taken by another process (then it is skipped), as a reopened one.
     let unparked = 0;
-    for (const work of result.work) if (this.parked.delete(work.delivery.id)) unparked++;
-    const refused = result.refused.filter((id) => !this.parked.delete(id));
-    const gone = result.refused.length - refused.length;
-    if (this.asked.parked > 0 && unparked === 0 && gone === 0) this.parkedAskAt = now + parkedRetryMs;
+    for (const work of result.work) {
+      if (!this.parked.delete(work.delivery.id)) continue;
+      this.parkedCopies.delete(work.delivery.id);
+      unparked++;
+    }
+    let gone = 0;
+    const counted = result.refused.filter((id) => {
+      if (!this.parked.delete(id)) return true;
+      gone++;
+      return this.parkedCopies.delete(id);
+    });
+    // Nothing came of asking (the endpoint was full), and no attempt of ours freed a slot since.
+    if (this.asked.parked > 0 && unparked === 0 && gone === 0 && !this.finishedSinceAsk) {
+      this.parkedAskAt = now + parkedRetryMs;
+    }
     // A reopened copy (or one refused: another process holds the delivery) counts as asked for.
     const asked = [
       ...result.work
         .filter((work) => work.delivery.nextTrigger !== "initial")
         .map((work) => work.delivery.id),
-      ...refused,
+      ...counted,
     ];
     for (const id of asked) {
       const slot = this.open.get(id);
@@ -306,6 +330,7 @@ class SendSource implements WorkSource {
   recorded(report: DeliveryReport, recorded: boolean): void {
     // A finished attempt may have freed a slot of a parked row's endpoint: ask at once.
     this.parkedAskAt = Number.NEGATIVE_INFINITY;
+    this.finishedSinceAsk = true;
     const id = report.delivery.id;
     const slot = this.open.get(id);
     if (!slot) return;
@@ -382,6 +407,7 @@ class SendSource implements WorkSource {
     }
     this.again = [];
     this.parked.clear();
+    this.parkedCopies.clear();
   }
 
   summary(): Omit<SendResult, "elapsedMs" | "interrupted" | "attempts"> {

@@ -137,9 +137,13 @@ export function startBackgroundCheckpoints(
     },
     committed() {
       if (status.state !== "running" || frames < restartFrames || !db.open) return;
-      const [result] = db.pragma("wal_checkpoint(PASSIVE)") as { busy: number }[];
-      // Busy: the thread was checkpointing at that moment; the next commit tries again.
-      if (result?.busy === 0) frames = 0;
+      try {
+        const [result] = db.pragma("wal_checkpoint(PASSIVE)") as { busy: number }[];
+        // Busy: the thread was checkpointing at that moment; the next commit tries again.
+        if (result?.busy === 0) frames = 0;
+      } catch {
+        // The commit before stands; a checkpoint that failed is tried again after the next one.
+      }
     },
     stop() {
       stopped ??= (async () => {

@@ -65,8 +65,9 @@ export interface ClaimRequest {
   dueBy?: number;
   scope: Scope;
   /**
-   * Only these deliveries, those still pending (a few: `send`'s parked rows). Any that are no
-   * longer pending come back in `refused`.
+   * Only these deliveries, those still waiting for their first attempt or copy (a few: `send`'s
+   * parked rows), whenever due. The rest (held, finished or rescheduled by another process, or
+   * gone) come back in `refused`.
    */
   ids?: readonly string[];
 }

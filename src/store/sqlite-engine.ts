@@ -1,4 +1,3 @@
-import { statSync } from "node:fs";
 import { type BackgroundCheckpoints, startBackgroundCheckpoints } from "./background-checkpoints.js";
 import { createdRow, reopenSql } from "./deliveries.js";
 import { activeSecrets } from "./endpoints.js";
@@ -19,14 +18,16 @@ import { scopeSetTable } from "./queue.js";
 import { tlsColumns, toEvent } from "./rows.js";
 import type { DeliveryRow, EventRow } from "./types.js";
 
-/** The WAL's size is looked at every this many exchanges (a stat: a few microseconds). */
-const walCheckEvery = 16;
-/** Checkpoints move to a thread of their own once a run has written this much WAL (half the automatic checkpoint's). */
-const defaultBackgroundCheckpointsFromBytes = 4 * 1024 * 1024;
+/**
+ * Checkpoints move to a thread of their own once this store has written this many rows (claims,
+ * completions and inserts): about 4 MiB of WAL, half the automatic checkpoint's. Counted, not read
+ * off the WAL file, whose size says what any process wrote since it was last cut back.
+ */
+const defaultBackgroundCheckpointsAfterRows = 5000;
 
 export interface SqliteEngineStoreOptions {
-  /** WAL size past which checkpoints move to a thread of their own (default 4 MiB). */
-  backgroundCheckpointsFromBytes?: number;
+  /** Rows written past which checkpoints move to a thread of their own (default 5,000). */
+  backgroundCheckpointsAfterRows?: number;
 }
 
 const notExcluded = "(endpoint_id IS NULL OR endpoint_id NOT IN (SELECT value FROM json_each(@exclude)))";
@@ -45,17 +46,17 @@ export class SqliteEngineStore implements EngineStore {
   private readonly scopes = new WeakMap<readonly string[], ScopedQueries>();
   private readonly sets = new Map<string, ScopedQueries>();
   private scopeCount = 0;
-  private exchangesSinceWalCheck = 0;
+  private rowsWritten = 0;
   private checkpoints: BackgroundCheckpoints | undefined;
 
-  private readonly backgroundCheckpointsFromBytes: number;
+  private readonly backgroundCheckpointsAfterRows: number;
 
   constructor(
     private readonly db: Db,
     options: SqliteEngineStoreOptions = {},
   ) {
-    this.backgroundCheckpointsFromBytes =
-      options.backgroundCheckpointsFromBytes ?? defaultBackgroundCheckpointsFromBytes;
+    this.backgroundCheckpointsAfterRows =
+      options.backgroundCheckpointsAfterRows ?? defaultBackgroundCheckpointsAfterRows;
     this.leases = new Leases(db);
     this.statements = prepare(db);
   }
@@ -100,7 +101,7 @@ export class SqliteEngineStore implements EngineStore {
   /** `exchange` without the promise: one immediate transaction. */
   exchangeNow(request: ExchangeRequest): ExchangeResult {
     const result = this.db.transaction(() => this.exchangeWithin(request)).immediate();
-    this.watchWal();
+    this.watchWal(request.completions.length + result.work.length);
     return result;
   }
 
@@ -114,21 +115,14 @@ export class SqliteEngineStore implements EngineStore {
    * A run that writes a lot (a replay or send of thousands) hands the WAL's checkpoints to a
    * thread of their own; a short one never starts that thread.
    */
-  private watchWal(): void {
+  private watchWal(rows: number): void {
     if (this.checkpoints) {
       this.checkpoints.committed();
       return;
     }
-    if (++this.exchangesSinceWalCheck < walCheckEvery) return;
-    this.exchangesSinceWalCheck = 0;
-    if (this.db.memory || this.db.readonly) return;
-    let size: number;
-    try {
-      size = statSync(`${this.db.name}-wal`).size;
-    } catch {
-      return;
-    }
-    if (size >= this.backgroundCheckpointsFromBytes) this.checkpoints = startBackgroundCheckpoints(this.db);
+    this.rowsWritten += rows;
+    if (this.rowsWritten < this.backgroundCheckpointsAfterRows || this.db.memory || this.db.readonly) return;
+    this.checkpoints = startBackgroundCheckpoints(this.db);
   }
 
   private exchangeWithin(request: ExchangeRequest): ExchangeResult {
@@ -185,7 +179,8 @@ export class SqliteEngineStore implements EngineStore {
     if (claim?.ids) {
       // Named rows (a store with shared limits parks send's rows; this one never does).
       for (const id of claim.ids) {
-        const row = this.claimOne(id, claim.token, now, claim.marginMs);
+        const waiting = this.statements.trigger.get(id) !== "scheduled";
+        const row = waiting ? this.claimOne(id, claim.token, now, claim.marginMs) : undefined;
         if (row) rows.push({ row, token: claim.token });
         else refused.push(id);
       }
@@ -360,6 +355,7 @@ function prepare(db: Db) {
       WHERE status = 'in_flight' AND lease_token IN (SELECT value FROM json_each(@tokens)) RETURNING id`)
       .pluck(),
     timeout: db.prepare("SELECT timeout_ms FROM deliveries WHERE id = ?").pluck(),
+    trigger: db.prepare("SELECT next_trigger FROM deliveries WHERE id = ?").pluck(),
     // send --duplicate: the next copy of a delivery whose previous one is recorded.
     reopen: db.prepare(reopenSql),
     // send's inserts bind by position (one row per event sent): see Leases.

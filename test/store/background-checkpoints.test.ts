@@ -106,14 +106,14 @@ describe("checkpoints on a thread of their own", () => {
 });
 
 describe("the engine's SQLite store", () => {
-  it("starts the thread once a run has written enough WAL, and stops it on close", async () => {
+  it("starts the thread once a run has written enough rows, and stops it on close", async () => {
     receiver = await startScriptedReceiver(() => ({ status: 200 }));
     const db = openDb(tempDb());
     open.push({ db });
     const now = Date.now();
     seedDeliveries(db, { url: receiver.url, now, count: 300 });
     const deps = schedulerDeps(db, { now: Date.now, sleep: realSleep });
-    const store = new SqliteEngineStore(db, { backgroundCheckpointsFromBytes: 64 * 1024 });
+    const store = new SqliteEngineStore(db, { backgroundCheckpointsAfterRows: 100 });
     const result = await runScheduler({ ...deps, store }, { concurrency: 8 });
     expect(result).toMatchObject({ outcome: "done", succeeded: 300 });
     await waitFor(() => (autocheckpoint(db) === 0 ? true : undefined), 10_000, "the thread to take over");

@@ -172,7 +172,9 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
     // Named rows (send's parked ones) are claimed whenever they are asked for: they are due
     // for everyone else only once their reservation lapses.
     const ids = claim.ids ? p.add(claim.ids, "text[]") : undefined;
-    const which = ids ? `id = ANY(${ids})` : dueWork(p, request.now, claim, scopeSet, again?.ids ?? []);
+    const which = ids
+      ? `id = ANY(${ids}) AND next_trigger <> 'scheduled'`
+      : dueWork(p, request.now, claim, scopeSet, again?.ids ?? []);
     const limited: LimitedClaim = {
       now,
       token: p.add(claim.token, "text"),
@@ -180,8 +182,11 @@ export function exchangeStatement(request: ExchangeRequest, scopeSet: string | u
       due: `status = 'pending' AND ${which}`,
       notExcluded: (column) => (excluded ? `${column} <> ALL(${excluded})` : "TRUE"),
     };
-    // Asked-for ids someone else holds or finished (in this statement's snapshot).
-    if (ids) gone = `(SELECT array_agg(id) FROM deliveries WHERE id = ANY(${ids}) AND status <> 'pending')`;
+    // Asked-for ids someone else holds, finished, rescheduled or deleted (in this statement's snapshot).
+    if (ids) {
+      gone = `(SELECT array_agg(x) FROM unnest(${ids}) x WHERE NOT EXISTS (
+        SELECT 1 FROM deliveries w WHERE w.id = x AND w.status = 'pending' AND w.next_trigger <> 'scheduled'))`;
+    }
     ctes.push(...limitedClaimCtes(limited));
     ctes.push(`claimed AS (
       UPDATE deliveries d SET status = 'in_flight', lease_token = ${limited.token},

@@ -12,6 +12,8 @@ const relistenMs = 1000;
 export class WorkListener {
   private readonly listeners = new Set<() => void>();
   private client: Promise<pg.PoolClient | undefined> | undefined;
+  /** The connection listening (or about to). */
+  private current: pg.PoolClient | undefined;
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -33,6 +35,7 @@ export class WorkListener {
     const pending = this.client;
     this.client = undefined;
     const client = await pending;
+    if (this.current === client) this.current = undefined;
     if (client) drop(client);
   }
 
@@ -46,14 +49,19 @@ export class WorkListener {
         for (const listener of this.listeners) listener();
       });
       held.on("error", () => {
+        // Only the connection listening now: a late error from an earlier one changes nothing.
+        if (this.current !== held) return drop(held);
+        this.current = undefined;
         this.client = undefined;
         drop(held);
         this.relistenSoon();
       });
+      this.current = held;
       await held.query(`LISTEN ${workChannel}`);
       return held;
     } catch {
       if (client) drop(client);
+      if (this.current === client) this.current = undefined;
       this.client = undefined;
       this.relistenSoon();
       return undefined;

@@ -258,6 +258,15 @@ describe("PgEngineStore: shared endpoint limits", () => {
     const gone = await claimNamed(a, t0 + 10, "send4", [other]);
     expect(gone.work).toEqual([]);
     expect(gone.refused).toEqual([other]);
+    // So does one another process attempted and rescheduled, and one deleted (pruned, purged).
+    await pool.query(
+      "UPDATE deliveries SET status = 'pending', next_trigger = 'scheduled', attempt_count = 1 WHERE id = $1",
+      [other],
+    );
+    expect((await claimNamed(a, t0 + 10, "send5", [other, "dlv_missing"])).refused).toEqual([
+      other,
+      "dlv_missing",
+    ]);
 
     // The next copy of a delivery (send --duplicate) is parked the same way: the endpoint is full.
     const copy = await a.exchange({
