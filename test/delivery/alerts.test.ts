@@ -121,6 +121,52 @@ describe("the dead-letter alert runner", () => {
     db.close();
   });
 
+  it("never sends an alert again that a read begun before its send ended still lists as due", async () => {
+    // As on PostgreSQL: the read's snapshot is taken at once, its answer arrives later.
+    let finishSend: (answer: SinkAnswer) => void = () => {};
+    const { sink, tries } = scriptedSink(
+      () =>
+        new Promise<SinkAnswer>((resolve) => {
+          finishSend = resolve;
+        }),
+    );
+    const { db, clock, deps } = setup(sink);
+    let held: Promise<void> | undefined;
+    let reading = 0;
+    const alerts = deps.log.alerts;
+    const log = {
+      ...deps.log,
+      alerts: {
+        ...alerts,
+        due: async (...args: Parameters<typeof alerts.due>) => {
+          const rows = await alerts.due(...args);
+          reading++;
+          if (held) await held;
+          return rows;
+        },
+      },
+    };
+    const runner = startAlerts({ ...deps, log });
+    const [id] = kill(db, clock.now()) as [string];
+    runner.wake();
+    await waitFor(() => (tries.length === 1 ? true : undefined), 5000, "the first send");
+    let release: () => void = () => {};
+    held = new Promise((resolve) => {
+      release = resolve;
+    });
+    const before = reading;
+    runner.wake();
+    await waitFor(() => (reading > before ? true : undefined), 5000, "a read while the send runs");
+    finishSend({ ok: true });
+    await waitFor(() => (status(db, id)?.status === "sent" ? true : undefined), 5000, "sent");
+    release();
+    held = undefined;
+    clock.advance(5000);
+    await runner.finish(0);
+    expect(tries).toHaveLength(1);
+    db.close();
+  });
+
   it("finds deaths other processes queued by polling every second", async () => {
     const { sink, tries } = scriptedSink();
     const { db, clock, deps } = setup(sink);

@@ -58,6 +58,12 @@ export interface RunningAlerts {
 interface SinkState {
   sink: AlertSink;
   running: Set<string>;
+  /**
+   * Sends that ended, by the pass count when they did. A read of due alerts that a network log
+   * answered from a snapshot older than the send's record still lists it: a pass skips what ended
+   * after it began.
+   */
+  ended: Map<string, number>;
 }
 
 /**
@@ -80,7 +86,9 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
   const policy = deps.retry ?? defaultAlertRetry;
   const stopping = new AbortController();
   const alarm = new Alarm(deps.sleep, deps.now, stopping.signal);
-  const states: SinkState[] = deps.sinks.map((sink) => ({ sink, running: new Set() }));
+  const states: SinkState[] = deps.sinks.map((sink) => ({ sink, running: new Set(), ended: new Map() }));
+  /** Passes begun so far. */
+  let passes = 0;
   const sends = new Set<Promise<void>>();
   let finishBy: number | undefined;
   /** What ended the runner, when no onError takes errors. */
@@ -128,6 +136,7 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
       } catch (error) {
         fail(error);
       } finally {
+        state.ended.set(row.id, passes);
         state.running.delete(row.id);
         alarm.ring();
       }
@@ -140,10 +149,13 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
   const pass = async (now: number): Promise<{ waiting: boolean; next: number | null }> => {
     let waiting = false;
     let next: number | null = null;
+    const began = ++passes;
     for (const state of states) {
+      // Ended before this pass began: its record is in what this pass reads.
+      for (const [id, at] of state.ended) if (at < began) state.ended.delete(id);
       const free = concurrency - state.running.size;
       const due = free > 0 ? await store.due(state.sink.name, now, free + state.running.size) : [];
-      const startable = due.filter((row) => !state.running.has(row.id));
+      const startable = due.filter((row) => !state.running.has(row.id) && !state.ended.has(row.id));
       for (const row of startable.slice(0, free)) launch(state, row);
       if (free <= 0 || startable.length > free) waiting = true;
       const later = await store.nextDueAfter(state.sink.name, now);
