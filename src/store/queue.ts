@@ -459,3 +459,14 @@ function sameOrigin(a: string, b: string): boolean {
     return false;
   }
 }
+
+/** The queue's queries as functions of the log: the SQLite side of the queue port. */
+export const sqliteQueueQueries = {
+  countByStatusOf,
+  describeDeliveries,
+  describeInChunks,
+  purgeDeliveries,
+  requeueDeliveries,
+  requeueInChunks,
+  selectDeliveryIds,
+};

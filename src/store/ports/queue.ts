@@ -13,29 +13,13 @@ import type { LogHandle } from "../log-handle.js";
 import { PgQueue, type PgQueueOptions } from "../pg/queue.js";
 import {
   type ChosenIds,
-  countByStatusOf,
   type DeliverySelector,
-  describeDeliveries,
-  describeInChunks,
-  purgeDeliveries,
-  requeueDeliveries,
-  requeueInChunks,
-  selectDeliveryIds,
   selectDeliveryIdsInto,
+  sqliteQueueQueries,
 } from "../queue.js";
 import { bindSqlite, type Port } from "./bind.js";
 
-const sqliteQueue = {
-  countByStatusOf,
-  describeDeliveries,
-  describeInChunks,
-  purgeDeliveries,
-  requeueDeliveries,
-  requeueInChunks,
-  selectDeliveryIds,
-};
-
-export type QueueStore = Port<typeof sqliteQueue> & {
+export type QueueStore = Port<typeof sqliteQueueQueries> & {
   /**
    * The ids a selector picks, oldest first, kept in the log (SQLite: a temporary table of this
    * connection; PostgreSQL: a scope set) and read back a slice at a time.
@@ -52,8 +36,8 @@ export function queueStoreOf(log: LogHandle, options: PgQueueOptions = {}): Queu
   const { db } = log;
   let sets = 0;
   return {
-    // Not in sqliteQueue: the port declares it with the wider ChosenIds (PostgreSQL's slices are promises).
-    ...bindSqlite(db, { ...sqliteQueue, selectDeliveryIdsInto }),
+    // Not in sqliteQueueQueries: the port declares it with the wider ChosenIds (PostgreSQL's slices are promises).
+    ...bindSqlite(db, { ...sqliteQueueQueries, selectDeliveryIdsInto }),
     // Temporary tables of this connection: nobody else sees them, and they go with it.
     newScopeSet: () => ({ set: sets++ === 0 ? "hookctl_requeued" : `hookctl_requeued_${sets}` }),
     close: () => Promise.resolve(),
