@@ -135,8 +135,8 @@ export class SqliteEngineStore implements EngineStore {
     const refused: string[] = [];
     if (request.insert) {
       const { token, marginMs, items } = request.insert;
+      const { insertEvent, insertLeased } = this.statements;
       for (const { event, delivery } of items) {
-        const { insertEvent, insertLeased } = this.statements;
         insertEvent.run(event.id, event.type, event.body, event.contentType, event.createdAt);
         const expires = now + delivery.timeoutMs + marginMs;
         const tls = tlsColumns(delivery.tls);

@@ -72,10 +72,10 @@ export class PgEngineStore implements EngineStore {
     if (rows[0]?.held_back === true) result.heldBack = true;
     const parked = (rows[0]?.parked as string[] | null) ?? [];
     if (parked.length > 0) result.parked = parked;
+    const waiting = new Set(parked);
     const now = request.now;
     if (request.insert) {
       const { token, marginMs, items } = request.insert;
-      const waiting = new Set(parked);
       for (const { event, delivery } of items) {
         if (waiting.has(delivery.id)) continue;
         const row = createdRow(delivery, event.id, now);
@@ -102,7 +102,6 @@ export class PgEngineStore implements EngineStore {
       result.work.push(workOf(delivery, raw));
     }
     if (request.again) {
-      const waiting = new Set(parked);
       result.refused = request.again.ids.filter((id) => !reopened.has(id) && !waiting.has(id));
     }
     result.refused.push(...((rows[0]?.claim_refused as string[] | null) ?? []));
