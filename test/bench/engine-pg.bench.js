@@ -132,6 +132,7 @@ async function claimComplete(server, count) {
       s.dry = work.length === 0 && recorded.length === 0;
     }
   }
+  await state.sqlite.store.close();
   sqlite.db.close();
   sqlite.cleanup();
   await pool.end();

@@ -56,6 +56,7 @@ async function claimComplete(count) {
   const us = {};
   for (const way of ways) {
     const s = state[way];
+    await s.store.close();
     s.log.db.close();
     s.log.cleanup();
     if (s.done !== count) throw new Error(`${way}: completed ${s.done} of ${count}`);

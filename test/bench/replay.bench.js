@@ -129,7 +129,7 @@ async function instantThroughput(quick) {
  * Mean time per delivery of claiming `due` rows in the engine's batches through the store port
  * (exchangeNow, claim only), with `background` finished rows around them.
  */
-function claimCost(background, due) {
+async function claimCost(background, due) {
   const { db, cleanup } = freshDb();
   const t = performance.now();
   db.transaction(() => {
@@ -154,27 +154,30 @@ function claimCost(background, due) {
     store.exchangeNow({ now, completions: work.map((w) => completionOf(w)), releases: [] });
     claimed += work.length;
   }
+  // The store may have handed checkpoints to a thread with its own connection: stop it before
+  // the directory goes.
+  await store.close();
   db.close();
   cleanup();
   if (claimed !== due) throw new Error(`claimed ${claimed} of ${due}`);
   return { perDeliveryUs: (claimMs * 1000) / claimed, seedSeconds };
 }
 
-function claimCostRow(quick) {
+async function claimCostRow(quick) {
   const due = 4_000;
   const big = quick ? 200_000 : 1_000_000;
-  claimCost(10_000, due); // warm-up
+  await claimCost(10_000, due); // warm-up
   const small = [];
   const large = [];
   // Paired, order alternating; the ratio judged is the median of the per-round ratios.
   const rounds = quick ? 2 : 3;
   for (let round = 0; round < rounds; round++) {
     if (round % 2 === 0) {
-      small.push(claimCost(10_000, due));
-      large.push(claimCost(big, due));
+      small.push(await claimCost(10_000, due));
+      large.push(await claimCost(big, due));
     } else {
-      large.push(claimCost(big, due));
-      small.push(claimCost(10_000, due));
+      large.push(await claimCost(big, due));
+      small.push(await claimCost(10_000, due));
     }
   }
   const ratios = large.map((l, i) => l.perDeliveryUs / small[i].perDeliveryUs);
@@ -323,7 +326,7 @@ async function replayVsRaw(quick) {
 
 export default async function bench({ quick }) {
   const rows = [await instantThroughput(quick)];
-  rows.push(claimCostRow(quick));
+  rows.push(await claimCostRow(quick));
   rows.push(...(await replayVsRaw(quick)));
   return rows;
 }
