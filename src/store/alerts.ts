@@ -47,12 +47,16 @@ export function toAlert(raw: Record<string, unknown>): AlertRow {
 export class AlertStore {
   private readonly statements;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.statements = {
       register: db.prepare("INSERT OR IGNORE INTO alert_sinks (name, created_at) VALUES (?, ?)"),
       due: db.prepare(`SELECT * FROM alerts INDEXED BY alerts_due
         WHERE sink = @sink AND status = 'pending' AND next_attempt_at <= @now
         ORDER BY next_attempt_at, id LIMIT @limit`),
+      hold: db.prepare(`UPDATE alerts SET next_attempt_at = @until
+        WHERE id = @id AND sink = @sink AND status = 'pending'`),
+      moveHold: db.prepare(`UPDATE alerts SET next_attempt_at = @until
+        WHERE id = @id AND sink = @sink AND status = 'pending' AND next_attempt_at = @heldUntil`),
       nextDue: db
         .prepare(`SELECT MIN(next_attempt_at) FROM alerts INDEXED BY alerts_due
         WHERE sink = @sink AND status = 'pending' AND next_attempt_at > @now`)
@@ -84,6 +88,35 @@ export class AlertStore {
   /** Pending alerts of `sink` due by `now`, earliest first. */
   due(sink: string, now: number, limit: number): AlertRow[] {
     return (this.statements.due.all({ sink, now, limit }) as Record<string, unknown>[]).map(toAlert);
+  }
+
+  /**
+   * Take up to `limit` due alerts of `sink` for one process: each is held (not due for anyone)
+   * until `holdUntil`, so runners in other processes sharing the log do not send it too. A holder
+   * that dies leaves it to whoever finds it due once the hold ends (the same alert id again).
+   * Returned as they are once held.
+   */
+  claim(sink: string, now: number, limit: number, holdUntil: number): AlertRow[] {
+    const { db, statements } = this;
+    return db
+      .transaction(() => {
+        const rows = this.due(sink, now, limit);
+        for (const row of rows) {
+          statements.hold.run({ id: row.id, sink, until: holdUntil });
+          row.nextAttemptAt = holdUntil;
+        }
+        return rows;
+      })
+      .immediate();
+  }
+
+  /**
+   * Move a claim's hold from `heldUntil` to `until`: later while its try runs, or back to now when
+   * the try was abandoned. False, and nothing changed, when it is no longer that hold (answered,
+   * or taken again after the hold ended).
+   */
+  hold(id: string, sink: string, heldUntil: number, until: number): boolean {
+    return this.statements.moveHold.run({ id, sink, heldUntil, until }).changes === 1;
   }
 
   /** The earliest pending alert of `sink` due after `now`, or null. */
@@ -147,6 +180,10 @@ function storeOf(db: Db): AlertStore {
 export const sqliteAlertQueries = {
   register: (db: Db, sink: string, now: number): void => storeOf(db).register(sink, now),
   due: (db: Db, sink: string, now: number, limit: number): AlertRow[] => storeOf(db).due(sink, now, limit),
+  claim: (db: Db, sink: string, now: number, limit: number, holdUntil: number): AlertRow[] =>
+    storeOf(db).claim(sink, now, limit, holdUntil),
+  hold: (db: Db, id: string, sink: string, heldUntil: number, until: number): boolean =>
+    storeOf(db).hold(id, sink, heldUntil, until),
   nextDueAfter: (db: Db, sink: string, now: number): number | null => storeOf(db).nextDueAfter(sink, now),
   markSent: (db: Db, id: string, sink: string, now: number): boolean => storeOf(db).markSent(id, sink, now),
   scheduleRetry: (db: Db, id: string, sink: string, at: number, error: string): boolean =>

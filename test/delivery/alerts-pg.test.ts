@@ -1,3 +1,4 @@
+import type { Pool } from "pg";
 import { describe, expect, it } from "vitest";
 import { alertLogOf } from "../../src/delivery/alerts/log.js";
 import { startAlerts } from "../../src/delivery/alerts/runner.js";
@@ -41,6 +42,22 @@ async function killWith(store: EngineStore, id: string): Promise<string> {
     releases: [],
   });
   return id;
+}
+
+/** `count` new deliveries, claimed and completed dead (a 410) through `store`: their ids. */
+async function seedDead(pool: Pool, store: EngineStore, now: number, count: number): Promise<string[]> {
+  const ids = await seedPgDeliveries(pool, { url, now, count });
+  await store.exchange({ now, ...none, claim: { ...claim("l"), limit: count } });
+  await store.exchange({
+    now,
+    completions: ids.map((id) => ({
+      token: "l",
+      attempt: attemptRecord(id, 410, now),
+      next: { status: "dead" as const },
+    })),
+    releases: [],
+  });
+  return ids;
 }
 
 describe("dead-letter alerts on PostgreSQL", () => {
@@ -95,7 +112,7 @@ describe("dead-letter alerts on PostgreSQL", () => {
     expect(await alerts.counts(["command:a"])).toEqual({ pending: 2, sent: 0, failed: 0 });
   });
 
-  it("the port answers as SQLite's does: due, retry, give up, sent, counts, last error", async () => {
+  it("the port answers as SQLite's does: due, claim, hold, retry, give up, sent, counts, last error", async () => {
     const run = async (port: AlertPort, kill: () => Promise<string>) => {
       await port.register("command:x", t0);
       const id = await kill();
@@ -105,6 +122,13 @@ describe("dead-letter alerts on PostgreSQL", () => {
         await port.nextDueAfter("command:x", t0),
         await port.scheduleRetry(alertId, "command:x", t0 + 1000, "exit 1"),
         await port.due("command:x", t0 + 5, 10),
+        await port.nextDueAfter("command:x", t0),
+        // Claimed: held until t0 + 61 s, so a second claim finds nothing; moving another hold
+        // changes nothing, moving this one back makes it due again.
+        (await port.claim("command:x", t0 + 1000, 10, t0 + 61_000)).map((a) => a.nextAttemptAt),
+        (await port.claim("command:x", t0 + 1000, 10, t0 + 62_000)).length,
+        await port.hold(alertId, "command:x", t0 + 62_000, t0 + 1000),
+        await port.hold(alertId, "command:x", t0 + 61_000, t0 + 1000),
         await port.nextDueAfter("command:x", t0),
         await port.lastError(["command:x"]),
         await port.markSent(alertId, "command:x", t0 + 1000),
@@ -167,17 +191,7 @@ describe("dead-letter alerts on PostgreSQL", () => {
     });
     await runner.ready;
     const now = Date.now();
-    const ids = await seedPgDeliveries(pool, { url, now, count: 3 });
-    await store.exchange({ now, ...none, claim: claim("l") });
-    await store.exchange({
-      now,
-      completions: ids.map((id) => ({
-        token: "l",
-        attempt: attemptRecord(id, 410, now),
-        next: { status: "dead" as const },
-      })),
-      releases: [],
-    });
+    const ids = await seedDead(pool, store, now, 3);
     runner.wake();
     await waitFor(
       () => (tries.length >= 3 || errors.length > 0 ? true : undefined),
@@ -192,5 +206,47 @@ describe("dead-letter alerts on PostgreSQL", () => {
     for (const id of ids) {
       expect((await alertLog.alerts.alertsOfDelivery(id)).map((a) => a.status)).toEqual(["sent"]);
     }
+  });
+
+  it("runners of one sink in two processes (two pools on one database) send each alert once", async () => {
+    const { url: at, pool } = await pg.pool();
+    const store = new PgEngineStore(pool);
+    pg.defer(() => store.close());
+    const tries: { runner: number; id: string }[] = [];
+    const runners: ReturnType<typeof startAlerts>[] = [];
+    for (const runner of [0, 1]) {
+      const log = await openLog(at);
+      pg.defer(() => log.close());
+      const alertLog = await alertLogOf(log);
+      const sink: AlertSink = {
+        name: "command:shared",
+        label: "command:shared",
+        send: async (message) => {
+          tries.push({ runner, id: message.alert.id });
+          return { ok: true };
+        },
+      };
+      runners.push(
+        startAlerts({
+          log: { ...alertLog, describe: async () => undefined },
+          sinks: [sink],
+          now: Date.now,
+          sleep: timerSleep,
+          pollMs: 20,
+        }),
+      );
+    }
+    await Promise.all(runners.map((r) => r.ready));
+    const now = Date.now();
+    const ids = await seedDead(pool, store, now, 30);
+    const port = new PgAlertStore(pool);
+    const allSent = async () => {
+      for (const r of runners) r.wake();
+      return (await port.counts(["command:shared"])).sent === ids.length ? true : undefined;
+    };
+    await waitFor(allSent, 10_000, "all sent");
+    for (const r of runners) expect(await r.finish(1000)).toEqual({ pending: 0, lastError: null });
+    expect(tries).toHaveLength(ids.length);
+    expect(new Set(tries.map((t) => t.id)).size).toBe(ids.length);
   });
 });

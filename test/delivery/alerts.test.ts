@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { alert } from "../../src/contract/schema/alert.js";
 import { sqliteAlertLog } from "../../src/delivery/alerts/log.js";
-import { type AlertRunnerDeps, startAlerts } from "../../src/delivery/alerts/runner.js";
+import { type AlertRunnerDeps, alertHoldMs, startAlerts } from "../../src/delivery/alerts/runner.js";
 import type { AlertEvent, AlertMessage, AlertSink, SinkAnswer } from "../../src/delivery/alerts/types.js";
 import { AlertStore, alertsOfDelivery } from "../../src/store/alerts.js";
 import { type Db, openDb } from "../../src/store/open.js";
@@ -121,8 +121,8 @@ describe("the dead-letter alert runner", () => {
     db.close();
   });
 
-  it("never sends an alert again that a read begun before its send ended still lists as due", async () => {
-    // As on PostgreSQL: the read's snapshot is taken at once, its answer arrives later.
+  it("never sends an alert again that a claim begun before its send ended answers later", async () => {
+    // As on PostgreSQL: the claim is made at once, its answer arrives later.
     let finishSend: (answer: SinkAnswer) => void = () => {};
     const { sink, tries } = scriptedSink(
       () =>
@@ -132,15 +132,15 @@ describe("the dead-letter alert runner", () => {
     );
     const { db, clock, deps } = setup(sink);
     let held: Promise<void> | undefined;
-    let reading = 0;
+    let claiming = 0;
     const alerts = deps.log.alerts;
     const log = {
       ...deps.log,
       alerts: {
         ...alerts,
-        due: async (...args: Parameters<typeof alerts.due>) => {
-          const rows = await alerts.due(...args);
-          reading++;
+        claim: async (...args: Parameters<typeof alerts.claim>) => {
+          const rows = await alerts.claim(...args);
+          claiming++;
           if (held) await held;
           return rows;
         },
@@ -154,9 +154,9 @@ describe("the dead-letter alert runner", () => {
     held = new Promise((resolve) => {
       release = resolve;
     });
-    const before = reading;
+    const before = claiming;
     runner.wake();
-    await waitFor(() => (reading > before ? true : undefined), 5000, "a read while the send runs");
+    await waitFor(() => (claiming > before ? true : undefined), 5000, "a claim while the send runs");
     finishSend({ ok: true });
     await waitFor(() => (status(db, id)?.status === "sent" ? true : undefined), 5000, "sent");
     release();
@@ -165,6 +165,98 @@ describe("the dead-letter alert runner", () => {
     await runner.finish(0);
     expect(tries).toHaveLength(1);
     db.close();
+  });
+
+  it("runners of one sink in two processes (two connections to one log) send each alert once", async () => {
+    const path = tempDb();
+    const clock = manualClock();
+    const tries: { runner: number; id: string }[] = [];
+    const runnerOn = (db: Db, runner: number) => {
+      const sink: AlertSink = {
+        name: "command:shared",
+        label: "command:shared",
+        async send(message) {
+          // An answer a few turns later: the other runner's passes run in between.
+          for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+          tries.push({ runner, id: message.alert.id });
+          return { ok: true };
+        },
+      };
+      return startAlerts({
+        log: sqliteAlertLog(db),
+        sinks: [sink],
+        now: clock.now,
+        sleep: (ms, signal) => clock.sleep(ms, signal),
+      });
+    };
+    const dbs = [openDb(path), openDb(path)] as const;
+    const runners = dbs.map((db, i) => runnerOn(db, i));
+    await Promise.all(runners.map((r) => r.ready));
+    const ids = kill(dbs[0], clock.now(), 24);
+    // Both woken at every look, as two processes polling one log would be.
+    const allSent = () => {
+      for (const r of runners) r.wake();
+      return ids.every((id) => status(dbs[0], id)?.status === "sent") ? true : undefined;
+    };
+    await waitFor(allSent, 10_000, "all sent");
+    for (const r of runners) await r.finish(0);
+    expect(tries).toHaveLength(ids.length);
+    expect(new Set(tries.map((t) => t.id)).size).toBe(ids.length);
+    // Both took part: the claim shared the work rather than one runner doing it all.
+    expect(new Set(tries.map((t) => t.runner)).size).toBe(2);
+    for (const db of dbs) db.close();
+  });
+
+  it("keeps holding an alert while its try outlasts the hold, and a stopped runner gives it back at once", async () => {
+    const path = tempDb();
+    const clock = manualClock();
+    const runnerWith = (sink: AlertSink, log: ReturnType<typeof sqliteAlertLog>) =>
+      startAlerts({ log, sinks: [sink], now: clock.now, sleep: (ms, signal) => clock.sleep(ms, signal) });
+    const slow = scriptedSink(hanging);
+    const dbA = openDb(path);
+    const a = runnerWith({ ...slow.sink, name: "command:shared" }, sqliteAlertLog(dbA));
+    await a.ready;
+    const [id] = kill(dbA, clock.now()) as [string];
+    a.wake();
+    await waitFor(() => (slow.tries.length === 1 ? true : undefined), 5000, "the slow try");
+    expect(status(dbA, id)?.nextAttemptAt).toBe(t0 + alertHoldMs);
+    // Half the hold left: the next pass moves it on by a hold.
+    clock.advance(alertHoldMs / 2);
+    const renewed = t0 + alertHoldMs / 2 + alertHoldMs;
+    await waitFor(() => (status(dbA, id)?.nextAttemptAt === renewed ? true : undefined), 5000, "the renewal");
+    clock.advance(alertHoldMs / 2);
+    const again = t0 + 2 * alertHoldMs;
+    await waitFor(() => (status(dbA, id)?.nextAttemptAt === again ? true : undefined), 5000, "renewed again");
+    // Past the first hold: a runner in another process still finds nothing to send.
+    const dbB = openDb(path);
+    const fast = scriptedSink();
+    const logB = sqliteAlertLog(dbB);
+    let claims = 0;
+    const b = runnerWith(
+      { ...fast.sink, name: "command:shared" },
+      {
+        ...logB,
+        alerts: {
+          ...logB.alerts,
+          claim: async (...args: Parameters<typeof logB.alerts.claim>) => {
+            const rows = await logB.alerts.claim(...args);
+            claims++;
+            return rows;
+          },
+        },
+      },
+    );
+    b.wake();
+    await waitFor(() => (claims > 0 ? true : undefined), 5000, "the other runner's claim");
+    expect(fast.tries).toHaveLength(0);
+    // Stopped mid-try: due again at once, and the other runner sends it, same id.
+    await a.stop();
+    b.wake();
+    await waitFor(() => (status(dbB, id)?.status === "sent" ? true : undefined), 5000, "sent by the other");
+    expect(fast.tries.map((t) => t.alert.id)).toEqual([slow.tries[0]?.alert.id]);
+    await b.stop();
+    dbA.close();
+    dbB.close();
   });
 
   it("finds deaths other processes queued by polling every second", async () => {

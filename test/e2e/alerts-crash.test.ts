@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { alert } from "../../src/contract/schema/alert.js";
+import { alertHoldMs } from "../../src/delivery/alerts/runner.js";
 import { mulberry32 } from "../../src/receiver/prng.js";
 import { openDb } from "../../src/store/open.js";
 import { runBin, spawnBin, waitFor } from "../helpers/bin.js";
@@ -76,6 +77,19 @@ describe("dead-letter alerts across kill -9", () => {
       await closed;
     }
     expect(kills).toBeGreaterThanOrEqual(3);
+    // A killed run's claims hold its alerts from other runs for a few seconds (alertHoldMs):
+    // the clean run starts once they have run out, as a later run would find them.
+    await waitFor(
+      () => {
+        const held = db
+          .prepare("SELECT COUNT(*) FROM alerts WHERE status = 'pending' AND next_attempt_at > ?")
+          .pluck()
+          .get(Date.now()) as number;
+        return held === 0 ? true : undefined;
+      },
+      alertHoldMs * 4,
+      "the killed runs' holds to run out",
+    );
 
     const last = await runBin(args, { env, cwd: dir, timeoutMs: 60_000 });
     expect([0, 1], last.stderr).toContain(last.code);

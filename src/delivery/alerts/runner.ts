@@ -55,15 +55,16 @@ export interface RunningAlerts {
   pending(): Promise<number>;
 }
 
+/**
+ * How long a claim holds an alert from runners in other processes (AlertStore.claim); renewed
+ * while its try runs. A runner that dies delays its alerts by at most this.
+ */
+export const alertHoldMs = 5000;
+
 interface SinkState {
   sink: AlertSink;
-  running: Set<string>;
-  /**
-   * Sends that ended, by the pass count when they did. A read of due alerts that a network log
-   * answered from a snapshot older than the send's record still lists it: a pass skips what ended
-   * after it began.
-   */
-  ended: Map<string, number>;
+  /** Alerts being sent, by id: until when each is held. */
+  running: Map<string, number>;
 }
 
 /**
@@ -86,9 +87,7 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
   const policy = deps.retry ?? defaultAlertRetry;
   const stopping = new AbortController();
   const alarm = new Alarm(deps.sleep, deps.now, stopping.signal);
-  const states: SinkState[] = deps.sinks.map((sink) => ({ sink, running: new Set(), ended: new Map() }));
-  /** Passes begun so far. */
-  let passes = 0;
+  const states: SinkState[] = deps.sinks.map((sink) => ({ sink, running: new Map() }));
   const sends = new Set<Promise<void>>();
   let finishBy: number | undefined;
   /** What ended the runner, when no onError takes errors. */
@@ -125,18 +124,23 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
     }
   };
 
-  const launch = (state: SinkState, row: AlertRow): void => {
-    state.running.add(row.id);
+  /** `row` was claimed at `claimedAt` and is held until its nextAttemptAt. */
+  const launch = (state: SinkState, row: AlertRow, claimedAt: number): void => {
+    state.running.set(row.id, row.nextAttemptAt);
     const send = (async () => {
       try {
         const message = alertMessage(await log.describe(row.deliveryId), row);
         const answer = await trySend(state.sink, message, stopping.signal);
-        // Abandoned (stopped): not confirmed, so it stays pending as it was.
         if (!stopping.signal.aborted) await record(state, row, answer);
+        // Abandoned (stopped): not confirmed, so it stays pending, due again at once rather than
+        // when the hold ends. Best effort: a log already gone leaves the hold to run out.
+        else {
+          const heldUntil = state.running.get(row.id) ?? row.nextAttemptAt;
+          await store.hold(row.id, state.sink.name, heldUntil, claimedAt).catch(() => false);
+        }
       } catch (error) {
         fail(error);
       } finally {
-        state.ended.set(row.id, passes);
         state.running.delete(row.id);
         alarm.ring();
       }
@@ -145,19 +149,44 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
     void send.finally(() => sends.delete(send));
   };
 
+  /** Holds of tries still running that end within half a hold are moved on by a hold. */
+  const renew = async (state: SinkState, now: number): Promise<void> => {
+    for (const [id, heldUntil] of state.running) {
+      if (heldUntil - now > alertHoldMs / 2) continue;
+      // Not held any more (answered meanwhile, or taken after a stall outlasted the hold): the
+      // try goes on; its answer is recorded only if the alert is still pending.
+      if (await store.hold(id, state.sink.name, heldUntil, now + alertHoldMs)) {
+        if (state.running.has(id)) state.running.set(id, now + alertHoldMs);
+      }
+    }
+  };
+
+  /** When the earliest hold of a running try needs renewing, if any runs. */
+  const nextRenewal = (): number | null => {
+    let at: number | null = null;
+    for (const state of states) {
+      for (const heldUntil of state.running.values()) {
+        const due = heldUntil - alertHoldMs / 2;
+        if (at === null || due < at) at = due;
+      }
+    }
+    return at;
+  };
+
   /** Start what is due; `waiting`: something due is left for a free slot; `next`: the next retry. */
   const pass = async (now: number): Promise<{ waiting: boolean; next: number | null }> => {
     let waiting = false;
     let next: number | null = null;
-    const began = ++passes;
     for (const state of states) {
-      // Ended before this pass began: its record is in what this pass reads.
-      for (const [id, at] of state.ended) if (at < began) state.ended.delete(id);
+      await renew(state, now);
       const free = concurrency - state.running.size;
-      const due = free > 0 ? await store.due(state.sink.name, now, free + state.running.size) : [];
-      const startable = due.filter((row) => !state.running.has(row.id) && !state.ended.has(row.id));
-      for (const row of startable.slice(0, free)) launch(state, row);
-      if (free <= 0 || startable.length > free) waiting = true;
+      // Claimed, so no runner in another process sends them too. A claim reads the log as
+      // committed: an alert answered a moment ago is no longer due. One still running here comes
+      // back only if its try outlasted the hold.
+      const claimed = free > 0 ? await store.claim(state.sink.name, now, free, now + alertHoldMs) : [];
+      const startable = claimed.filter((row) => !state.running.has(row.id));
+      for (const row of startable) launch(state, row, now);
+      if (free <= 0 || startable.length === free) waiting = true;
       const later = await store.nextDueAfter(state.sink.name, now);
       if (later !== null && (next === null || later < next)) next = later;
     }
@@ -186,6 +215,8 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
       if (finishBy !== undefined && running() === 0 && !outlook.waiting) break;
       let until = finishBy ?? now + pollMs;
       if (outlook.next !== null) until = Math.min(until, outlook.next);
+      const renewal = nextRenewal();
+      if (renewal !== null) until = Math.min(until, Math.max(renewal, now + 1));
       await alarm.wait(until);
     }
     // Whatever still runs is abandoned: its alert stays pending and goes again next time.

@@ -4,7 +4,7 @@ import type { AlertPort } from "../ports/alerts.js";
 
 /**
  * store/alerts.ts over a PostgreSQL log. Each write is one statement guarded by `status =
- * 'pending'`, so when several processes send one sink's alerts, only the first answer is recorded.
+ * 'pending'`; a claim holds what it takes, so runners in several processes send each alert once.
  */
 export class PgAlertStore implements AlertPort {
   constructor(private readonly pool: pg.Pool) {}
@@ -23,6 +23,33 @@ export class PgAlertStore implements AlertPort {
       [sink, now, limit],
     );
     return rows.map(toAlert);
+  }
+
+  /**
+   * store/alerts.ts's `claim`: one statement; SKIP LOCKED so two runners claiming at once take
+   * different alerts, and the outer conditions are checked again on the row as committed.
+   */
+  async claim(sink: string, now: number, limit: number, holdUntil: number): Promise<AlertRow[]> {
+    const { rows } = await this.pool.query<Record<string, unknown>>(
+      `UPDATE alerts SET next_attempt_at = $4::bigint
+       WHERE (id, sink) IN (
+         SELECT id, sink FROM alerts WHERE sink = $1 AND status = 'pending' AND next_attempt_at <= $2::bigint
+         ORDER BY next_attempt_at, id LIMIT $3::int FOR UPDATE SKIP LOCKED)
+       AND status = 'pending' AND next_attempt_at <= $2::bigint
+       RETURNING *`,
+      [sink, now, limit, holdUntil],
+    );
+    return rows
+      .map(toAlert)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  hold(id: string, sink: string, heldUntil: number, until: number): Promise<boolean> {
+    return this.changed(
+      `UPDATE alerts SET next_attempt_at = $4::bigint
+       WHERE id = $1 AND sink = $2 AND status = 'pending' AND next_attempt_at = $3::bigint`,
+      [id, sink, heldUntil, until],
+    );
   }
 
   async nextDueAfter(sink: string, now: number): Promise<number | null> {
