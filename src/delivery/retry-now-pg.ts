@@ -11,7 +11,9 @@ import { leaseMarginMs, type PgRetryNowDeps, type RetryNowResult } from "./retry
 /**
  * retryNow on PostgreSQL: the requeue and the claim are one transaction (the row stays locked
  * from the requeue's FOR UPDATE to the claim), and the attempt is recorded as an engine records
- * one, by an exchange fenced by the lease token.
+ * one, by an exchange fenced by the lease token. A delivery of an endpoint with a shared cap or
+ * rate is claimed as every scheduler claims (a slot and a token, or not now), after the requeue
+ * committed: an operator's "send now" does not go past the limits the schedulers keep.
  */
 export async function retryNowPg(deps: PgRetryNowDeps, id: string): Promise<RetryNowResult> {
   const { pool } = deps.log;
@@ -20,6 +22,12 @@ export async function retryNowPg(deps: PgRetryNowDeps, id: string): Promise<Retr
     const now = deps.now();
     const [requeued] = await requeueChunkPg(client, [id], { now });
     if (requeued?.outcome !== "requeued") return requeued?.reason ?? "not-found";
+    const limits = await client.query(
+      `SELECT 1 FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+       WHERE d.id = $1 AND (e.concurrency IS NOT NULL OR e.rate_per_second IS NOT NULL)`,
+      [id],
+    );
+    if (limits.rowCount === 1) return "limited";
     const { rows } = await client.query<Record<string, unknown>>(
       `UPDATE deliveries SET status = 'in_flight', lease_token = $2, updated_at = $3::bigint,
          lease_expires_at = $3::bigint + timeout_ms + $4::bigint
@@ -40,13 +48,30 @@ export async function retryNowPg(deps: PgRetryNowDeps, id: string): Promise<Retr
     );
     return "claimed";
   });
-  if (typeof claimed === "string") return { outcome: "skipped", reason: claimed };
+  if (claimed !== "limited" && typeof claimed === "string") return { outcome: "skipped", reason: claimed };
   const store = new PgEngineStore(pool, { now: deps.now });
   try {
-    return { outcome: "attempted", report: await attemptClaimed(deps, store, claimed, token) };
+    const delivery = claimed === "limited" ? await claimLimited(store, deps.now(), id, token) : claimed;
+    if (typeof delivery === "string") return { outcome: "skipped", reason: delivery };
+    return { outcome: "attempted", report: await attemptClaimed(deps, store, delivery, token) };
   } finally {
     await store.close();
   }
+}
+
+/** The requeued delivery `id` of a limited endpoint, claimed by name through its slots and tokens. */
+async function claimLimited(
+  store: PgEngineStore,
+  now: number,
+  id: string,
+  token: string,
+): Promise<DeliveryRow | "claimed" | "limited"> {
+  const claim = { token, limit: 1, marginMs: leaseMarginMs, exclude: [], scope: undefined, ids: [id] };
+  const result = await store.exchange({ now, completions: [], releases: [], claim });
+  const [work] = result.work;
+  if (work) return work.delivery;
+  // Taken by a scheduler since the requeue (or shelved as damaged), or waiting for a slot/token.
+  return result.refused.includes(id) || result.shelved.includes(id) ? "claimed" : "limited";
 }
 
 async function attemptClaimed(

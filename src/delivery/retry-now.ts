@@ -17,8 +17,12 @@ export type RetryNowDeps = Pick<
 
 export type RetryNowResult =
   | { outcome: "attempted"; report: DeliveryReport }
-  /** `claimed`: requeued, but another process (a running replay) took it first and sends it. */
-  | { outcome: "skipped"; reason: "not-found" | "leased" | "claimed" };
+  /**
+   * `claimed`: requeued, but another process (a running replay) took it first and sends it.
+   * `limited` (PostgreSQL): requeued, but its endpoint's shared cap or rate has no room now; the
+   * schedulers send it when it has.
+   */
+  | { outcome: "skipped"; reason: "not-found" | "leased" | "claimed" | "limited" };
 
 /** As replay's engine: a lease lasts the delivery's timeout plus this (the attempt fits in it). */
 export const leaseMarginMs = 5000;

@@ -6,12 +6,16 @@ const skipped = {
   "not-found": "not retried: it no longer exists",
   leased: "not retried: it is in flight under a live lease (a replay is sending it)",
   claimed: "requeued; a running replay took it first and sends it",
+  limited: "requeued; its endpoint's shared cap or rate has no room now: replay sends it when it has",
 } as const;
 
 /** What a retry did, for the status line: `…J8YF9AB attempt #3 → 503 in 12 ms, retry 1 at 12:03:04`. */
 export function retryMessage(id: string, result: RetryNowResult, now: number): ActionResult {
   if (result.outcome === "skipped")
-    return { ok: result.reason === "claimed", message: skipped[result.reason] };
+    return {
+      ok: result.reason === "claimed" || result.reason === "limited",
+      message: skipped[result.reason],
+    };
   const { attempt, decision, stale } = result.report;
   const head = `${shortId(id)} attempt #${attempt.number} → ${outcome(attempt.statusCode, attempt.errorClass)} in ${latency(attempt.durationMs)}`;
   if (stale) return { ok: false, message: `${head}; another process took the delivery over, not recorded` };

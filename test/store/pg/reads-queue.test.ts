@@ -9,8 +9,10 @@ import { deliveryReadsOf } from "../../../src/store/ports/deliveries.js";
 import { queueStoreOf } from "../../../src/store/ports/queue.js";
 import { chunksOfLog, type RequeueResult } from "../../../src/store/queue.js";
 import { waitFor } from "../../helpers/bin.js";
+import { attemptRecord } from "../../helpers/engine-kit.js";
 import { finishOn, masked, scenarioAt, seedOn, t0, writeScenario } from "../../helpers/log-scenario.js";
 import { postgresForFile } from "../../helpers/pg.js";
+import { pgDelivery, seedPgDeliveries, seedPgEndpoint } from "../../helpers/pg-log.js";
 import { okReceiver } from "../../helpers/receivers.js";
 import { tempDb } from "../../helpers/tmp.js";
 
@@ -50,6 +52,20 @@ const same = (value: unknown) =>
   masked(
     JSON.stringify(value, (_key, v) => (typeof v === "number" && v >= Date.UTC(2021, 0, 1) ? "<now>" : v), 1),
   );
+
+/** What retryNow needs over `log`: real HTTP, the clock, random tokens. */
+function retryDeps(log: LogHandle) {
+  const hex = (size: number) => randomBytes(size).toString("hex");
+  return {
+    log,
+    attempt: createAttempt({ now: Date.now, transport: new Transport() }),
+    now: Date.now,
+    random: Math.random,
+    newToken: () => hex(16),
+    randomHex: hex,
+    userAgent: "hookctl-test",
+  };
+}
 
 describe("DeliveryReads: PostgreSQL reads what SQLite reads", () => {
   it("every read gives the same rows in the same order (ids and clock times masked)", async () => {
@@ -293,16 +309,7 @@ describe.each(backends)("the queue port on $name", ({ target }) => {
     const [id] = await seedOn(log, { url: receiver.url, now: t0 });
     await finishOn(log, [id as string], 500, t0 + 10);
     const s = await writeScenario(log);
-    const hex = (size: number) => randomBytes(size).toString("hex");
-    const deps = {
-      log,
-      attempt: createAttempt({ now: Date.now, transport: new Transport() }),
-      now: Date.now,
-      random: Math.random,
-      newToken: () => hex(16),
-      randomHex: hex,
-      userAgent: "hookctl-test",
-    };
+    const deps = retryDeps(log);
     const result = await retryNow(deps, id as string);
     expect(result).toMatchObject({
       outcome: "attempted",
@@ -315,6 +322,55 @@ describe.each(backends)("the queue port on $name", ({ target }) => {
     expect(receiver.requests).toHaveLength(1);
     expect(await retryNow(deps, s.leased)).toEqual({ outcome: "skipped", reason: "leased" });
     expect(await retryNow(deps, "dlv_missing")).toEqual({ outcome: "skipped", reason: "not-found" });
+  });
+});
+
+describe("retry-now on PostgreSQL keeps an endpoint's shared cap", () => {
+  it("a delivery of a capped endpoint whose slot is taken is requeued, not sent; once the slot is free it is sent", async () => {
+    const { url: at, pool } = await pg.pool();
+    const log = await opened(at);
+    const receiver = await okReceiver();
+    onTestFinished(() => receiver.close());
+    const now = Date.now();
+    await seedPgEndpoint(pool, {
+      id: "ep_capped",
+      name: "capped",
+      url: receiver.url,
+      createdAt: now,
+      concurrency: 1,
+    });
+    const [busy, dead] = (await seedPgDeliveries(pool, {
+      url: receiver.url,
+      now,
+      count: 2,
+      endpointId: "ep_capped",
+    })) as [string, string];
+    await pool.query("UPDATE deliveries SET status = 'dead', next_attempt_at = NULL WHERE id = $1", [dead]);
+    // A scheduler holds the endpoint's one slot with the other delivery.
+    const store = await engineStoreOf(log);
+    onTestFinished(() => store.close?.());
+    const claim = { token: "scheduler", limit: 10, marginMs: 60_000, exclude: [], scope: undefined };
+    const { work } = await store.exchange({ now, completions: [], releases: [], claim });
+    expect(work.map((w) => w.delivery.id)).toEqual([busy]);
+    const deps = retryDeps(log);
+    expect(await retryNow(deps, dead)).toEqual({ outcome: "skipped", reason: "limited" });
+    expect(receiver.requests).toHaveLength(0);
+    expect(await pgDelivery(pool, dead)).toMatchObject({ status: "pending", nextTrigger: "manual" });
+    // The scheduler's attempt ends: the slot is free, and the operator's retry goes out.
+    const done = work[0] as (typeof work)[number];
+    await store.exchange({
+      now: Date.now(),
+      completions: [
+        { token: done.token, attempt: attemptRecord(busy, 200, Date.now()), next: { status: "succeeded" } },
+      ],
+      releases: [],
+    });
+    expect(await retryNow(deps, dead)).toMatchObject({
+      outcome: "attempted",
+      report: { stale: false, attempt: { statusCode: 200, trigger: "manual" } },
+    });
+    expect(receiver.requests).toHaveLength(1);
+    expect(await pgDelivery(pool, dead)).toMatchObject({ status: "succeeded" });
   });
 });
 
