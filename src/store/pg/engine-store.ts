@@ -36,6 +36,9 @@ export interface PgEngineStoreOptions {
 /** Ids written to a scope set per statement. */
 const scopeChunk = 10_000;
 
+/** How often a store claiming from a scope set says it still runs it (prune keeps a day's). */
+const scopeHolderEveryMs = 10 * 60_000;
+
 /**
  * The engine's store port over a PostgreSQL log, for many schedulers in many processes sharing
  * it. Each exchange is one statement (see exchangeStatement): one round trip, atomic, claims
@@ -48,6 +51,8 @@ export class PgEngineStore implements EngineStore {
   /** Listed scopes go into scope_sets once, under a name of their own. */
   private readonly listed = new WeakMap<readonly string[], Promise<string>>();
   private readonly written: string[] = [];
+  /** Scope sets this store claims from, and when it last said so in scope_set_holders. */
+  private readonly holding = new Map<string, number>();
   private readonly now: () => number;
   private readonly newSetName: () => string;
 
@@ -62,6 +67,7 @@ export class PgEngineStore implements EngineStore {
 
   async exchange(request: ExchangeRequest): Promise<ExchangeResult> {
     const set = request.claim?.scope ? await this.setOf(request.claim.scope) : undefined;
+    if (set) await this.hold(set, request.now);
     const statement = exchangeStatement(request, set);
     const result: ExchangeResult = { recorded: [], work: [], refused: [], shelved: [] };
     if (!statement) return result;
@@ -270,9 +276,22 @@ export class PgEngineStore implements EngineStore {
   /** Stop listening and drop the scope sets this store wrote for listed ids; the pool stays open. */
   async close(): Promise<void> {
     await this.listener.stop();
+    // Holder notes stay: another scheduler may run the same set; prune drops them after a day.
     const sets = this.written.splice(0);
     if (sets.length > 0)
       await this.pool.query("DELETE FROM scope_sets WHERE set_name = ANY($1::text[])", [sets]);
+  }
+
+  /** Note that this store still claims from `set`, every few minutes, so prune leaves it be. */
+  private async hold(set: string, now: number): Promise<void> {
+    const last = this.holding.get(set);
+    if (last !== undefined && now - last < scopeHolderEveryMs) return;
+    await this.pool.query(
+      `INSERT INTO scope_set_holders (set_name, alive_at) VALUES ($1, $2::bigint)
+       ON CONFLICT (set_name) DO UPDATE SET alive_at = GREATEST(scope_set_holders.alive_at, EXCLUDED.alive_at)`,
+      [set, now],
+    );
+    this.holding.set(set, now);
   }
 
   /** The scope set a scope is held in: named, or written once for a list of ids. */

@@ -22,7 +22,7 @@ const orphan = `created_at < $1 AND ${unreferenced} AND ${unnamedByKey}`;
 const lostAlert =
   "status = 'sent' AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = alerts.delivery_id)";
 
-/** How long a scope set may outlive its writer: no scope is held by one process for a day. */
+/** How long a scope set may outlive the last scheduler that said it runs it (scope_set_holders). */
 const scopeSetLifeMs = 86_400_000;
 
 /** The tables a prune shrinks: what --vacuum goes over. */
@@ -110,9 +110,13 @@ export class PgPrune implements PruneStore {
       );
     }
     if (!options.signal?.aborted) {
-      await this.pool.query("DELETE FROM scope_sets WHERE created_at < $1", [
-        (options.now ?? Date.now()) - scopeSetLifeMs,
-      ]);
+      const before = (options.now ?? Date.now()) - scopeSetLifeMs;
+      await this.pool.query(
+        `DELETE FROM scope_sets s WHERE created_at < $1 AND NOT EXISTS (
+           SELECT 1 FROM scope_set_holders h WHERE h.set_name = s.set_name AND h.alive_at >= $1)`,
+        [before],
+      );
+      await this.pool.query("DELETE FROM scope_set_holders WHERE alive_at < $1", [before]);
     }
     return counts;
   }

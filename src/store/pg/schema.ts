@@ -238,6 +238,14 @@ export const pgMigrations: readonly string[] = [
     updated_at bigint NOT NULL
   );
   `,
+  // 4: who still runs a scope set. A scheduler claiming from one notes it here every few minutes;
+  // prune drops only sets nobody noted within the day (a scoped replay --watch may run for days).
+  `
+  CREATE TABLE scope_set_holders (
+    set_name text PRIMARY KEY,
+    alive_at bigint NOT NULL
+  );
+  `,
 ];
 
 export const pgSchemaVersion = pgMigrations.length;

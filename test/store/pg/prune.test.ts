@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { type PruneResultJson, pruneResult } from "../../../src/contract/schema/prune.js";
 import { Leases } from "../../../src/store/leases.js";
 import { type LogHandle, openLog } from "../../../src/store/log-handle.js";
 import { type Db, openDb } from "../../../src/store/open.js";
+import { PgEngineStore } from "../../../src/store/pg/engine-store.js";
 import { pruneStoreOf } from "../../../src/store/ports/prune.js";
 import { pruneChunk } from "../../../src/store/prune.js";
 import { insertReceived } from "../../../src/store/received.js";
@@ -156,6 +157,29 @@ describe("log prune on PostgreSQL", () => {
     await pruneStoreOf(postgres).prune({ cutoff, received: false, now });
     const { rows } = await postgres.pool.query("SELECT set_name FROM scope_sets");
     expect(rows.map((row) => row.set_name)).toEqual(["live"]);
+  });
+
+  it("keeps a set over a day old while a scheduler still claims from it (a scoped replay --watch running for days)", async () => {
+    const { postgres } = await bothBackends();
+    if (postgres.backend !== "postgres") throw new Error("unreachable");
+    const { pool } = postgres;
+    await pool.query(
+      "INSERT INTO scope_sets (set_name, delivery_id, created_at) VALUES ('running', 'dlv_x', $1), ('abandoned', 'dlv_y', $1)",
+      [now - 3 * day],
+    );
+    // The scheduler of 'running' claimed from it an hour ago; 'abandoned' was last run two days ago.
+    const store = new PgEngineStore(pool);
+    onTestFinished(() => store.close());
+    const claim = { token: "t", limit: 1, marginMs: 1000, exclude: [], scope: { set: "running" } };
+    await store.exchange({ now: now - 3_600_000, completions: [], releases: [], claim });
+    await pool.query("INSERT INTO scope_set_holders (set_name, alive_at) VALUES ('abandoned', $1)", [
+      now - 2 * day,
+    ]);
+    await pruneStoreOf(postgres).prune({ cutoff, received: false, now });
+    const sets = await pool.query("SELECT set_name FROM scope_sets ORDER BY set_name");
+    expect(sets.rows.map((row) => row.set_name)).toEqual(["running"]);
+    const holders = await pool.query("SELECT set_name FROM scope_set_holders");
+    expect(holders.rows.map((row) => row.set_name)).toEqual(["running"]);
   });
 
   it("hookctl log prune prints the same JSON on both backends; --vacuum runs VACUUM (ANALYZE)", async () => {
