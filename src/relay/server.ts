@@ -7,7 +7,7 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import { closeGracefully } from "../receiver/graceful-close.js";
 import { listen } from "../receiver/server.js";
-import type { RelayStore } from "../store/ports/relay.js";
+import type { RelayNews, RelayStore } from "../store/ports/relay.js";
 import { storeFault } from "../store/write-errors.js";
 import { answer, RelayRefusal } from "./answer.js";
 import { handleApi } from "./api.js";
@@ -31,9 +31,12 @@ export interface RelayServerOptions {
   pageSize?: number;
   /**
    * Open streams also look for new requests this often: another relay process sharing the log
-   * (PostgreSQL) stores requests this one is not told about. Absent: only this relay's commits.
+   * (PostgreSQL) stores requests this one is not told about, or told late. Absent: only this
+   * relay's commits (and `news`).
    */
   pollMs?: number;
+  /** Requests other relay processes sharing the log stored, as they commit (PostgreSQL). */
+  news?: RelayNews;
   onIngress?: (event: IngressEvent) => void;
   onStream?: (event: { channel: string; after: number; open: boolean }) => void;
   /** An error that became a 500: for the operator's eyes. */
@@ -63,6 +66,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
   const { store } = options;
   const hub = channelHub();
   const committer = groupCommitter(store, () => options.defaults.maxStoredBytes, hub.notify);
+  const stopNews = options.news?.((channel) => hub.notify([channel]));
   const gate = rateGate(options.now);
   const stopping = new AbortController();
   let active = 0;
@@ -147,6 +151,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
         });
         // Open streams end once the server stops accepting (they would keep it busy otherwise).
         stopping.abort();
+        stopNews?.();
         await closing;
       })();
       return closed;

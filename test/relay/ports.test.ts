@@ -1,14 +1,18 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createStoreCapture } from "../../src/receiver/capture.js";
+import { startRelayServer } from "../../src/relay/server.js";
+import { newChannelToken } from "../../src/relay/token.js";
 import { type LogHandle, openLog } from "../../src/store/log-handle.js";
 import { type ReceivedStore, receivedStoreOf } from "../../src/store/ports/received.js";
-import { type RelayStore, relayStoreOf } from "../../src/store/ports/relay.js";
+import { type RelayStore, relayNewsOf, relayStoreOf } from "../../src/store/ports/relay.js";
 import type { ReceivedRecord } from "../../src/store/received.js";
 import { type RelayRequestInput, storedSize } from "../../src/store/relay.js";
 import { capturedRequest } from "../helpers/captured.js";
 import { postgresForFile } from "../helpers/pg.js";
 import { tempDb } from "../helpers/tmp.js";
 import { post, startTestReceiver } from "../receiver/support.js";
+import { readStream } from "./server-support.js";
 
 const pg = postgresForFile();
 const t0 = Date.parse("2026-01-01T00:00:00.000Z");
@@ -231,6 +235,36 @@ describe("received and relay ports, and listen's capture, on SQLite and PostgreS
       expect(meta?.nextSeq).toBe(61);
       expect(meta?.storedBytes).toBe(rows.reduce((sum, row) => sum + sizeOf(row), 0));
     }
+  });
+
+  it("a relay on a shared PostgreSQL log streams what another relay process stored as it commits (NOTIFY, no polling)", async () => {
+    const url = await pg.database();
+    const logs = [await openLog(url, { poolSize: 4 }), await openLog(url, { poolSize: 4 })];
+    for (const log of logs) pg.defer(() => log.close());
+    const [mine, other] = logs as [LogHandle, LogHandle];
+    const { token, sha256 } = newChannelToken(randomBytes);
+    await relayStoreOf(mine).insertChannel({ name: "gh", tokenSha256: sha256, createdAt: t0 });
+    const server = await startRelayServer({
+      store: relayStoreOf(mine),
+      news: relayNewsOf(mine),
+      now: () => t0,
+      host: "127.0.0.1",
+      port: 0,
+      defaults: { maxBodyBytes: 1024 * 1024, ratePerSecond: 1000, maxStoredBytes: 64 * 1024 * 1024 },
+      heartbeatMs: 60_000,
+    });
+    pg.defer(() => server.close());
+    const stream = await readStream(`${server.url}/_relay/v1/channels/gh/stream?after=0`, token);
+    await stream.waitForEvent("caught-up");
+    // The other process's commit is this relay's only news: no pollMs is set.
+    const stored = await relayStoreOf(other).storeRequests(
+      [{ channel: "gh", request: request(t0, "elsewhere") }],
+      1024 * 1024,
+    );
+    expect(stored).toEqual([{ kind: "stored", seq: 1 }]);
+    const [heard] = await stream.waitForRequests(1);
+    expect(heard).toMatchObject({ seq: 1, bodyBase64: Buffer.from("elsewhere").toString("base64") });
+    expect(relayNewsOf(await logOn("sqlite"))).toBeUndefined();
   });
 
   it("listen's capture on PostgreSQL: 2xx only once committed, 503 while the log refuses, then captured", async () => {

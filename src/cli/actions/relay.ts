@@ -8,7 +8,7 @@ import { escapeControl } from "../../format/escape.js";
 import type { IngressEvent } from "../../relay/ingress.js";
 import { startRetention } from "../../relay/retention.js";
 import { startRelayServer } from "../../relay/server.js";
-import { relayStoreOf } from "../../store/ports/relay.js";
+import { relayNewsOf, relayStoreOf } from "../../store/ports/relay.js";
 import { checkBindHost } from "../bind.js";
 import { type CliContext, stopCode } from "../context.js";
 import { oneLine } from "../one-line.js";
@@ -17,8 +17,11 @@ import { formatBytes } from "../render/received.js";
 import { interrupted, writeReadyFile } from "../server-lifecycle.js";
 import { openLogFor } from "../store.js";
 
-/** How often a stream on a shared PostgreSQL log looks for requests another relay stored. */
-const sharedLogPollMs = 1000;
+/**
+ * How often a stream on a shared PostgreSQL log looks for requests another relay stored, should
+ * a notification have been lost (the listening connection dropped): a fallback, not the path.
+ */
+const sharedLogPollMs = 5000;
 
 interface RelayFlags extends GlobalOptions {
   host: string;
@@ -57,7 +60,9 @@ export async function runRelay(command: Command, ctx: CliContext): Promise<numbe
   try {
     const server = await startRelayServer({
       store,
-      // Another relay on the same PostgreSQL log stores requests this one's streams must see.
+      // Another relay on the same PostgreSQL log stores requests this one's streams must see:
+      // told at each commit (NOTIFY), and looked for every few seconds in case a notice was lost.
+      news: relayNewsOf(log),
       pollMs: log.backend === "postgres" ? sharedLogPollMs : undefined,
       now: ctx.now,
       host,

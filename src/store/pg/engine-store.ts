@@ -16,10 +16,10 @@ import type { PendingSchedule } from "../pending-schedules.js";
 import { toDelivery, toEvent } from "../rows.js";
 import type { DeliveryRow, EventRow } from "../types.js";
 import { queueDeadLetterAlertsSql } from "./dead-letter-alerts.js";
-import { exchangeStatement, inScope, notExcluded, notifyIfAny, Params } from "./exchange-sql.js";
+import { exchangeStatement, inScope, notExcluded, notifyIfAny, Params, workChannel } from "./exchange-sql.js";
 import { gateCte, renewStatement } from "./limits-sql.js";
+import { NotificationListener } from "./notifications.js";
 import { retryDeadlock } from "./transaction.js";
-import { WorkListener } from "./work-listener.js";
 
 type Raw = Record<string, unknown>;
 
@@ -47,7 +47,7 @@ const scopeHolderEveryMs = 10 * 60_000;
  * their next poll.
  */
 export class PgEngineStore implements EngineStore {
-  private readonly listener: WorkListener;
+  private readonly listener: NotificationListener;
   /** Listed scopes go into scope_sets once, under a name of their own. */
   private readonly listed = new WeakMap<readonly string[], Promise<string>>();
   private readonly written: string[] = [];
@@ -60,7 +60,7 @@ export class PgEngineStore implements EngineStore {
     private readonly pool: pg.Pool,
     options: PgEngineStoreOptions = {},
   ) {
-    this.listener = new WorkListener(pool);
+    this.listener = new NotificationListener(pool, workChannel);
     this.now = options.now ?? Date.now;
     this.newSetName = options.newSetName ?? (() => `list_${randomUUID().replaceAll("-", "")}`);
   }
@@ -253,7 +253,7 @@ export class PgEngineStore implements EngineStore {
 
   /** Wake-ups: `listener` runs whenever another process made deliveries due (LISTEN/NOTIFY). */
   onWork(listener: () => void): () => void {
-    return this.listener.subscribe(listener);
+    return this.listener.subscribe(() => listener());
   }
 
   /** Resolves once notifications are received (true), or could not be set up (false). */

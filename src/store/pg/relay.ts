@@ -13,6 +13,9 @@ import {
 import type { PgPool } from "./connect.js";
 import { inTransaction, retryDeadlock } from "./transaction.js";
 
+/** The NOTIFY channel a commit of relay requests announces their relay channels' names on. */
+export const relayNewsChannel = "hookctl_relay";
+
 /** As storedSize: the bytes of the headers' JSON and of the body. */
 const storedSizeSql = "octet_length(headers) + octet_length(body)";
 
@@ -179,6 +182,10 @@ async function storeGroup(
     stored.push({ channel: item.channel, seq, request: item.request, headers: item.headers });
     outcomes.push({ kind: "stored", seq });
   }
+  // Delivered at the commit, once per channel: relay processes sharing the log wake their streams.
+  await client.query(`SELECT pg_notify('${relayNewsChannel}', name) FROM unnest($1::text[]) AS name`, [
+    used.map(([name]) => name),
+  ]);
   await client.query(
     `INSERT INTO relay_requests (channel, seq, received_at, method, path, query, headers, body, sha256)
      SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],

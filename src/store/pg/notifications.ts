@@ -1,23 +1,25 @@
 import type pg from "pg";
-import { workChannel } from "./exchange-sql.js";
 
 /** After a lost connection, listening is tried again this long after (a server restarting). */
 const relistenMs = 1000;
 
 /**
- * `LISTEN hookctl_work` on one connection of the pool, held for as long as anyone listens, and
- * every notification passed to the listeners. A lost connection only means slower wake-ups
- * (engines still poll) until listening again works, tried every second.
+ * `LISTEN <channel>` on one connection of the pool, held for as long as anyone listens, and
+ * every notification's payload passed to the listeners. A lost connection only means slower
+ * wake-ups (engines and relay streams still poll) until listening again works, tried every second.
  */
-export class WorkListener {
-  private readonly listeners = new Set<() => void>();
+export class NotificationListener {
+  private readonly listeners = new Set<(payload: string) => void>();
   private client: Promise<pg.PoolClient | undefined> | undefined;
   /** The connection listening (or about to). */
   private current: pg.PoolClient | undefined;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly channel: string,
+  ) {}
 
-  subscribe(listener: () => void): () => void {
+  subscribe(listener: (payload: string) => void): () => void {
     this.listeners.add(listener);
     this.client ??= this.listen();
     return () => {
@@ -45,8 +47,8 @@ export class WorkListener {
       client = await this.pool.connect();
       const held = client;
       held.on("notification", (message) => {
-        if (message.channel !== workChannel) return;
-        for (const listener of this.listeners) listener();
+        if (message.channel !== this.channel) return;
+        for (const listener of this.listeners) listener(message.payload ?? "");
       });
       held.on("error", () => {
         // Only the connection listening now: a late error from an earlier one changes nothing.
@@ -57,7 +59,7 @@ export class WorkListener {
         this.relistenSoon();
       });
       this.current = held;
-      await held.query(`LISTEN ${workChannel}`);
+      await held.query(`LISTEN ${this.channel}`);
       return held;
     } catch {
       if (client) drop(client);
