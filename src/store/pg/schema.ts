@@ -134,7 +134,8 @@ export const pgMigrations: readonly string[] = [
   -- Claims of a limited endpoint walk its own due rows.
   CREATE INDEX deliveries_due_by_endpoint ON deliveries(endpoint_id, next_attempt_at) WHERE status = 'pending';
 
-  -- Slots above a lowered cap stay (their holder frees them) but are never taken again.
+  -- Slots above a lowered cap stay (their holder frees them) but are never taken again
+  -- (migration 5 drops the free ones).
   CREATE FUNCTION hookctl_endpoint_limits() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     IF NEW.concurrency IS NOT NULL AND NEW.concurrency > 0 THEN
@@ -245,6 +246,24 @@ export const pgMigrations: readonly string[] = [
     set_name text PRIMARY KEY,
     alive_at bigint NOT NULL
   );
+  `,
+  // 5: a lowered cap drops its free slots above it; held ones stay until their holder frees them
+  // (counted against the cap meanwhile, see limits-sql.ts) and go at the next change of the cap.
+  `
+  CREATE OR REPLACE FUNCTION hookctl_endpoint_limits() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF NEW.concurrency IS NOT NULL AND NEW.concurrency > 0 THEN
+      INSERT INTO endpoint_slots (endpoint_id, slot)
+      SELECT NEW.id, n FROM generate_series(1, NEW.concurrency) AS n ON CONFLICT DO NOTHING;
+    END IF;
+    DELETE FROM endpoint_slots
+    WHERE endpoint_id = NEW.id AND slot > COALESCE(NEW.concurrency, 0) AND lease_token IS NULL;
+    INSERT INTO endpoint_buckets (endpoint_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
+    RETURN NULL;
+  END $$;
+
+  DELETE FROM endpoint_slots s USING endpoints e
+  WHERE e.id = s.endpoint_id AND s.slot > COALESCE(e.concurrency, 0) AND s.lease_token IS NULL;
   `,
 ];
 

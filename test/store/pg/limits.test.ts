@@ -167,8 +167,8 @@ describe("PgEngineStore: shared endpoint limits", () => {
     expect(await store.outlook(undefined, new Set(), [])).toMatchObject({ anyPending: true, nextDue: null });
   });
 
-  it("slots follow the endpoint's cap: raised, lowered, deleted", async () => {
-    const { pool } = await stores(1);
+  it("slots follow the endpoint's cap: raised, lowered (free ones above it go, held ones stay), deleted", async () => {
+    const { pool, stores: all } = await stores(1);
     await seedPgEndpoint(pool, { id: "ep_c", name: "c", url, createdAt: t0, concurrency: 2 });
     const slots = async () =>
       (await pool.query<{ slot: number }>("SELECT slot FROM endpoint_slots ORDER BY slot")).rows.map(
@@ -177,6 +177,12 @@ describe("PgEngineStore: shared endpoint limits", () => {
     expect(await slots()).toEqual([1, 2]);
     await pool.query("UPDATE endpoints SET concurrency = 4 WHERE id = 'ep_c'");
     expect(await slots()).toEqual([1, 2, 3, 4]);
+    await seedPgDeliveries(pool, { url, now: t0, count: 2, endpointId: "ep_c", timeoutMs: 1000 });
+    expect(await claimIds(all[0] as PgEngineStore, t0, "held")).toHaveLength(2);
+    await pool.query("UPDATE endpoints SET concurrency = 1 WHERE id = 'ep_c'");
+    expect(await slots()).toEqual([1, 2]);
+    await pool.query("UPDATE endpoints SET concurrency = NULL WHERE id = 'ep_c'");
+    expect(await slots()).toEqual([1, 2]);
     await pool.query("DELETE FROM endpoints WHERE id = 'ep_c'");
     expect(await slots()).toEqual([]);
   });
