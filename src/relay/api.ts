@@ -49,13 +49,24 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
     return;
   }
   const after = afterOf(new URLSearchParams(query), channel.ackedSeq);
+  const last = channel.nextSeq - 1;
+  if (after > last) {
+    // A listener's cursor past anything stored: the channel is not the one it read (removed and
+    // added again) or the log is not (replaced). Streaming would skip every request up to there.
+    throw new RelayRefusal(
+      409,
+      `cannot resume after #${after}: this channel's last request is #${last} (the channel was added again, or the relay's log replaced)`,
+    );
+  }
   deps.onStream?.({ channel: name, after, open: true });
+  const opened = channel.tokenSha256;
   try {
     await streamChannel(res, {
       ...deps,
       readPage: (channelName, from, limit) => deps.store.readRequestPage(channelName, from, limit),
       channel: name,
       after,
+      stillAllowed: async () => (await deps.store.getChannel(name))?.tokenSha256 === opened,
     });
   } finally {
     deps.onStream?.({ channel: name, after, open: false });

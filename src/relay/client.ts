@@ -49,6 +49,8 @@ export interface RelayClientDeps {
   handle(request: RelayedRequest, body: Buffer, previous: number | null): Handled | Promise<Handled>;
   /** The last seq captured, from the log (read at each connect); absent: kept in memory only. */
   storedCursor?: () => number | null | Promise<number | null>;
+  /** With no cursor yet, start at the channel's first stored request, not the relay's last ack. */
+  fromStart?: boolean;
   onEvent?: (event: RelayClientEvent) => void;
   dispatcher?: Dispatcher;
   random?: () => number;
@@ -63,7 +65,7 @@ interface SessionEnd {
 /**
  * `listen --from`: read the channel's stream (protocol.ts), resuming after the last seq captured,
  * hand each request over in order, acknowledge what is captured; reconnect with jittered backoff
- * until `signal` aborts. A 401/403/404 is not retried: it throws a UsageError.
+ * until `signal` aborts. A 401/403/404/409 is not retried: it throws a UsageError.
  */
 export async function runRelayClient(
   options: RelayClientOptions,
@@ -116,6 +118,7 @@ export async function runRelayClient(
     let after: number | null;
     try {
       after = deps.storedCursor ? await deps.storedCursor() : acker.latest;
+      if (after === null && deps.fromStart) after = 0;
     } catch (error) {
       // The log is unreachable for now (a PostgreSQL restart): like a lost connection, retried.
       return { connected: false, reason: `cannot read the relay cursor from the log (${describe(error)})` };
@@ -191,6 +194,10 @@ export async function runRelayClient(
         watch();
         for (const event of reader.feed(chunk as Buffer)) {
           if (dropped()) break;
+          if (event.event === "revoked") {
+            drop("the relay revoked the token (rotated, or the channel removed)");
+            break;
+          }
           if (event.event === "caught-up") {
             const parsed = parseJson(event.data, relayCaughtUp);
             if (parsed) pending = pending.then(() => emit({ kind: "caught-up", seq: parsed.seq }));
@@ -256,6 +263,12 @@ export async function runRelayClient(
       throw new UsageError(
         `the relay refused the token for ${where} (${status}${text ? `: ${text}` : ""})`,
         "check --relay-token-file or HOOKCTL_RELAY_TOKEN against `hookctl relay channel add`'s token",
+      );
+    }
+    if (status === 409) {
+      throw new UsageError(
+        `the relay cannot stream ${where} from where this log left it (409${text ? `: ${text}` : ""})`,
+        "to take the channel from its first stored request, start once with --from-start",
       );
     }
     if (status === 404) {

@@ -16,7 +16,10 @@ export { relayedRequest };
  *   Each request: `id: <seq>`, `event: request`, `data: <RelayedRequest JSON, one line>`.
  *   When the backlog is sent: `event: caught-up`, `data: {"seq": <last seq sent>}`.
  *   Heartbeat: a comment line `: ping` every `heartbeatMs`; a listener that hears nothing for
- *   `heartbeatMs × 3` reconnects.
+ *   `heartbeatMs × 3` reconnects. Once the token no longer opens the channel (rotated, channel
+ *   removed): `event: revoked`, `data: {"seq": <last seq sent>}`, and the stream ends.
+ *   409 when `after` is past the channel's last seq (the channel was added again, or the relay's
+ *   log replaced): the listener's position means nothing here.
  * - `POST {relayApiPrefix}/channels/<name>/ack` with the same token, body `{"seq": n}`: the
  *   listener has captured everything up to n (also its heartbeat: it posts the same n again when
  *   nothing new arrived for `heartbeatMs`). 204. The relay shows the last ack and its time in

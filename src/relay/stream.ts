@@ -16,6 +16,11 @@ export interface StreamOptions {
   pageSize: number;
   /** Ends the stream cleanly (the relay is stopping). */
   signal: AbortSignal;
+  /**
+   * Whether the token the stream was opened with still opens it (not rotated, the channel not
+   * removed): asked before each read of the log and at each heartbeat; false ends the stream.
+   */
+  stillAllowed: () => Promise<boolean>;
 }
 
 /** The wire form of a stored request (protocol.ts: relayedRequest). */
@@ -39,7 +44,8 @@ function requestFrame(row: RelayRequestRow): string {
 
 /**
  * One listener's server-sent event stream: the backlog page by page, `caught-up`, then each
- * request as soon as its commit is announced on the hub; `: ping` every heartbeatMs. When the
+ * request as soon as its commit is announced on the hub; `: ping` every heartbeatMs; `revoked`
+ * and the end once its token no longer opens the channel. When the
  * socket's buffer is full, reading from the log waits for 'drain'. Resolves when the stream ends
  * (the listener went away, or `signal`).
  */
@@ -70,8 +76,10 @@ export async function streamChannel(res: ServerResponse, options: StreamOptions)
     "X-Accel-Buffering": "no",
   });
   res.flushHeaders();
+  // Each heartbeat also has the loop look again, so a revoked token is noticed on a quiet channel.
   const heartbeat = setInterval(() => {
     if (!res.writableNeedDrain) res.write(": ping\n\n");
+    poke();
   }, options.heartbeatMs);
   const poll = options.pollMs === undefined ? undefined : setInterval(poke, options.pollMs);
   // Only 'drain' or the end resumes writing: news of more requests does not.
@@ -91,6 +99,13 @@ export async function streamChannel(res: ServerResponse, options: StreamOptions)
         continue;
       }
       dirty = false;
+      // A rotated token or a removed channel receives nothing more: the listener reconnects and
+      // is refused (401) with the old token.
+      if (!(await options.stillAllowed())) {
+        if (!ended) res.write(`event: revoked\ndata: ${JSON.stringify({ seq: last })}\n\n`);
+        return;
+      }
+      if (ended) return;
       for (;;) {
         const rows = await options.readPage(channel, last, pageSize);
         if (ended) return;

@@ -36,6 +36,14 @@ export function advanceRelayCursors(db: Db, marks: readonly CursorAdvance[]): vo
   })();
 }
 
+/**
+ * Forget how far `source` was captured (`listen --from-start`): the next connection takes the
+ * channel from its first stored request. Captured requests stay in the log.
+ */
+export function forgetRelayCursor(db: Db, source: string): void {
+  db.prepare("DELETE FROM relay_cursors WHERE source = ?").run(source);
+}
+
 /** The last seq captured from `source`, or null when none was. */
 export function readRelayCursor(db: Db, source: string): number | null {
   const row = db.prepare("SELECT acked_seq FROM relay_cursors WHERE source = ?").pluck().get(source);

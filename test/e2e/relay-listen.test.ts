@@ -8,7 +8,7 @@ import { Webhook as SvixWebhook } from "svix";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDb } from "../../src/store/open.js";
-import { spawnBin, spawnReady, waitFor } from "../helpers/bin.js";
+import { runBin, spawnBin, spawnReady, waitFor } from "../helpers/bin.js";
 import { type RelayBin, relayBin } from "../helpers/relay-bin.js";
 import { tempDb, tempDir } from "../helpers/tmp.js";
 
@@ -70,10 +70,10 @@ async function startRelay(): Promise<RelayBin> {
 }
 
 /** `listen --from` from the built binary; resolves once connected (its ready file). */
-async function startListener(relay: RelayBin, db: string, args: string[]) {
+async function startListener(relay: RelayBin, db: string, args: string[], token = relay.token) {
   const dir = tempDir();
   const tokenFile = join(dir, "token");
-  writeFileSync(tokenFile, `${relay.token}\n`);
+  writeFileSync(tokenFile, `${token}\n`);
   const readyFile = join(dir, "ready");
   const { child, output, exited } = await spawnReady(
     [
@@ -102,7 +102,24 @@ async function startListener(relay: RelayBin, db: string, args: string[]) {
     child.kill(signal);
     return exited;
   };
-  return { output, stop, kill };
+  return { output, stop, kill, exited };
+}
+
+/** `relay channel <args>` on the relay's log; the token a JSON answer carries, if any. */
+async function channelCommand(relay: RelayBin, args: string[]): Promise<string | undefined> {
+  const result = await runBin(["--db", relay.db, "--json", "relay", "channel", ...args]);
+  expect(result.code, result.stderr).toBe(0);
+  return result.stdout.trim() ? (JSON.parse(result.stdout) as { token?: string }).token : undefined;
+}
+
+/** Requests captured in `db` so far, by delivery id, in capture order. */
+function capturedIds(db: string): string[] {
+  const log = openDb(db, { readOnly: true });
+  try {
+    return log.prepare("SELECT delivery_id FROM received ORDER BY rowid").pluck().all() as string[];
+  } finally {
+    log.close();
+  }
 }
 
 /** Post exact bytes with exact header pairs (order and repeats kept) to the relay's channel. */
@@ -357,6 +374,58 @@ describe("listen --from a relay (both built binaries on loopback)", () => {
     expect(captured).toEqual(ids);
     const cursor = log.prepare("SELECT acked_seq FROM relay_cursors").pluck().get();
     expect(cursor).toBe(150);
+  });
+
+  it("a channel removed and added again: the listener says its cursor is past the channel and exits 2; --from-start takes it from the first request", async () => {
+    const relay = await startRelay();
+    const db = tempDb();
+    const post = (id: string) => provide(relay, "/k", [["X-Webhook-Delivery-ID", id]], Buffer.from(id));
+    const first = await startListener(relay, db, []);
+    for (const id of ["old-1", "old-2", "old-3"]) await post(id);
+    await waitFor(() => (capturedIds(db).length === 3 ? true : undefined), 15_000, "three captures");
+    expect(await first.stop()).toBe(0);
+    await channelCommand(relay, ["rm", relay.channel, "--yes"]);
+    const token = (await channelCommand(relay, ["add", relay.channel, "--rate", "100000/s"])) as string;
+    for (const id of ["new-1", "new-2"]) await post(id);
+
+    const dir = tempDir();
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, `${token}\n`);
+    const refused = await runBin([
+      "--db",
+      db,
+      "listen",
+      "--from",
+      relay.channelUrl,
+      "--relay-token-file",
+      tokenFile,
+    ]);
+    expect(refused.code).toBe(2);
+    const error = refused.stderr.trim().split("\n").at(-1);
+    expect(error).toMatch(
+      /^hookctl: the relay cannot stream .* \(409: cannot resume after #3: this channel's last request is #2 /,
+    );
+    expect(error).toContain("--from-start");
+
+    const again = await startListener(relay, db, ["--from-start"], token);
+    await waitFor(() => (capturedIds(db).length === 5 ? true : undefined), 15_000, "the new channel's two");
+    expect(await again.stop()).toBe(0);
+    expect(capturedIds(db)).toEqual(["old-1", "old-2", "old-3", "new-1", "new-2"]);
+  });
+
+  it("a rotated token cuts off a connected listener: it exits 2 and gets nothing posted after the rotation", async () => {
+    const relay = await startRelay();
+    const db = tempDb();
+    const post = (id: string) => provide(relay, "/k", [["X-Webhook-Delivery-ID", id]], Buffer.from(id));
+    const listener = await startListener(relay, db, []);
+    await post("before");
+    await waitFor(() => (capturedIds(db).length === 1 ? true : undefined), 15_000, "the first capture");
+    await channelCommand(relay, ["rotate-token", relay.channel]);
+    await post("after");
+    expect(await listener.exited).toBe(2);
+    expect(listener.output.stderr).toContain("disconnected: the relay revoked the token");
+    expect(listener.output.stderr).toContain('"message":"the relay refused the token for ');
+    expect(capturedIds(db)).toEqual(["before"]);
   });
 
   it("refuses a wrong token with one line and exit 2, never printing the token", async () => {

@@ -78,6 +78,9 @@ async function receivedScenario(store: ReceivedStore) {
     failed,
     cursor: await store.readRelayCursor(source),
     none: await store.readRelayCursor("http://relay.test/c/other"),
+    // listen --from-start: the cursor goes, the captures stay.
+    forgotten: await store.forgetRelayCursor(source).then(() => store.readRelayCursor(source)),
+    stillListed: (await store.listReceived()).length,
   };
 }
 
@@ -172,6 +175,8 @@ describe("received and relay ports, and listen's capture, on SQLite and PostgreS
       cursor: 3,
       none: null,
       missing: undefined,
+      forgotten: null,
+      stillListed: 4,
     });
     expect(postgres).toEqual(sqlite);
   });

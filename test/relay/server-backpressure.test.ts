@@ -37,6 +37,7 @@ describe("relay streams under back-pressure", () => {
         heartbeatMs: 60_000,
         pageSize: 4,
         signal: stopping.signal,
+        stillAllowed: async () => true,
         readPage: async (_channel, after, limit) => {
           reads.push({ after, needDrain: res.writableNeedDrain });
           return Array.from({ length: Math.max(0, Math.min(limit, total - after)) }, (_, i) =>

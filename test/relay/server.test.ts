@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { relayedRequest } from "../../src/relay/protocol.js";
-import { getChannel, storeRequests } from "../../src/store/relay.js";
+import { deleteChannel, getChannel, setChannelToken, storeRequests } from "../../src/store/relay.js";
 import { waitFor } from "../helpers/bin.js";
 import { post, rawRequest, readStream, testRelay } from "./server-support.js";
 
@@ -65,6 +65,44 @@ describe("relay server: ingress and streams", () => {
     expect(storeRequests(relay.db, [{ channel: "gh", request }], 1024)).toEqual([{ kind: "stored", seq: 1 }]);
     const [polled] = await stream.waitForRequests(1);
     expect(polled).toMatchObject({ seq: 1, bodyBase64: body.toString("base64") });
+  });
+
+  it("refuses (409) to resume a stream after a seq the channel never reached: re-created channel, replaced log", async () => {
+    const relay = await testRelay();
+    const token = relay.addChannel("gh");
+    for (const n of [1, 2]) expect((await post(`${relay.url}/c/gh`, `${n}`)).status).toBe(200);
+    const ahead = await fetch(streamUrl(relay.url, "gh", 14), {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(ahead.status).toBe(409);
+    expect(await ahead.text()).toBe(
+      "cannot resume after #14: this channel's last request is #2 (the channel was added again, or the relay's log replaced)\n",
+    );
+    const atEnd = await readStream(streamUrl(relay.url, "gh", 2), token);
+    expect(atEnd.status).toBe(200);
+    await atEnd.waitForEvent("caught-up");
+  });
+
+  it("ends an open stream once its token is rotated (or the channel removed): nothing posted after reaches it", async () => {
+    const relay = await testRelay({ heartbeatMs: 60_000 });
+    const token = relay.addChannel("gh");
+    const stream = await readStream(streamUrl(relay.url, "gh"), token);
+    await stream.waitForEvent("caught-up");
+    expect(setChannelToken(relay.db, "gh", "rotated")).toBe(true);
+    expect((await post(`${relay.url}/c/gh`, "after the rotation")).status).toBe(200);
+    expect(JSON.parse((await stream.waitForEvent("revoked")).data)).toEqual({ seq: 0 });
+    await waitFor(() => (stream.ended ? true : undefined), 10_000, "the stream to end");
+    expect(stream.requests()).toEqual([]);
+  });
+
+  it("notices a removed channel on a quiet stream at the next heartbeat", async () => {
+    const relay = await testRelay({ heartbeatMs: 20 });
+    const token = relay.addChannel("gh");
+    const stream = await readStream(streamUrl(relay.url, "gh"), token);
+    await stream.waitForEvent("caught-up");
+    expect(deleteChannel(relay.db, "gh")).toBe(0);
+    await stream.waitForEvent("revoked");
+    await waitFor(() => (stream.ended ? true : undefined), 10_000, "the stream to end");
   });
 
   it("answers 503 with Retry-After, never 200 or 500, when the log cannot take the request", async () => {

@@ -13,6 +13,8 @@ export interface ListenLog {
   capture: CaptureSink;
   /** The last seq captured from a relay channel (listen --from), or null. */
   readCursor(source: string): Promise<number | null>;
+  /** Forget it (listen --from-start). */
+  forgetCursor(source: string): Promise<void>;
   /** Wait for every capture to commit (or fail), then close the log. */
   close(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export async function openListenLog(
         where: log.where,
         capture,
         readCursor: (source) => store.readRelayCursor(source),
+        forgetCursor: (source) => store.forgetRelayCursor(source),
         close: async () => {
           await capture.flush();
           await log.close();
@@ -51,6 +54,7 @@ export async function openListenLog(
       where: log.where,
       capture: thread,
       readCursor: (source) => store.readRelayCursor(source),
+      forgetCursor: (source) => store.forgetRelayCursor(source),
       close: async () => {
         try {
           await thread.close();

@@ -36,6 +36,7 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
   const withPort = command.getOptionValueSource("port") === "cli";
   const log = flags.store ? await openListenLog(flags, ctx, { cursors: true }) : null;
   try {
+    if (flags.fromStart) await log?.forgetCursor(source.url);
     const deps = receiverDeps(ctx, seed, log?.capture);
     const receiver: RelayedReceiver & { url?: string } = withPort
       ? await startReceiver(options, deps)
@@ -63,6 +64,7 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
               cursor: log ? { source: source.url, seq: request.seq, previous, at: ctx.now() } : undefined,
             }),
           storedCursor: log ? () => log.readCursor(source.url) : undefined,
+          fromStart: flags.fromStart === true,
           onEvent: (event) => {
             if (event.kind === "connected" && !ready && flags.readyFile) {
               writeReadyFile(resolve(ctx.cwd, flags.readyFile), receiver.url ?? source.url);

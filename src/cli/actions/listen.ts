@@ -55,6 +55,7 @@ export interface ListenFlags extends GlobalOptions {
   /** `<relay-url>/c/<channel>`: take requests from a relay (listen-relay.ts). */
   from?: string;
   relayTokenFile?: string;
+  fromStart?: boolean;
 }
 
 /** `hookctl listen`: run until SIGINT/SIGTERM, print the summary, exit 0 after SIGTERM and 130 after SIGINT. */
@@ -64,11 +65,12 @@ export async function runListen(command: Command, ctx: CliContext): Promise<numb
     const { runListenFrom } = await import("./listen-relay.js");
     return runListenFrom(command, ctx, flags.from);
   }
-  if (flags.relayTokenFile !== undefined) {
-    throw new UsageError(
-      "--relay-token-file is for --from",
-      "add --from <relay-url>/c/<channel>, or drop it",
-    );
+  for (const [given, flag] of [
+    [flags.relayTokenFile !== undefined, "--relay-token-file"],
+    [flags.fromStart === true, "--from-start"],
+  ] as const) {
+    if (given)
+      throw new UsageError(`${flag} is for --from`, "add --from <relay-url>/c/<channel>, or drop it");
   }
   const out = createOutput(ctx, flags);
   const { options, seed } = await receiverOptions(flags, ctx);

@@ -80,6 +80,10 @@ export function registerListen(program: Command, host: CommandHost): void {
       "--relay-token-file <path>",
       "file holding the relay channel's token (env HOOKCTL_RELAY_TOKEN); never on the command line",
     )
+    .option(
+      "--from-start",
+      "with --from: take the channel from its first stored request, not from where this log left it",
+    )
     .option("--no-store", "do not capture requests into the log")
     .option("-v, --verbose", "show each request's headers and body")
     .addHelpText(

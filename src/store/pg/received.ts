@@ -67,6 +67,10 @@ export class PgReceivedStore implements ReceivedStore {
     return rows[0] ? receivedRowOf(rows[0]) : undefined;
   }
 
+  async forgetRelayCursor(source: string): Promise<void> {
+    await this.pool.query("DELETE FROM relay_cursors WHERE source = $1", [source]);
+  }
+
   async readRelayCursor(source: string): Promise<number | null> {
     const { rows } = await this.pool.query<{ acked_seq: number }>(
       "SELECT acked_seq FROM relay_cursors WHERE source = $1",

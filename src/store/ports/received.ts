@@ -1,10 +1,10 @@
 import type { LogHandle } from "../log-handle.js";
 import { PgReceivedStore } from "../pg/received.js";
 import { captureReceived, getReceived, listReceived } from "../received.js";
-import { readRelayCursor } from "../relay-cursors.js";
+import { forgetRelayCursor, readRelayCursor } from "../relay-cursors.js";
 import { bindSqlite, type Port } from "./bind.js";
 
-const sqliteReceived = { captureReceived, getReceived, listReceived, readRelayCursor };
+const sqliteReceived = { captureReceived, getReceived, listReceived, readRelayCursor, forgetRelayCursor };
 
 /** Requests `listen` captured, and the relay cursors `listen --from` keeps with them. */
 export type ReceivedStore = Port<typeof sqliteReceived>;
