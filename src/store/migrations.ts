@@ -195,6 +195,17 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) STRICT;
   `,
+  // 5: which `listen --from` reads each relay channel into this log: one at a time, or every
+  // request would be captured (and forwarded) once per listener. A hold lapses unless renewed.
+  `
+  CREATE TABLE relay_listeners (
+    source TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    held_until INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const schemaVersion = migrations.length;

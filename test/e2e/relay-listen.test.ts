@@ -105,6 +105,13 @@ async function startListener(relay: RelayBin, db: string, args: string[], token 
   return { output, stop, kill, exited };
 }
 
+/** `listen --from` run to its end (a refusal), with `token` in a token file. */
+async function listenOnce(relay: RelayBin, db: string, token: string) {
+  const tokenFile = join(tempDir(), "token");
+  writeFileSync(tokenFile, `${token}\n`);
+  return runBin(["--db", db, "listen", "--from", relay.channelUrl, "--relay-token-file", tokenFile]);
+}
+
 /** `relay channel <args>` on the relay's log; the token a JSON answer carries, if any. */
 async function channelCommand(relay: RelayBin, args: string[]): Promise<string | undefined> {
   const result = await runBin(["--db", relay.db, "--json", "relay", "channel", ...args]);
@@ -388,18 +395,7 @@ describe("listen --from a relay (both built binaries on loopback)", () => {
     const token = (await channelCommand(relay, ["add", relay.channel, "--rate", "100000/s"])) as string;
     for (const id of ["new-1", "new-2"]) await post(id);
 
-    const dir = tempDir();
-    const tokenFile = join(dir, "token");
-    writeFileSync(tokenFile, `${token}\n`);
-    const refused = await runBin([
-      "--db",
-      db,
-      "listen",
-      "--from",
-      relay.channelUrl,
-      "--relay-token-file",
-      tokenFile,
-    ]);
+    const refused = await listenOnce(relay, db, token);
     expect(refused.code).toBe(2);
     const error = refused.stderr.trim().split("\n").at(-1);
     expect(error).toMatch(
@@ -426,6 +422,23 @@ describe("listen --from a relay (both built binaries on loopback)", () => {
     expect(listener.output.stderr).toContain("disconnected: the relay revoked the token");
     expect(listener.output.stderr).toContain('"message":"the relay refused the token for ');
     expect(capturedIds(db)).toEqual(["before"]);
+  });
+
+  it("a second listener on the same channel and log is refused; once the first is killed -9, a new one starts at once", async () => {
+    const relay = await startRelay();
+    const db = tempDb();
+    const first = await startListener(relay, db, []);
+    const second = await listenOnce(relay, db, relay.token);
+    expect(second.code).toBe(2);
+    expect(second.stderr.trim().split("\n").at(-1)).toMatch(
+      /^hookctl: another hookctl listen --from \(pid \d+\) is reading http:\/\/127\.0\.0\.1:\d+\/c\/test into this log — stop it first/,
+    );
+    await first.kill();
+    const third = await startListener(relay, db, []);
+    await provide(relay, "/k", [["X-Webhook-Delivery-ID", "once"]], Buffer.from("once"));
+    await waitFor(() => (capturedIds(db).length === 1 ? true : undefined), 15_000, "the capture");
+    expect(await third.stop()).toBe(0);
+    expect(capturedIds(db)).toEqual(["once"]);
   });
 
   it("refuses a wrong token with one line and exit 2, never printing the token", async () => {

@@ -31,6 +31,7 @@ describe("openDb", () => {
       "received",
       "relay_channels",
       "relay_cursors",
+      "relay_listeners",
       "relay_requests",
     ]);
     db.close();

@@ -1,7 +1,7 @@
 import { createStoreCapture } from "../../receiver/capture.js";
 import { busyTimeoutFrom, createCaptureThread } from "../../receiver/capture-thread.js";
 import type { CaptureSink } from "../../receiver/types.js";
-import { receivedStoreOf } from "../../store/ports/received.js";
+import { type ReceivedStore, receivedStoreOf } from "../../store/ports/received.js";
 import type { CliContext } from "../context.js";
 import type { GlobalOptions } from "../output.js";
 import { openLogFor } from "../store.js";
@@ -15,6 +15,8 @@ export interface ListenLog {
   readCursor(source: string): Promise<number | null>;
   /** Forget it (listen --from-start). */
   forgetCursor(source: string): Promise<void>;
+  /** Which listener holds each relay source in this log (listen-hold.ts). */
+  holds: ReceivedStore;
   /** Wait for every capture to commit (or fail), then close the log. */
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function openListenLog(
         capture,
         readCursor: (source) => store.readRelayCursor(source),
         forgetCursor: (source) => store.forgetRelayCursor(source),
+        holds: store,
         close: async () => {
           await capture.flush();
           await log.close();
@@ -55,6 +58,7 @@ export async function openListenLog(
       capture: thread,
       readCursor: (source) => store.readRelayCursor(source),
       forgetCursor: (source) => store.forgetRelayCursor(source),
+      holds: store,
       close: async () => {
         try {
           await thread.close();

@@ -16,6 +16,7 @@ import {
   receiverOptions,
   receiveUntilStopped,
 } from "./listen.js";
+import { holdSource, type SourceHold } from "./listen-hold.js";
 import { openListenLog } from "./listen-log.js";
 
 /** The variable `listen --from` reads the channel token from when --relay-token-file is absent. */
@@ -35,7 +36,14 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
   // A local port only when asked for: the relay is the way in.
   const withPort = command.getOptionValueSource("port") === "cli";
   const log = flags.store ? await openListenLog(flags, ctx, { cursors: true }) : null;
+  // Another listener taking this source over (this one stalled past its hold) stops this one.
+  const lost = new AbortController();
+  let hold: SourceHold | undefined;
   try {
+    if (log) {
+      const holder = Buffer.from(ctx.randomBytes(12)).toString("hex");
+      hold = await holdSource(log.holds, source.url, { now: ctx.now, holder, onLost: () => lost.abort() });
+    }
     if (flags.fromStart) await log?.forgetCursor(source.url);
     const deps = receiverDeps(ctx, seed, log?.capture);
     const receiver: RelayedReceiver & { url?: string } = withPort
@@ -43,7 +51,8 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
       : await createRelayedReceiver(options, deps);
     // At once, not after the stream winds down: requests still waiting for the app are left for
     // the next start instead of each waiting out its forward.
-    ctx.signal.addEventListener("abort", () => void receiver.close(), { once: true });
+    const stopped = AbortSignal.any([ctx.signal, lost.signal]);
+    stopped.addEventListener("abort", () => void receiver.close(), { once: true });
     return await receiveUntilStopped(receiver, out, flags, ctx, async () => {
       out.note(
         `receiving from ${source.url}${receiver.url ? ` and on ${receiver.url}` : ""}  (Ctrl-C to stop)`,
@@ -73,10 +82,17 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
             renderState(out, source, event, flags.verbose === true);
           },
         },
-        ctx.signal,
+        stopped,
       );
+      if (lost.signal.aborted && !ctx.signal.aborted) {
+        throw new UsageError(
+          `another hookctl listen --from took ${source.url} over in this log; this one stopped`,
+          "run one listener per relay channel and log",
+        );
+      }
     });
   } finally {
+    await hold?.release();
     await log?.close();
   }
 }

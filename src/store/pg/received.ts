@@ -10,6 +10,7 @@ import {
   summaryColumns,
 } from "../received.js";
 import type { CursorAdvance } from "../relay-cursors.js";
+import type { ListenerHold } from "../relay-listeners.js";
 import type { PgPool } from "./connect.js";
 import { inTransaction } from "./transaction.js";
 
@@ -65,6 +66,47 @@ export class PgReceivedStore implements ReceivedStore {
   async getReceived(id: string): Promise<ReceivedRow | undefined> {
     const { rows } = await this.pool.query(`SELECT ${columns} FROM received WHERE id = $1`, [id]);
     return rows[0] ? receivedRowOf(rows[0]) : undefined;
+  }
+
+  async readRelayListener(source: string): Promise<ListenerHold | undefined> {
+    const { rows } = await this.pool.query<ListenerHold>(
+      `SELECT holder, host, pid, held_until AS "heldUntil" FROM relay_listeners WHERE source = $1`,
+      [source],
+    );
+    return rows[0];
+  }
+
+  async takeRelayListener(
+    source: string,
+    hold: ListenerHold,
+    seen: Pick<ListenerHold, "holder" | "heldUntil"> | null,
+  ): Promise<boolean> {
+    const values = [source, hold.holder, hold.host, hold.pid, hold.heldUntil];
+    const { rowCount } =
+      seen === null
+        ? await this.pool.query(
+            `INSERT INTO relay_listeners (source, holder, host, pid, held_until) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (source) DO NOTHING`,
+            values,
+          )
+        : await this.pool.query(
+            `UPDATE relay_listeners SET holder = $2, host = $3, pid = $4, held_until = $5
+             WHERE source = $1 AND holder = $6 AND held_until = $7`,
+            [...values, seen.holder, seen.heldUntil],
+          );
+    return rowCount === 1;
+  }
+
+  async renewRelayListener(source: string, holder: string, heldUntil: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      "UPDATE relay_listeners SET held_until = $3 WHERE source = $1 AND holder = $2",
+      [source, holder, heldUntil],
+    );
+    return rowCount === 1;
+  }
+
+  async releaseRelayListener(source: string, holder: string): Promise<void> {
+    await this.pool.query("DELETE FROM relay_listeners WHERE source = $1 AND holder = $2", [source, holder]);
   }
 
   async forgetRelayCursor(source: string): Promise<void> {

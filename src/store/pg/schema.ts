@@ -265,6 +265,16 @@ export const pgMigrations: readonly string[] = [
   DELETE FROM endpoint_slots s USING endpoints e
   WHERE e.id = s.endpoint_id AND s.slot > COALESCE(e.concurrency, 0) AND s.lease_token IS NULL;
   `,
+  // 6: which listen --from reads each relay channel into this log (SQLite's migration 5).
+  `
+  CREATE TABLE relay_listeners (
+    source text PRIMARY KEY,
+    holder text NOT NULL,
+    host text NOT NULL,
+    pid integer NOT NULL,
+    held_until bigint NOT NULL
+  );
+  `,
 ];
 
 export const pgSchemaVersion = pgMigrations.length;
