@@ -14,6 +14,15 @@ export function durationArg(value: string): number {
   return ms;
 }
 
+/** A duration of at least `minMs` (a retention that must not delete what was just stored). */
+export function durationAtLeast(minMs: number) {
+  return (value: string): number => {
+    const ms = durationArg(value);
+    if (ms < minMs) throw new InvalidArgumentError(`expected at least ${formatDuration(minMs)}`);
+    return ms;
+  };
+}
+
 /** A timeout or delay one timer waits out: up to 24d, the longest a Node.js timer can wait. */
 export function timerArg(value: string): number {
   const ms = parseDuration(value);

@@ -159,7 +159,7 @@ export async function createProgram(
         write(
           formatCommanderError(
             text,
-            commandNames.includes(wanted ?? "") ? wanted : undefined,
+            commandNames.includes(wanted ?? "") ? subcommandPath(program, argv) : undefined,
             wantsJson(argv),
           ),
         ),
@@ -196,6 +196,23 @@ export async function createProgram(
   }
   strictSubcommands(program);
   return program;
+}
+
+/**
+ * The command a mistake was made in, as typed below `hookctl` (`relay channel add`): argv's
+ * words followed down the command tree as far as they name subcommands.
+ */
+function subcommandPath(program: Command, argv: readonly string[]): string {
+  const path: string[] = [];
+  let at = program;
+  for (const word of argv) {
+    if (word === "--") break;
+    const next = at.commands.find((sub) => sub.name() === word || sub.aliases().includes(word));
+    if (!next) continue;
+    path.push(next.name());
+    at = next;
+  }
+  return path.join(" ");
 }
 
 /** Commander says "error: unknown option '--x'\n(Did you mean --y?)"; we say it in one line. */

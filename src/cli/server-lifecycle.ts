@@ -1,5 +1,25 @@
-import { renameSync, writeFileSync } from "node:fs";
+import { accessSync, constants, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
+
+/**
+ * Refuse a ready file that could not be written, before a server starts: written only once
+ * everything runs, its failure would otherwise come after the server announced itself.
+ */
+export function checkReadyFile(path: string | undefined, cwd: string): void {
+  if (path === undefined) return;
+  const dir = dirname(resolve(cwd, path));
+  try {
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(
+      `cannot write the ready file ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      "check --ready-file's directory",
+      error,
+    );
+  }
+}
 
 /** Written whole or not at all, so a script polling the file never reads half a URL. */
 export function writeReadyFile(path: string, url: string): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/context.js";
+import { tempDb } from "../helpers/tmp.js";
 
 describe("the error boundary", () => {
   it("suggests the closest command for a typo, in one line, exit 2", async () => {
@@ -20,6 +21,12 @@ describe("the error boundary", () => {
     expect(result.stderr).toMatch(
       /^hookctl: option '--retries <n>' argument 'many' is invalid\..* — see hookctl backoff --help\n$/,
     );
+  });
+
+  it("points a subcommand's mistake at that subcommand's help, past option values", async () => {
+    const result = await runCli(["--db", tempDb(), "relay", "channel", "add", "x", "--rate", "0/s"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/ — see hookctl relay channel add --help\n$/);
   });
 
   it("prints help and exits 0 for --help", async () => {

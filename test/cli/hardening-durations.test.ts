@@ -1,7 +1,9 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
-import { durationArg, rateArg, timerArg } from "../../src/cli/parsers.js";
+import { durationArg, durationAtLeast, rateArg, timerArg } from "../../src/cli/parsers.js";
 import { maxDurationMs, maxTimerMs } from "../../src/config/duration.js";
+import { runCli } from "../helpers/context.js";
+import { tempDb } from "../helpers/tmp.js";
 
 const day = 86_400_000;
 
@@ -22,6 +24,17 @@ describe("duration and rate bounds", () => {
     expect(() => durationArg("999999999d")).toThrow(/at most 36500d/);
     // Too many digits for a number at all: refused as not a duration, never Infinity.
     expect(() => durationArg(`${"9".repeat(400)}d`)).toThrow(/expected a duration/);
+  });
+
+  it("a retention has a floor: relay --keep 0 would delete requests before any listener got them", async () => {
+    expect(durationAtLeast(60_000)("1m")).toBe(60_000);
+    expect(() => durationAtLeast(60_000)("59s")).toThrow(/expected at least 1m/);
+    const refused = await runCli(["--db", tempDb(), "relay", "--keep", "0"]);
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({
+      code: 2,
+      stderr:
+        "hookctl: option '--keep <duration>' argument '0' is invalid. expected at least 1m — see hookctl relay --help\n",
+    });
   });
 
   it("a rate gives at least one send per 24 days", () => {

@@ -23,7 +23,7 @@ import { type CliContext, stopCode } from "../context.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { detailLines, listenRequestJson, requestLine, summaryLine, viewOfEvent } from "../render/received.js";
 import { collectSecrets } from "../secrets.js";
-import { interrupted, writeReadyFile } from "../server-lifecycle.js";
+import { checkReadyFile, interrupted, writeReadyFile } from "../server-lifecycle.js";
 import { parseHttpUrl } from "../urls.js";
 import { openListenLog } from "./listen-log.js";
 
@@ -61,6 +61,7 @@ export interface ListenFlags extends GlobalOptions {
 /** `hookctl listen`: run until SIGINT/SIGTERM, print the summary, exit 0 after SIGTERM and 130 after SIGINT. */
 export async function runListen(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<ListenFlags>();
+  checkReadyFile(flags.readyFile, ctx.cwd);
   if (flags.from !== undefined) {
     const { runListenFrom } = await import("./listen-relay.js");
     return runListenFrom(command, ctx, flags.from);
@@ -293,7 +294,10 @@ export function announceChecks(
   out.note(`  ${checks}; ${dbPath ? `capturing to ${dbPath}` : "not capturing (--no-store)"}`);
   const failure = options.failure ?? {};
   const injected: string[] = [];
-  if (failure.first) injected.push(`fail first ${failure.first} attempt(s) of each delivery`);
+  if (failure.first)
+    injected.push(
+      `fail first ${failure.first} attempt(s) of each delivery id (requests without one are not failed)`,
+    );
   if (failure.rate) injected.push(`fail-rate ${failure.rate} (seed ${seed})`);
   if (failure.rate || failure.first)
     injected.push(failure.drop ? "by dropping the connection" : `with ${failure.status ?? 503}`);

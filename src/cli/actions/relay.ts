@@ -14,7 +14,7 @@ import { type CliContext, stopCode } from "../context.js";
 import { oneLine } from "../one-line.js";
 import { createOutput, type GlobalOptions, type Output } from "../output.js";
 import { formatBytes } from "../render/received.js";
-import { interrupted, writeReadyFile } from "../server-lifecycle.js";
+import { checkReadyFile, interrupted, writeReadyFile } from "../server-lifecycle.js";
 import { openLogFor } from "../store.js";
 
 /**
@@ -44,6 +44,7 @@ interface RelayFlags extends GlobalOptions {
 export async function runRelay(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<RelayFlags>();
   const out = createOutput(ctx, flags);
+  checkReadyFile(flags.readyFile, ctx.cwd);
   const { host, loopback } = checkBindHost(flags.host);
   const tls = readTls(flags, ctx);
   if (!loopback && !tls && !flags.insecureHttp) {

@@ -23,7 +23,7 @@ import { oneLine } from "../one-line.js";
 import { createOutput, type Output } from "../output.js";
 import { createAlertRenderer } from "../render/alerts.js";
 import { createReplayRenderer } from "../render/replay-progress.js";
-import { interrupted, writeReadyFile } from "../server-lifecycle.js";
+import { checkReadyFile, interrupted, writeReadyFile } from "../server-lifecycle.js";
 import { openLogFor } from "../store.js";
 import { cliSchedulerDeps, defaultAlertGraceMs, describer } from "./replay-run.js";
 import { type ServeFlags, serveHost, serveTokens } from "./serve-options.js";
@@ -39,6 +39,7 @@ import { type ServeFlags, serveHost, serveTokens } from "./serve-options.js";
 export async function runServe(command: Command, ctx: CliContext): Promise<number> {
   const flags = command.optsWithGlobals<ServeFlags>();
   const out = createOutput(ctx, flags);
+  checkReadyFile(flags.readyFile, ctx.cwd);
   const tokens = await serveTokens(flags, ctx);
   const host = serveHost(flags, tokens);
   const alertSpec = await alertSpecFromFlags(flags, ctx);

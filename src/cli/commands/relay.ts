@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { relayDefaults } from "../../relay/caps.js";
-import { durationOption, integerArg, rateArg } from "../parsers.js";
+import { durationAtLeast, durationOption, integerArg, rateArg } from "../parsers.js";
 import type { CommandHost } from "../program.js";
 import { sizeArg } from "./listen.js";
 
@@ -30,7 +30,14 @@ export function registerRelay(program: Command, host: CommandHost): void {
     .option("--cert <file>", "TLS certificate chain (PEM): serve HTTPS")
     .option("--key <file>", "TLS private key (PEM) for --cert")
     .option("--insecure-http", "allow plain HTTP on a public address (a TLS proxy in front)")
-    .addOption(durationOption("--keep <duration>", "delete stored requests older than this", defaultKeepMs))
+    .addOption(
+      durationOption(
+        "--keep <duration>",
+        "delete stored requests older than this, acknowledged or not (at least 1m)",
+        defaultKeepMs,
+        durationAtLeast(60_000),
+      ),
+    )
     .addOption(
       new Option("--max-body <size>", "default largest body a channel accepts, else 413")
         .argParser(sizeArg)

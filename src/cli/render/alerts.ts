@@ -57,7 +57,7 @@ export function createAlertRenderer(out: Output, options: { live: boolean }) {
       if (left.pending === 0) return;
       const why = left.lastError
         ? `last error: ${escapeControl(left.lastError)}`
-        : "not tried before the run ended";
+        : "not yet tried, or cut short, when the run ended";
       out.note(
         `${left.pending} dead-letter ${left.pending === 1 ? "alert" : "alerts"} not sent yet (${why}); the next replay or serve with the same ${flags} sends ${left.pending === 1 ? "it" : "them"}`,
       );
