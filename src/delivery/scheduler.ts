@@ -56,16 +56,18 @@ export function startScheduler(deps: EngineDeps, options: SchedulerOptions = {})
  * Counting pending rows walks an index: cheap on a small log, a quarter of a second on a million
  * rows. Between counts the last one, less what this run finished since, stands in; a count is
  * made again once a hundred times its own cost has passed, so counting never takes more than
- * about 1% of the run (and progress stays exact on small logs).
+ * about 1% of the run. The estimate misses rows that were in flight when counted and went back
+ * to pending (a retry scheduled): `fresh` counts, for what a person reads as the answer (the
+ * run's last line, a wait).
  */
 export function pendingCounter(
   count: () => Promise<number>,
   now: () => number,
-): (finished: number) => Promise<number> {
+): (finished: number, fresh?: boolean) => Promise<number> {
   let last: { value: number; finished: number; at: number; costMs: number } | undefined;
-  return async (finished) => {
+  return async (finished, fresh = false) => {
     const t = now();
-    if (last && t - last.at < Math.max(250, 100 * last.costMs)) {
+    if (!fresh && last && t - last.at < Math.max(250, 100 * last.costMs)) {
       return Math.max(0, last.value - (finished - last.finished));
     }
     const value = await count();

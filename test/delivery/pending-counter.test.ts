@@ -37,4 +37,19 @@ describe("pendingCounter", () => {
     t = 250;
     expect(await counter(0)).toBe(7);
   });
+
+  it("fresh counts at once: a row in flight when last counted and pending again since (a retry) is not missed", async () => {
+    const t = 0;
+    let pending = 0;
+    const counter = pendingCounter(
+      async () => pending,
+      () => t,
+    );
+    // Both rows in flight: none pending.
+    expect(await counter(0)).toBe(0);
+    // Both attempts failed and are scheduled again; nothing finished.
+    pending = 2;
+    expect(await counter(0)).toBe(0);
+    expect(await counter(0, true)).toBe(2);
+  });
 });

@@ -50,7 +50,7 @@ export interface EngineOptions {
    * Pending deliveries for the `started`, `idle` and `counts` events (the log source's count);
    * `finished` is how many deliveries this run has brought to succeeded or dead so far.
    */
-  pendingCount?: (finished: number) => Promise<number>;
+  pendingCount?: (finished: number, fresh?: boolean) => Promise<number>;
   watch?: boolean;
 }
 
@@ -149,7 +149,7 @@ export class Engine {
     await this.windDown();
     if (this.failure) throw this.failure.error;
     const outcome = this.signal.aborted ? "interrupted" : this.timeUp ? "time-limit" : "done";
-    const counts = await this.counts(this.deps.now());
+    const counts = await this.counts(this.deps.now(), true);
     this.emit({ type: "stopped", at: this.deps.now(), reason: outcome, ...counts });
     return { outcome, lost: this.tally.lost, ...counts };
   }
@@ -417,7 +417,8 @@ export class Engine {
         this.nextDue = lull.idle.until;
         if (this.lastIdle !== lull.idle.until) {
           this.lastIdle = lull.idle.until;
-          const pending = (await this.options.pendingCount?.(this.tally.succeeded + this.tally.dead)) ?? 0;
+          const pending =
+            (await this.options.pendingCount?.(this.tally.succeeded + this.tally.dead, true)) ?? 0;
           this.emit({ type: "idle", at: now, until: lull.idle.until, next: lull.idle.next, pending });
         }
       }
@@ -443,10 +444,10 @@ export class Engine {
     this.alarm.close();
   }
 
-  private async counts(now: number): Promise<SchedulerCounts> {
+  private async counts(now: number, fresh = false): Promise<SchedulerCounts> {
     this.lastCountsAt = now;
     return {
-      pending: (await this.options.pendingCount?.(this.tally.succeeded + this.tally.dead)) ?? 0,
+      pending: (await this.options.pendingCount?.(this.tally.succeeded + this.tally.dead, fresh)) ?? 0,
       inFlight: this.running.size,
       succeeded: this.tally.succeeded,
       dead: this.tally.dead,
