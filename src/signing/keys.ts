@@ -28,7 +28,7 @@ export function utf8Key(secret: string, index: number): Buffer {
   if (secret === "") throw new SigningError(`${label(index)} is empty`);
   if (secret.startsWith("whsk_") || secret.startsWith("whpk_")) {
     throw new SigningError(
-      `${label(index)} is an ed25519 key; only the standard scheme uses whsk_/whpk_ keys`,
+      `${label(index)} is an ed25519 key; only the standard and svix schemes use whsk_/whpk_ keys`,
     );
   }
   return Buffer.from(secret, "utf8");

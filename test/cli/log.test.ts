@@ -108,6 +108,14 @@ describe("hookctl log", () => {
     const empty = await runCli(["--db", db, "log"]);
     expect(empty).toMatchObject({ code: 0, stdout: "" });
     expect(empty.stderr).toContain("no deliveries");
+    // A filter that matches nothing says so, --since 0s included (zero is a filter, not none).
+    for (const filter of [
+      ["--since", "0s"],
+      ["--event", ""],
+    ]) {
+      const none = await runCli(["--db", db, "log", ...filter]);
+      expect(none.stderr).toBe("no deliveries match; send one with hookctl send\n");
+    }
     const badStatus = await runCli(["--db", db, "log", "--status", "lost"]);
     expect(badStatus.code).toBe(2);
     expect(badStatus.stderr).toMatch(/--status.*lost/);

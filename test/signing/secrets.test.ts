@@ -115,12 +115,18 @@ describe("Standard Webhooks v1a (ed25519)", () => {
     expect(check("standard", body, headers, [pair.publicKey])).toMatchObject({ outcome: "valid" });
   });
 
-  it("refuses to sign with a public key, or with ed25519 keys outside the standard scheme", () => {
+  it("refuses to sign with a public key, or with ed25519 keys outside the standard and svix schemes", () => {
     const input = { body, id: "m", timestamp: T };
     expect(() => sign({ ...input, scheme: "standard", secrets: [pair.publicKey] })).toThrow(
       "secret #1 is a whpk_ public key; sign with its whsk_ secret key",
     );
-    expect(() => sign({ ...input, scheme: "github", secrets: [pair.secretKey] })).toThrow(SigningError);
+    expect(() => sign({ ...input, scheme: "github", secrets: [pair.secretKey] })).toThrow(
+      "secret #1 is an ed25519 key; only the standard and svix schemes use whsk_/whpk_ keys",
+    );
+    // Svix's headers carry Standard Webhooks' signatures, v1a included.
+    expect(sign({ ...input, scheme: "svix", secrets: [pair.secretKey] }).headers["svix-signature"]).toMatch(
+      /^v1a,/,
+    );
     expect(
       check("github", body, { "X-Hub-Signature-256": `sha256=${"0".repeat(64)}` }, [pair.publicKey]),
     ).toMatchObject({ outcome: "unverifiable", code: "bad-secret" });

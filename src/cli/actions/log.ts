@@ -43,7 +43,7 @@ export async function runLog(command: Command, ctx: CliContext): Promise<number>
     const views = items.map(viewOfListItem);
     if (views.length === 0) {
       out.note(
-        `no deliveries${status || flags.event || flags.endpoint || flags.since ? " match" : ` in ${log.where}`}; send one with hookctl send`,
+        `no deliveries${status || [flags.event, flags.endpoint, flags.since].some((f) => f !== undefined) ? " match" : ` in ${log.where}`}; send one with hookctl send`,
       );
       return ExitCode.ok;
     }
