@@ -110,9 +110,15 @@ export async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   // A closed pipe (e.g. `hookctl log | head`) is not an error worth a stack trace; a closed
-  // stderr has nobody left to tell.
+  // stderr has nobody left to tell. A command that winds down (send, replay, the servers) stops
+  // as on Ctrl-C instead, exit 130: ending it here would leave its claims in flight until their
+  // leases ran out and report success for deliveries never made.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(ExitCode.ok);
+    if (error.code !== "EPIPE") return;
+    if (!watched.signal) process.exit(ExitCode.ok);
+    if (controller.signal.aborted) return;
+    process.stderr.write("hookctl: the output's reader went away; stopping as on Ctrl-C\n");
+    controller.abort("EPIPE");
   });
   process.stderr.on("error", () => {});
   const code = await run(process.argv.slice(2), processContext(controller.signal, watched));

@@ -6,6 +6,7 @@ import { createEventWithDeliveries } from "../../src/store/deliveries.js";
 import { newId } from "../../src/store/ids.js";
 import { openDb } from "../../src/store/open.js";
 import { spawnBin, waitFor } from "../helpers/bin.js";
+import { startReceiver } from "../helpers/receivers.js";
 import { seedDeliveries } from "../helpers/scheduler-kit.js";
 import { tempDb } from "../helpers/tmp.js";
 
@@ -142,5 +143,43 @@ describe("output over a pipe is complete when hookctl exits", () => {
     child.stdout?.destroy();
     expect(await closed).toBe(0);
     expect(Buffer.concat(errors).toString()).toBe("");
+  }, 60_000);
+
+  it("a reader that goes away from send --json stops it as Ctrl-C would: exit 130, nothing left in flight, attempts recorded", async () => {
+    const receiver = await startReceiver({ status: 503, delayMs: 5 });
+    try {
+      const path = tempDb();
+      const child = spawnBin(
+        ["send", `${receiver.url}/hook`, "--data", "{}", "--count", "50", "--concurrency", "2", "--json"],
+        { env: { HOOKCTL_DB: path } },
+      );
+      const errors: Buffer[] = [];
+      child.stderr?.on("data", (chunk: Buffer) => errors.push(chunk));
+      const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      // The first line, then the reader goes away (`| head -1`).
+      await new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
+      child.stdout?.destroy();
+      expect(await closed).toBe(130);
+      expect(Buffer.concat(errors).toString()).toContain(
+        "the output's reader went away; stopping as on Ctrl-C",
+      );
+      const db = openDb(path, { readOnly: true });
+      try {
+        const rows = db.prepare("SELECT status, attempt_count AS tries FROM deliveries").all() as {
+          status: string;
+          tries: number;
+        }[];
+        // Stopped early: what was sent is recorded, the rest stays pending for replay; none held.
+        expect(rows.filter((row) => row.status === "in_flight")).toEqual([]);
+        const attempts = db.prepare("SELECT COUNT(*) FROM attempts").pluck().get() as number;
+        expect(attempts).toBe(rows.reduce((sum, row) => sum + row.tries, 0));
+        expect(attempts).toBeLessThanOrEqual(receiver.requests.length);
+        expect(attempts).toBeGreaterThan(0);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await receiver.close();
+    }
   }, 60_000);
 });
