@@ -206,13 +206,23 @@ export interface RemoveResult {
   waiting: number;
   /** Of those, how many were marked dead because `force` was given. */
   abandoned: number;
+  /**
+   * With `force`: attempts running under a live lease, left to finish (their records are kept);
+   * the endpoint is removed once none is left. Call again.
+   */
+  inFlight: number;
   removed: boolean;
 }
 
+/** In flight under a lease that has not expired: an attempt is running somewhere right now. */
+export const liveLease = "status = 'in_flight' AND lease_expires_at > @now";
+
 /**
  * Remove an endpoint and its secrets. Waiting deliveries would lose their signing secrets, so
- * without `force` nothing is removed while any exist; with it they become dead first. Finished
- * deliveries keep their URL and history (their endpoint reference becomes null).
+ * without `force` nothing is removed while any exist; with it they become dead first, except
+ * those being attempted right now: the endpoint stays until their attempts are recorded (a
+ * retry they schedule is given up by the next call). Finished deliveries keep their URL and
+ * history (their endpoint reference becomes null).
  */
 export function removeEndpoint(
   db: Db,
@@ -227,17 +237,23 @@ export function removeEndpoint(
         )
         .pluck()
         .get(endpointId) as number;
-      if (waiting > 0 && !options.force) return { waiting, abandoned: 0, removed: false };
+      if (waiting > 0 && !options.force) return { waiting, abandoned: 0, inFlight: 0, removed: false };
+      const params = { endpointId, now: options.now };
       const abandonedIds = db
         .prepare(`UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_token = NULL,
             lease_expires_at = NULL, last_error = 'endpoint removed', updated_at = @now, completed_at = @now
-          WHERE endpoint_id = @endpointId AND status IN ('pending', 'in_flight') RETURNING id`)
+          WHERE endpoint_id = @endpointId AND status IN ('pending', 'in_flight') AND NOT ((${liveLease}) IS TRUE) RETURNING id`)
         .pluck()
-        .all({ endpointId, now: options.now }) as string[];
+        .all(params) as string[];
       for (const id of abandonedIds) queueDeadLetterAlerts(db, id, options.now);
       const abandoned = abandonedIds.length;
+      const inFlight = db
+        .prepare(`SELECT COUNT(*) FROM deliveries WHERE endpoint_id = @endpointId AND ${liveLease}`)
+        .pluck()
+        .get(params) as number;
+      if (inFlight > 0) return { waiting, abandoned, inFlight, removed: false };
       db.prepare("DELETE FROM endpoints WHERE id = ?").run(endpointId);
-      return { waiting, abandoned, removed: true };
+      return { waiting, abandoned, inFlight: 0, removed: true };
     })
     .immediate();
 }

@@ -9,9 +9,11 @@ import {
 } from "../../src/contract/schema/endpoint.js";
 import { activeSecrets, getEndpointByName } from "../../src/store/endpoints.js";
 import { openDb } from "../../src/store/open.js";
+import { spawnBin } from "../helpers/bin.js";
 import { runCli } from "../helpers/context.js";
 import { shaped, shapedLines } from "../helpers/contract.js";
 import { emptyLog } from "../helpers/empty-log.js";
+import { startReceiver } from "../helpers/receivers.js";
 import { tempDb } from "../helpers/tmp.js";
 
 const secret = "whsec_c2VjcmV0LXZhbHVlLWZvci10ZXN0cy0xMjM0NTY=";
@@ -212,6 +214,40 @@ describe("hookctl endpoint list and rm", () => {
     expect(json.map((e) => e.name)).toEqual(["billing", "orders"]);
     expect(json.map((e) => e.ratePerSecond)).toEqual([2, null]);
     expect(json[1]?.secrets).toMatchObject([{ secret: "plai…", expiresAt: null }]);
+  });
+
+  it("rm --force while attempts run: waits for their records (the receiver answered), then removes", async () => {
+    const receiver = await startReceiver({ status: 200, delayMs: 1500 });
+    try {
+      const db = tempDb();
+      await runCli(["--db", db, "endpoint", "add", "slow", "--url", receiver.url, "--secret", "whsec_a"]);
+      const send = spawnBin([
+        "--db",
+        db,
+        "send",
+        "slow",
+        "--data",
+        "{}",
+        "--count",
+        "2",
+        "--concurrency",
+        "2",
+      ]);
+      const sent = new Promise<number | null>((resolve) => send.on("close", (code) => resolve(code)));
+      await receiver.waitForRequests(2, 30_000);
+      const removed = await runCli(["--db", db, "endpoint", "rm", "slow", "--yes", "--force"]);
+      expect(removed).toMatchObject({ code: 0, stdout: "✓ removed endpoint slow\n" });
+      expect(removed.stderr).toBe("waiting for 2 attempts in flight to slow to be recorded…\n");
+      expect(await sent).toBe(0);
+      const listed = await runCli(["--db", db, "--json", "log"]);
+      const rows = shapedLines(delivery, listed.stdout);
+      expect(rows.map((row) => [row.status, row.attemptCount, row.lastAttempt?.statusCode])).toEqual([
+        ["succeeded", 1, 200],
+        ["succeeded", 1, 200],
+      ]);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it("rm refuses while deliveries wait; --force gives them up", async () => {

@@ -2,8 +2,10 @@ import type { Command } from "commander";
 import { formatDuration } from "../../config/duration.js";
 import { endpointJson } from "../../contract/endpoint.js";
 import { maskSecret } from "../../contract/mask.js";
+import { timerSleep } from "../../delivery/rate-limit.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { generateSecret, type SchemeName } from "../../signing/index.js";
+import type { RemoveResult } from "../../store/endpoints.js";
 import { endpointStoreOf } from "../../store/ports/endpoints.js";
 import { confirmOrRefuse } from "../confirm.js";
 import type { CliContext } from "../context.js";
@@ -48,6 +50,9 @@ export async function runEndpointSet(name: string, command: Command, ctx: CliCon
   return ExitCode.ok;
 }
 
+/** How often `endpoint rm --force` looks whether the attempts in flight are recorded. */
+const inFlightPollMs = 200;
+
 /**
  * `endpoint rm`: asks first on a terminal (its secrets go with it), needs --yes elsewhere;
  * refuses while deliveries are still waiting, unless --force (they become dead).
@@ -69,8 +74,31 @@ export async function runEndpointRm(name: string, command: Command, ctx: CliCont
   const result = await withLog(flags, ctx, { mustExist: true }, async (log) => {
     const store = endpointStoreOf(log);
     const endpoint = await findEndpoint(store, name);
-    return store.removeEndpoint(endpoint.id, { force: flags.force === true, now: ctx.now() });
+    const force = flags.force === true;
+    let first: RemoveResult | undefined;
+    let abandoned = 0;
+    // Attempts running right now finish and are recorded first (the receiver may already have
+    // answered); whatever they leave waiting is given up by the next look.
+    for (;;) {
+      const step = await store.removeEndpoint(endpoint.id, { force, now: ctx.now() });
+      first ??= step;
+      abandoned += step.abandoned;
+      if (step.removed || step.inFlight === 0) return { ...step, waiting: first.waiting, abandoned };
+      if (first === step) {
+        out.note(
+          `waiting for ${step.inFlight} ${step.inFlight === 1 ? "attempt" : "attempts"} in flight to ${name} to be recorded…`,
+        );
+      }
+      await timerSleep(inFlightPollMs, ctx.signal);
+      if (ctx.signal.aborted) return { ...step, waiting: first.waiting, abandoned, interrupted: true };
+    }
   });
+  if ("interrupted" in result) {
+    out.note(
+      `interrupted: endpoint ${name} is not removed (attempts still in flight); ${result.abandoned} waiting deliveries were marked dead`,
+    );
+    return ExitCode.interrupted;
+  }
   if (!result.removed) {
     throw new UsageError(
       `endpoint ${name} has ${result.waiting} deliveries still waiting`,

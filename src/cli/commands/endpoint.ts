@@ -128,7 +128,10 @@ Examples:
     .command("rm")
     .description("remove an endpoint and its secrets (finished deliveries keep their history)")
     .argument("<name>", "endpoint name")
-    .option("--force", "remove even with deliveries still waiting (they become dead letters)")
+    .option(
+      "--force",
+      "remove even with deliveries still waiting (they become dead letters; attempts running now are recorded first)",
+    )
     .option("-y, --yes", "do not ask (needed when not on a terminal)")
     .addHelpText(
       "after",

@@ -134,19 +134,26 @@ export class PgEndpointStore implements EndpointStore {
         [endpointId],
       );
       const waiting = counted.rows[0]?.n ?? 0;
-      if (waiting > 0 && !options.force) return { waiting, abandoned: 0, removed: false };
-      // The deaths and their alerts in one statement: no crash can fall between them.
-      const { rows } = await client.query<{ abandoned: number }>(
+      if (waiting > 0 && !options.force) return { waiting, abandoned: 0, inFlight: 0, removed: false };
+      const live = "status = 'in_flight' AND lease_expires_at > $2::bigint";
+      // The deaths and their alerts in one statement: no crash can fall between them. Attempts
+      // running under a live lease are left to finish (see store/endpoints.ts removeEndpoint).
+      const { rows } = await client.query<{ abandoned: number; in_flight: number }>(
         `WITH dead AS (
           UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_token = NULL,
             lease_expires_at = NULL, last_error = 'endpoint removed', updated_at = $2, completed_at = $2
-          WHERE endpoint_id = $1 AND status IN ('pending', 'in_flight') RETURNING id, attempt_count
+          WHERE endpoint_id = $1 AND status IN ('pending', 'in_flight') AND NOT ((${live}) IS TRUE)
+          RETURNING id, attempt_count
         ), alerted AS (${queueDeadLetterAlertsSql("dead", "$2::bigint")})
-        SELECT count(*)::int AS abandoned FROM dead`,
+        SELECT (SELECT count(*)::int FROM dead) AS abandoned,
+          (SELECT count(*)::int FROM deliveries WHERE endpoint_id = $1 AND ${live}) AS in_flight`,
         [endpointId, options.now],
       );
+      const abandoned = rows[0]?.abandoned ?? 0;
+      const inFlight = rows[0]?.in_flight ?? 0;
+      if (inFlight > 0) return { waiting, abandoned, inFlight, removed: false };
       await client.query("DELETE FROM endpoints WHERE id = $1", [endpointId]);
-      return { waiting, abandoned: rows[0]?.abandoned ?? 0, removed: true };
+      return { waiting, abandoned, inFlight: 0, removed: true };
     });
   }
 

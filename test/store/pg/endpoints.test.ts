@@ -202,6 +202,7 @@ describe.each(backends)("EndpointStore on $name", (backend) => {
     expect(await store.removeEndpoint("ep_1", { force: false, now: t0 })).toEqual({
       waiting: 2,
       abandoned: 0,
+      inFlight: 0,
       removed: false,
     });
     expect(await store.getEndpointByName("orders")).toBeDefined();
@@ -211,6 +212,7 @@ describe.each(backends)("EndpointStore on $name", (backend) => {
     expect(await store.removeEndpoint("ep_1", { force: true, now: t0 + 1 })).toEqual({
       waiting: 2,
       abandoned: 2,
+      inFlight: 0,
       removed: true,
     });
     expect(await store.getEndpointByName("orders")).toBeUndefined();
@@ -249,6 +251,48 @@ describe.each(backends)("EndpointStore on $name", (backend) => {
     );
   });
 
+  it("forced removal leaves an attempt running under a live lease to be recorded, then removes once it is", async () => {
+    const log = await backend.open();
+    const { store } = log;
+    await store.insertEndpoint(endpoint(), ["whsec_a"]);
+    const [waiting, running, stale] = await log.seed({ count: 3, endpointId: "ep_1" });
+    // One attempt running now (its lease ends in a minute); one whose holder died (lease over).
+    // Parameters in the order they appear: the SQLite side numbers them by position.
+    await log.query(
+      "UPDATE deliveries SET status = 'in_flight', lease_token = 'live', lease_expires_at = $1 WHERE id = $2",
+      [t0 + 60_000, running],
+    );
+    await log.query(
+      "UPDATE deliveries SET status = 'in_flight', lease_token = 'gone', lease_expires_at = $1 WHERE id = $2",
+      [t0 - 1, stale],
+    );
+    expect(await store.removeEndpoint("ep_1", { force: true, now: t0 })).toEqual({
+      waiting: 3,
+      abandoned: 2,
+      inFlight: 1,
+      removed: false,
+    });
+    expect(await store.getEndpointByName("orders")).toBeDefined();
+    const status = async (id: string | undefined) =>
+      (await log.query("SELECT status, lease_token FROM deliveries WHERE id = $1", [id]))[0];
+    expect(await status(waiting)).toEqual({ status: "dead", lease_token: null });
+    expect(await status(stale)).toEqual({ status: "dead", lease_token: null });
+    expect(await status(running)).toEqual({ status: "in_flight", lease_token: "live" });
+    // Its attempt is recorded with a retry scheduled: the next look gives that up and removes.
+    await log.query(
+      "UPDATE deliveries SET status = 'pending', lease_token = NULL, lease_expires_at = NULL, attempt_count = 1, next_attempt_at = $1 WHERE id = $2",
+      [t0 + 1000, running],
+    );
+    expect(await store.removeEndpoint("ep_1", { force: true, now: t0 + 10 })).toEqual({
+      waiting: 1,
+      abandoned: 1,
+      inFlight: 0,
+      removed: true,
+    });
+    expect(await status(running)).toEqual({ status: "dead", lease_token: null });
+    expect(await store.getEndpointByName("orders")).toBeUndefined();
+  });
+
   it("a repeat death at the same attempt count gets an alert id of its own", async () => {
     const log = await backend.open();
     const { store } = log;
@@ -275,6 +319,7 @@ describe.each(backends)("EndpointStore on $name", (backend) => {
     expect(await log.store.removeEndpoint("ep_1", { force: false, now: t0 })).toEqual({
       waiting: 0,
       abandoned: 0,
+      inFlight: 0,
       removed: true,
     });
     expect(await log.query("SELECT id FROM alerts")).toEqual([]);
