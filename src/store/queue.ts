@@ -176,7 +176,7 @@ export type RequeueTls = { keepTls: 0 | 1; tlsInsecure: 1 | null; tlsCa: string 
 /** What one chunk's requeue is to write, decided from its rows as read (see planRequeue). */
 export interface RequeuePlan {
   results: RequeueResult[];
-  /** Ids reset in place, grouped by the TLS columns they end up with (at most two groups). */
+  /** Ids reset in place, grouped by the TLS columns they end up with (at most three groups). */
   resets: Map<RequeueTls, string[]>;
   /** Fresh deliveries to copy from `id` (under `newId`). */
   copies: { newId: string; id: string; url: string; tls: RequeueTls }[];
@@ -193,6 +193,7 @@ export function planRequeue(
 ): RequeuePlan {
   const tls: RequeueTls = { keepTls: options.tls === undefined ? 1 : 0, ...tlsColumns(options.tls ?? null) };
   const noTls: RequeueTls = { keepTls: 0, ...tlsColumns(null) };
+  const ownTls: RequeueTls = { keepTls: 1, ...tlsColumns(null) };
   const { now, to, newId } = options;
   const plan: RequeuePlan = { results: [], resets: new Map(), copies: [] };
   for (const id of chunk) {
@@ -208,7 +209,9 @@ export function planRequeue(
     const url = to ?? row.url;
     // A TLS setting belongs to the host it was made for: redirected elsewhere without a new
     // one, the delivery verifies the new host against the system's trust store.
-    const rowTls = tls.keepTls === 1 && !sameOrigin(url, row.url) ? noTls : tls;
+    // One given (--insecure, --ca) is for https:// targets: a plain-HTTP one keeps its own.
+    const rowTls =
+      tls.keepTls === 1 ? (sameOrigin(url, row.url) ? tls : noTls) : url.startsWith("https:") ? tls : ownTls;
     let deliveryId = id;
     if (newId) {
       deliveryId = newId();

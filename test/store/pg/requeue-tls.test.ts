@@ -24,12 +24,17 @@ describe("requeue's TLS columns on both backends", () => {
       onTestFinished(() => queue.close());
       const reads = deliveryReadsOf(log);
       const [first, second] = s.dead as [string, string];
+      const plain = s.succeeded;
       const third = s.deadBare;
       const now = Date.now();
-      await queue.requeueDeliveries([first], { now, tls: { insecure: false, ca: "PEM" } });
-      await queue.requeueDeliveries([second], { now, tls: { insecure: true, ca: null } });
+      // The scenario's targets are http://: the settings go with a move to https on the same host.
+      const to = "https://127.0.0.1:9/hook";
+      await queue.requeueDeliveries([first], { now, to, tls: { insecure: false, ca: "PEM" } });
+      await queue.requeueDeliveries([second], { now, to, tls: { insecure: true, ca: null } });
       await queue.requeueDeliveries([second], { now, to: "https://127.0.0.1:10/elsewhere" });
-      await queue.requeueDeliveries([third], { now, tls: { insecure: true, ca: null } });
+      await queue.requeueDeliveries([third], { now, to, tls: { insecure: true, ca: null } });
+      // A plain-HTTP target has no use for one: it keeps its own (none).
+      await queue.requeueDeliveries([plain], { now, tls: { insecure: true, ca: null } });
       const [copy] = await queue.requeueDeliveries([third], {
         now,
         newId: () => "dlv_COPY0000000000000000000001",
@@ -46,6 +51,7 @@ describe("requeue's TLS columns on both backends", () => {
         await tls(third),
         copy?.outcome === "requeued" ? await tls(copy.deliveryId) : "none",
         moved?.outcome === "requeued" ? await tls(moved.deliveryId) : "none",
+        await tls(plain),
       ]);
     }
     expect(outcomes[0]).toEqual([
@@ -53,6 +59,7 @@ describe("requeue's TLS columns on both backends", () => {
       null,
       { insecure: true, ca: null },
       { insecure: true, ca: null },
+      null,
       null,
     ]);
     expect(outcomes[1]).toEqual(outcomes[0]);
