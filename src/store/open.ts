@@ -136,11 +136,20 @@ function prepareFile(path: string, mustExist: boolean): void {
     }
     return;
   }
+  const existed = existsSync(path);
   try {
     makeParents(dirname(path));
     // Create the file ourselves so it is 0600 from the first byte; SQLite would use the umask.
     closeSync(openSync(path, "a", 0o600));
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (existed && (code === "EACCES" || code === "EPERM" || code === "EROFS")) {
+      throw new UsageError(
+        `the delivery log ${path} cannot be written (${code})`,
+        "check the file's permissions, or pass --db <path> to use another log",
+        error,
+      );
+    }
     throw new UsageError(
       `cannot create the delivery log ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       "pass --db <path> to a writable place or set HOOKCTL_DB",

@@ -65,7 +65,7 @@ export async function connectPg(databaseUrl: string, options: PgConnectOptions =
     );
   }
   const pool = new pg.Pool({
-    connectionString: databaseUrl,
+    connectionString: withLibpqSslModes(databaseUrl),
     max: options.max ?? 4,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     types,
@@ -84,6 +84,24 @@ export async function connectPg(databaseUrl: string, options: PgConnectOptions =
     throw pgConnectError(error, databaseUrl);
   }
   return pool;
+}
+
+/**
+ * `sslmode` as libpq (and psql) mean it: `require` encrypts without checking the certificate,
+ * `verify-full` checks it. pg 8 reads `prefer`, `require` and `verify-ca` as `verify-full` and
+ * prints a multi-line warning on every start; a URL copied from a hosting provider must behave
+ * as it does in every other client.
+ */
+export function withLibpqSslModes(databaseUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return databaseUrl;
+  }
+  if (!url.searchParams.has("sslmode") || url.searchParams.has("uselibpqcompat")) return databaseUrl;
+  url.searchParams.set("uselibpqcompat", "true");
+  return url.toString();
 }
 
 /** A failure to reach or prepare the log, as one masked line with what to check. */

@@ -2,9 +2,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors.js";
-import { connectPg } from "../../../src/store/pg/connect.js";
+import { connectPg, withLibpqSslModes } from "../../../src/store/pg/connect.js";
 import { migratePg, pgSchemaVersion } from "../../../src/store/pg/schema.js";
 import { isPostgresUrl, maskDatabaseUrl } from "../../../src/store/pg/url.js";
+import { runBin } from "../../helpers/bin.js";
 import { pgPassword, postgresForFile } from "../../helpers/pg.js";
 import { tempDir } from "../../helpers/tmp.js";
 
@@ -40,6 +41,34 @@ describe("connectPg", () => {
     expect(text).toContain("postgres://postgres:***@127.0.0.1:");
     expect(text).not.toContain("Wr0ngPassw0rd");
     expect(text).not.toContain("\n");
+  });
+
+  it("reads sslmode as libpq does, without pg's multi-line warning: one line when the server has no TLS", async () => {
+    expect(withLibpqSslModes("postgres://app@db/hooks")).toBe("postgres://app@db/hooks");
+    expect(withLibpqSslModes("postgres://app@db/hooks?sslmode=require")).toBe(
+      "postgres://app@db/hooks?sslmode=require&uselibpqcompat=true",
+    );
+    expect(withLibpqSslModes("postgres://app@db/h?sslmode=require&uselibpqcompat=false")).toBe(
+      "postgres://app@db/h?sslmode=require&uselibpqcompat=false",
+    );
+    // The test server speaks no TLS: require fails, as it does in psql, in one line.
+    const url = `${await pg.database()}?sslmode=require`;
+    const result = await runBin(["--db", url, "log"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toContain("SECURITY WARNING");
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(/^hookctl: cannot open the PostgreSQL log .*sslmode=require.*: .*SSL/);
+    const plain = await runBin([
+      "--db",
+      `${await pg.database()}?sslmode=disable`,
+      "endpoint",
+      "add",
+      "orders",
+      "--url",
+      "http://127.0.0.1:9/",
+      "-q",
+    ]);
+    expect({ code: plain.code, stderr: plain.stderr }).toEqual({ code: 0, stderr: "" });
   });
 
   it("takes the password from PGPASSWORD when the URL has none", async () => {
