@@ -67,6 +67,14 @@ describe("hookctl demo (built binary, no TTY)", () => {
     const again = await runBin(["--db", db, "demo"]);
     expect(again.code).toBe(2);
     expect(again.stderr.trim().split("\n")).toHaveLength(1);
-    expect(again.stderr).toMatch(/already has the demo's endpoint/);
+    expect(again.stderr).toMatch(
+      /already has the demo's endpoint .* — run the demo on a fresh log \(omit --db\)$/m,
+    );
+    // Chosen by HOOKCTL_DB, not --db: the hint names what to change.
+    const byEnv = await runBin(["demo"], { env: { HOOKCTL_DB: db } });
+    expect(byEnv.code).toBe(2);
+    expect(byEnv.stderr).toMatch(
+      /— run the demo on a fresh log \(unset HOOKCTL_DB, or point it at a new file\)$/m,
+    );
   });
 });

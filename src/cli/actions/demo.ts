@@ -15,6 +15,7 @@ import { mulberry32, type Receiver, startReceiver } from "../../receiver/index.j
 import { generateSecret } from "../../signing/index.js";
 import { idFactory } from "../../store/ids.js";
 import { engineStoreOf, openLog } from "../../store/log-handle.js";
+import { isPostgresUrl } from "../../store/pg/url.js";
 import { deliveryReadsOf } from "../../store/ports/deliveries.js";
 import { endpointStoreOf } from "../../store/ports/endpoints.js";
 import { receivedStoreOf } from "../../store/ports/received.js";
@@ -49,7 +50,9 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
       await log.close();
       throw new UsageError(
         `${log.where} already has the demo's endpoint ${endpoint.name}`,
-        "run the demo on a fresh log (omit --db)",
+        flags.db !== undefined
+          ? "run the demo on a fresh log (omit --db)"
+          : "run the demo on a fresh log (unset HOOKCTL_DB, or point it at a new file)",
       );
     }
   }
@@ -145,6 +148,8 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
       now: ctx.now,
       live: ctx.stderr.isTTY === true && !out.json,
       describe: described.describe,
+      // A replay now would find the demo's receivers gone: every attempt would fail.
+      toContinue: "the demo's receivers stopped with it; run hookctl demo again",
     });
     const rendered = described.render((event) => {
       if (!out.json) renderer.onEvent(event);
@@ -183,11 +188,18 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
         asExpected: status === endpoint.expect.status && attempts === endpoint.expect.attempts,
       });
     }
-    const dbFlag = ` --db ${log.where}`;
+    // What to paste: no --db when HOOKCTL_DB chose the log (the shell still has it); a
+    // PostgreSQL URL without its password, which a pasted *** would not be.
+    const dbFlag = flags.db === undefined && ctx.env.HOOKCTL_DB ? "" : ` --db ${pasteableLog(dbPath)}`;
     const healthy = demoEndpoints.findIndex((endpoint) => Object.keys(endpoint.failure).length === 0);
     const keptUrl = flags.keep ? (receivers[healthy]?.url ?? null) : null;
     if (out.json) out.writeJson(demoSummaryJson(rows, log.where));
-    else for (const line of demoSummaryLines(rows, out.style, dbFlag, { keptUrl })) out.line(line);
+    else {
+      for (const line of demoSummaryLines(rows, out.style, dbFlag, { keptUrl })) out.line(line);
+      if (isPostgresUrl(dbPath) && new URL(dbPath).password !== "") {
+        out.note("the commands above leave the log's password out: set PGPASSWORD (or use ~/.pgpass) first");
+      }
+    }
     const surprises = rows.filter((row) => !row.asExpected);
     for (const row of surprises)
       out.note(
@@ -208,6 +220,15 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
     await engine.close?.();
     await log.close();
   }
+}
+
+/** A log to name in a command to paste: a file path, or a database URL without its password. */
+function pasteableLog(target: string): string {
+  if (!isPostgresUrl(target)) return target;
+  const url = new URL(target);
+  url.password = "";
+  url.searchParams.delete("password");
+  return url.toString();
 }
 
 function untilAborted(signal: AbortSignal): Promise<void> {

@@ -26,6 +26,11 @@ export interface ReplayRenderOptions {
   describe: DescribeDelivery;
   /** Redraw a status line on stderr (stderr is a terminal, not --json, not --quiet). */
   live: boolean;
+  /**
+   * What to do with what an interrupted run left (default: run hookctl replay to continue). The
+   * demo's receivers end with it, so its advice differs.
+   */
+  toContinue?: string;
 }
 
 /** What the JSON stream needs from the log: a delivery as it stands now. */
@@ -255,11 +260,12 @@ export function createReplayRenderer(out: Output, options: ReplayRenderOptions):
         case "stopped": {
           clear();
           const summary = `${event.succeeded} succeeded, ${event.dead} dead, ${event.pending} pending (${event.attempts} ${event.attempts === 1 ? "attempt" : "attempts"})`;
+          const toContinue = options.toContinue ?? "run hookctl replay to continue";
           out.note(
             event.reason === "interrupted"
-              ? `interrupted: ${summary}; run hookctl replay to continue`
+              ? `interrupted: ${summary}; ${toContinue}`
               : event.reason === "time-limit" && event.pending > 0
-                ? `time limit reached: ${summary}; the rest stays scheduled, run hookctl replay to continue`
+                ? `time limit reached: ${summary}; the rest stays scheduled, ${toContinue}`
                 : summary,
           );
           break;
