@@ -54,8 +54,11 @@ describe("hookctl send --wait", () => {
     const rows = deliveries(db);
     expect(rows).toHaveLength(3);
     for (const row of rows) expect(row).toMatchObject({ status: "succeeded", attempts: [503, 503, 200] });
-    // The retry phase reports as replay does.
+    // The retry phase reports as replay does; nothing tells the user to run replay themselves.
     expect(result.stderr).toMatch(/3 succeeded/);
+    expect(result.stderr).toMatch(/next retry at .*; waiting for the pending ones \(--wait\)/);
+    expect(result.stdout).not.toContain("— run hookctl replay");
+    expect(result.stderr).not.toContain("run hookctl replay to deliver");
   });
 
   it("exits 1 once the retries are used up, the delivery dead", async () => {
@@ -78,6 +81,7 @@ describe("hookctl send --wait", () => {
     ]);
     expect(result.code).toBe(1);
     expect(deliveries(db)).toMatchObject([{ status: "dead", attempts: [500, 500, 500] }]);
+    expect(result.stdout).not.toContain("— run hookctl replay");
   });
 
   it("without --wait a failure is left pending for replay", async () => {
@@ -86,5 +90,6 @@ describe("hookctl send --wait", () => {
     const result = await runCli(["--db", db, "send", receiver.url, "--initial", "10ms"]);
     expect(result.code).toBe(1);
     expect(deliveries(db)).toMatchObject([{ status: "pending", attempts: [500] }]);
+    expect(result.stdout).toContain("— run hookctl replay");
   });
 });

@@ -113,7 +113,13 @@ export async function runSend(
           // Awaited once the run is over; until then a failed read must not count as unhandled.
           written.catch(() => {});
         } else if (!out.quiet)
-          emit(sendLine(viewOfOutcome(event.outcome), out.style, { now: ctx.now(), hint: single }));
+          emit(
+            sendLine(viewOfOutcome(event.outcome), out.style, {
+              now: ctx.now(),
+              // With --wait the retries run here next: no advice to run replay.
+              hint: single && flags.wait !== true,
+            }),
+          );
       }
     };
     store = await engineStoreOf(log);
@@ -139,7 +145,8 @@ export async function runSend(
     const hint = tlsFailureHint(result.tlsFailure ?? undefined);
     if (hint) out.note(hint);
     if (total > 1 || result.interrupted)
-      for (const line of summaryLines(result, out.style, ctx.now())) out.note(line);
+      for (const line of summaryLines(result, out.style, ctx.now(), { waiting: flags.wait === true }))
+        out.note(line);
     if (result.interrupted) return ExitCode.interrupted;
     const settled = result.tally.succeeded === plan.count;
     if (!flags.wait || result.pendingIds.length === 0) return settled ? ExitCode.ok : ExitCode.failed;

@@ -5,7 +5,13 @@ import { count } from "./count.js";
 import { when } from "./time.js";
 
 /** The end-of-run summary for runs of more than one send: totals, throughput, latency, statuses. */
-export function summaryLines(result: SendResult, style: Styles, now: number): string[] {
+export function summaryLines(
+  result: SendResult,
+  style: Styles,
+  now: number,
+  /** `send --wait`: the retries run next, in this process: no advice to run replay. */
+  options: { waiting?: boolean } = {},
+): string[] {
   const { tally } = result;
   const nextRetry = result.nextRetryAt;
   const seconds = result.elapsedMs / 1000;
@@ -35,7 +41,9 @@ export function summaryLines(result: SendResult, style: Styles, now: number): st
     if (result.notPersisted > 0) parts.push(`${count(result.notPersisted)} events never persisted`);
     lines.push(style.warn(`interrupted: ${parts.join("; ")}`));
   }
-  if (nextRetry !== null) {
+  if (nextRetry !== null && options.waiting && !result.interrupted) {
+    lines.push(`next retry at ${when(nextRetry, now)}; waiting for the pending ones (--wait)`);
+  } else if (nextRetry !== null) {
     lines.push(
       `next retry at ${when(nextRetry, now)}${style.dim(" — run hookctl replay to deliver the pending ones")}`,
     );
