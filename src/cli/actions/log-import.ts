@@ -1,7 +1,9 @@
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, existsSync, rmSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { resolveDbPath } from "../../config/paths.js";
 import { ExitCode, UsageError } from "../../errors.js";
+import { isPostgresUrl } from "../../store/pg/url.js";
 import { decodeLog, linesOf } from "../../store/transfer/ndjson.js";
 import { releasingLeases } from "../../store/transfer/read.js";
 import { writeLog } from "../../store/transfer/write.js";
@@ -21,7 +23,6 @@ export async function runLogImport(
   ctx: CliContext,
 ): Promise<number> {
   const flags = command.optsWithGlobals<GlobalOptions>();
-  const out = createOutput(ctx, flags);
   const fromStdin = file === undefined || file === "-";
   if (fromStdin && ctx.stdin.isTTY === true) {
     throw new UsageError(
@@ -31,6 +32,25 @@ export async function runLogImport(
   }
   const path = fromStdin ? undefined : resolve(ctx.cwd, file);
   if (path !== undefined) requireReadable(path, file as string);
+  // A SQLite log this import creates goes again if the import fails: nothing was imported.
+  const target = resolveDbPath(flags.db, ctx.env);
+  const creates = !isPostgresUrl(target) && !existsSync(target);
+  try {
+    return await importInto(flags, ctx, path, file);
+  } catch (error) {
+    if (creates) for (const suffix of ["", "-wal", "-shm"]) rmSync(`${target}${suffix}`, { force: true });
+    throw error;
+  }
+}
+
+function importInto(
+  flags: GlobalOptions,
+  ctx: CliContext,
+  path: string | undefined,
+  file: string | undefined,
+): Promise<number> {
+  const out = createOutput(ctx, flags);
+  const fromStdin = path === undefined;
   return withLog(flags, ctx, {}, async (target) => {
     const stats = { leasesReleased: 0 };
     const input = path === undefined ? ctx.stdin : createReadStream(path);
