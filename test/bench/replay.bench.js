@@ -14,7 +14,7 @@ import { openDb } from "../../dist/store/open.js";
 import { SqliteEngineStore } from "../../dist/store/sqlite-engine.js";
 import { fmt, median } from "./stats.js";
 
-/** The engine claims in batches of at least this many (4 × concurrency, at most 1024). */
+/** Rows per claim: what an engine at concurrency 8 claims between commits (claimAhead / 2). */
 export const engineBatch = 64;
 
 export function freshDb() {

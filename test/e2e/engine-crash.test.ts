@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { claimAhead } from "../../src/delivery/engine/engine.js";
 import { getDelivery } from "../../src/store/deliveries.js";
 import { type Db, openDb } from "../../src/store/open.js";
 import { runBin, spawnBin, waitFor } from "../helpers/bin.js";
@@ -68,12 +69,12 @@ function inFlight(db: Db): Map<string, string> {
 const concurrency = 8;
 /**
  * The most rows one replay can hold leased at once. The engine claims only while fewer than
- * `concurrency` rows are ready, at most `ahead - ready` of them (ahead = min(1024, max(64,
- * 4 × concurrency)) = 64), and the exchange that claims also commits every finished attempt;
- * between claims its held rows only start, finish and get committed. So right after any commit
- * it holds at most 64 ready + 8 running, and a kill (mid-transaction or not) leaves at most that.
+ * its low-water mark are ready, at most `ahead - ready` of them (claimAhead: 128 at
+ * concurrency 8), and the exchange that claims also commits every finished attempt; between
+ * claims its held rows only start, finish and get committed. So right after any commit it holds
+ * at most `ahead` ready + 8 running, and a kill (mid-transaction or not) leaves at most that.
  */
-const maxHeld = Math.max(64, 4 * concurrency) + concurrency;
+const maxHeld = claimAhead(concurrency) + concurrency;
 
 describe("the delivery engine through the built binary", () => {
   it("survives SIGKILL at random moments: nothing lost, re-sends bounded by what the killed run held", async () => {
