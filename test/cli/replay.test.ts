@@ -136,6 +136,22 @@ describe("hookctl replay", () => {
     db.close();
   });
 
+  it("named deliveries none of which can be requeued (in flight under a live lease) exit 1, saying why", async () => {
+    const { path, seeded } = logWith((db) => {
+      const [busy] = seedDeliveries(db, { url: "http://127.0.0.1:9/", now: Date.now() });
+      db.prepare(
+        "UPDATE deliveries SET status = 'in_flight', lease_token = 'elsewhere', lease_expires_at = ? WHERE id = ?",
+      ).run(Date.now() + 600_000, busy);
+      return { busy: busy as string };
+    });
+    const result = await runCli(["--db", path, "replay", seeded.busy]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("in flight under a live lease");
+    // A selector that matches nothing is no failure.
+    const none = await runCli(["--db", path, "replay", "--status", "dead"]);
+    expect(none.code).toBe(0);
+  });
+
   it("selectors with --to and --new-id mint redirected copies; --dry-run changes nothing", async () => {
     receiver = await startScriptedReceiver(() => ({ status: 200 }));
     const to = receiver.url;

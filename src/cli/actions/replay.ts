@@ -156,7 +156,9 @@ export async function runReplay(ids: string[], command: Command, ctx: CliContext
     if (choosing) {
       const requeued = await requeueSelected(log, queue, ids, flags, { to, tls, out, ctx });
       if (!requeued) return ExitCode.ok;
-      if (requeued.requeued === 0 && !flags.watch) return ExitCode.ok;
+      // Named deliveries none of which could be requeued (each said why): a script must see
+      // that nothing was done. A selector that matches nothing is not a failure.
+      if (requeued.requeued === 0 && !flags.watch) return ids.length > 0 ? ExitCode.failed : ExitCode.ok;
       scope = requeued.scope;
     }
     // --watch keeps running the whole schedule, requeued deliveries included.
