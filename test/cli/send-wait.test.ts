@@ -61,6 +61,16 @@ describe("hookctl send --wait", () => {
     expect(result.stderr).not.toContain("run hookctl replay to deliver");
   });
 
+  it("--json: the last event says nothing is pending and no attempt is next", async () => {
+    let hits = 0;
+    receiver = await startReceiver(() => ({ status: ++hits === 1 ? 503 : 200 }));
+    const db = tempDb();
+    const result = await runCli(["--db", db, "--json", "send", receiver.url, "--wait", "--initial", "10ms"]);
+    expect(result.code).toBe(0);
+    const last = JSON.parse(result.stdout.trim().split("\n").at(-1) as string);
+    expect(last).toMatchObject({ type: "stopped", succeeded: 1, pending: 0, nextAttemptAt: null });
+  });
+
   it("exits 1 once the retries are used up, the delivery dead", async () => {
     receiver = await statusReceiver(500);
     const db = tempDb();

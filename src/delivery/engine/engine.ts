@@ -454,13 +454,15 @@ export class Engine {
 
   private async counts(now: number, fresh = false): Promise<SchedulerCounts> {
     this.lastCountsAt = now;
+    const pending = (await this.options.pendingCount?.(this.tally.succeeded + this.tally.dead, fresh)) ?? 0;
     return {
-      pending: (await this.options.pendingCount?.(this.tally.succeeded + this.tally.dead, fresh)) ?? 0,
+      pending,
       inFlight: this.running.size,
       succeeded: this.tally.succeeded,
       dead: this.tally.dead,
       attempts: this.tally.attempts,
-      nextAttemptAt: this.nextDue,
+      // The last wait's time is stale once nothing is left to wait for.
+      nextAttemptAt: pending === 0 && this.running.size === 0 ? null : this.nextDue,
     };
   }
 
