@@ -207,28 +207,32 @@ export interface RemoveResult {
   /** Of those, how many were marked dead because `force` was given. */
   abandoned: number;
   /**
-   * With `force`: attempts running under a live lease, left to finish (their records are kept);
-   * the endpoint is removed once none is left. Call again.
+   * With `force`: ids in flight under a live lease that were spared (left to finish, so their
+   * attempts are recorded); the endpoint is removed once none is left. Call again.
    */
-  inFlight: number;
+  inFlight: string[];
   removed: boolean;
 }
 
-/** In flight under a lease that has not expired: an attempt is running somewhere right now. */
-export const liveLease = "status = 'in_flight' AND lease_expires_at > @now";
+export interface RemoveOptions {
+  force: boolean;
+  now: number;
+  /**
+   * With `force`, which deliveries in flight under a live lease may finish first: undefined,
+   * every one; a list, only those (the ones in flight when the removal began, so new claims
+   * cannot hold it up); empty, none (give up waiting).
+   */
+  sparing?: readonly string[];
+}
 
 /**
  * Remove an endpoint and its secrets. Waiting deliveries would lose their signing secrets, so
  * without `force` nothing is removed while any exist; with it they become dead first, except
- * those being attempted right now: the endpoint stays until their attempts are recorded (a
- * retry they schedule is given up by the next call). Finished deliveries keep their URL and
- * history (their endpoint reference becomes null).
+ * those in flight under a live lease that `sparing` lets finish: the endpoint stays until their
+ * attempts are recorded (a retry they schedule is given up by the next call). Finished
+ * deliveries keep their URL and history (their endpoint reference becomes null).
  */
-export function removeEndpoint(
-  db: Db,
-  endpointId: string,
-  options: { force: boolean; now: number },
-): RemoveResult {
+export function removeEndpoint(db: Db, endpointId: string, options: RemoveOptions): RemoveResult {
   return db
     .transaction((): RemoveResult => {
       const waiting = db
@@ -237,23 +241,32 @@ export function removeEndpoint(
         )
         .pluck()
         .get(endpointId) as number;
-      if (waiting > 0 && !options.force) return { waiting, abandoned: 0, inFlight: 0, removed: false };
-      const params = { endpointId, now: options.now };
-      const abandonedIds = db
-        .prepare(`UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_token = NULL,
-            lease_expires_at = NULL, last_error = 'endpoint removed', updated_at = @now, completed_at = @now
-          WHERE endpoint_id = @endpointId AND status IN ('pending', 'in_flight') AND NOT ((${liveLease}) IS TRUE) RETURNING id`)
+      if (waiting > 0 && !options.force) return { waiting, abandoned: 0, inFlight: [], removed: false };
+      const live = db
+        .prepare(
+          "SELECT id FROM deliveries WHERE endpoint_id = ? AND status = 'in_flight' AND lease_expires_at > ?",
+        )
         .pluck()
-        .all(params) as string[];
-      for (const id of abandonedIds) queueDeadLetterAlerts(db, id, options.now);
-      const abandoned = abandonedIds.length;
-      const inFlight = db
-        .prepare(`SELECT COUNT(*) FROM deliveries WHERE endpoint_id = @endpointId AND ${liveLease}`)
+        .all(endpointId, options.now) as string[];
+      const spared = new Set(options.sparing ? live.filter((id) => options.sparing?.includes(id)) : live);
+      const candidates = db
+        .prepare("SELECT id FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'in_flight')")
         .pluck()
-        .get(params) as number;
-      if (inFlight > 0) return { waiting, abandoned, inFlight, removed: false };
+        .all(endpointId) as string[];
+      const kill =
+        db.prepare(`UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_token = NULL,
+          lease_expires_at = NULL, last_error = 'endpoint removed', updated_at = ?, completed_at = ?
+        WHERE id = ?`);
+      let abandoned = 0;
+      for (const id of candidates) {
+        if (spared.has(id)) continue;
+        kill.run(options.now, options.now, id);
+        queueDeadLetterAlerts(db, id, options.now);
+        abandoned++;
+      }
+      if (spared.size > 0) return { waiting, abandoned, inFlight: [...spared], removed: false };
       db.prepare("DELETE FROM endpoints WHERE id = ?").run(endpointId);
-      return { waiting, abandoned, inFlight: 0, removed: true };
+      return { waiting, abandoned, inFlight: [], removed: true };
     })
     .immediate();
 }

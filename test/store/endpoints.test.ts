@@ -113,7 +113,7 @@ describe("removeEndpoint", () => {
     expect(removeEndpoint(db, "ep_1", { force: false, now: t0 })).toEqual({
       waiting: 1,
       abandoned: 0,
-      inFlight: 0,
+      inFlight: [],
       removed: false,
     });
     expect(getEndpointByName(db, "orders")).toBeDefined();
@@ -121,7 +121,7 @@ describe("removeEndpoint", () => {
     expect(removeEndpoint(db, "ep_1", { force: true, now: t0 + 1 })).toEqual({
       waiting: 1,
       abandoned: 1,
-      inFlight: 0,
+      inFlight: [],
       removed: true,
     });
     expect(getEndpointByName(db, "orders")).toBeUndefined();

@@ -52,6 +52,11 @@ export async function runEndpointSet(name: string, command: Command, ctx: CliCon
 
 /** How often `endpoint rm --force` looks whether the attempts in flight are recorded. */
 const inFlightPollMs = 200;
+/**
+ * How long it waits for them at most: an attempt lasts at most its timeout (10 s by default),
+ * but an engine's claimed-ahead deliveries are in flight too and would each be sent first.
+ */
+const inFlightWaitMs = 30_000;
 
 /**
  * `endpoint rm`: asks first on a terminal (its secrets go with it), needs --yes elsewhere;
@@ -77,18 +82,29 @@ export async function runEndpointRm(name: string, command: Command, ctx: CliCont
     const force = flags.force === true;
     let first: RemoveResult | undefined;
     let abandoned = 0;
-    // Attempts running right now finish and are recorded first (the receiver may already have
-    // answered); whatever they leave waiting is given up by the next look.
+    let sparing: readonly string[] | undefined;
+    const giveUpAt = ctx.now() + inFlightWaitMs;
+    // Attempts in flight now finish and are recorded first (the receiver may already have
+    // answered); deliveries claimed later are not waited for, nor anything past the bound.
     for (;;) {
-      const step = await store.removeEndpoint(endpoint.id, { force, now: ctx.now() });
+      const now = ctx.now();
+      const step = await store.removeEndpoint(endpoint.id, {
+        force,
+        now,
+        sparing: now >= giveUpAt ? [] : sparing,
+      });
       first ??= step;
       abandoned += step.abandoned;
-      if (step.removed || step.inFlight === 0) return { ...step, waiting: first.waiting, abandoned };
-      if (first === step) {
+      if (step.removed || step.inFlight.length === 0) {
+        return { ...step, waiting: first.waiting, abandoned, gaveUp: now >= giveUpAt && first !== step };
+      }
+      if (sparing === undefined) {
+        const n = step.inFlight.length;
         out.note(
-          `waiting for ${step.inFlight} ${step.inFlight === 1 ? "attempt" : "attempts"} in flight to ${name} to be recorded…`,
+          `waiting for ${n} ${n === 1 ? "delivery" : "deliveries"} in flight to ${name} to be recorded (at most ${formatDuration(inFlightWaitMs)})…`,
         );
       }
+      sparing = step.inFlight;
       await timerSleep(inFlightPollMs, ctx.signal);
       if (ctx.signal.aborted) return { ...step, waiting: first.waiting, abandoned, interrupted: true };
     }
@@ -103,6 +119,11 @@ export async function runEndpointRm(name: string, command: Command, ctx: CliCont
     throw new UsageError(
       `endpoint ${name} has ${result.waiting} deliveries still waiting`,
       "run hookctl replay first, or pass --force to give them up (they become dead letters)",
+    );
+  }
+  if ("gaveUp" in result && result.gaveUp) {
+    out.note(
+      `gave up waiting after ${formatDuration(inFlightWaitMs)}: deliveries still in flight were marked dead; an attempt of theirs still running is not recorded`,
     );
   }
   if (out.json) out.writeJson({ name, removed: true, abandoned: result.abandoned });

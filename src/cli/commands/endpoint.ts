@@ -130,7 +130,7 @@ Examples:
     .argument("<name>", "endpoint name")
     .option(
       "--force",
-      "remove even with deliveries still waiting (they become dead letters; attempts running now are recorded first)",
+      "remove even with deliveries still waiting (they become dead letters; those in flight get up to 30s to be recorded first)",
     )
     .option("-y, --yes", "do not ask (needed when not on a terminal)")
     .addHelpText(

@@ -4,6 +4,7 @@ import {
   type EndpointSecretRow,
   type EventsChange,
   eventsColumn,
+  type RemoveOptions,
   type RemoveResult,
   type RotationResult,
   toEndpoint,
@@ -126,34 +127,36 @@ export class PgEndpointStore implements EndpointStore {
     });
   }
 
-  async removeEndpoint(endpointId: string, options: { force: boolean; now: number }): Promise<RemoveResult> {
+  async removeEndpoint(endpointId: string, options: RemoveOptions): Promise<RemoveResult> {
     return inTransaction(this.pool, async (client) => {
       await client.query("SELECT 1 FROM endpoints WHERE id = $1 FOR UPDATE", [endpointId]);
-      const counted = await client.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM deliveries WHERE endpoint_id = $1 AND status IN ('pending', 'in_flight')",
-        [endpointId],
+      // Locked, so no claim takes one meanwhile (claims SKIP LOCKED), and they are read as
+      // committed: a claim that committed while this waited shows as in flight here.
+      const { rows: waitingRows } = await client.query<{ id: string; live: boolean }>(
+        `SELECT id, (status = 'in_flight' AND lease_expires_at > $2::bigint) IS TRUE AS live
+         FROM deliveries WHERE endpoint_id = $1 AND status IN ('pending', 'in_flight') FOR UPDATE`,
+        [endpointId, options.now],
       );
-      const waiting = counted.rows[0]?.n ?? 0;
-      if (waiting > 0 && !options.force) return { waiting, abandoned: 0, inFlight: 0, removed: false };
-      const live = "status = 'in_flight' AND lease_expires_at > $2::bigint";
-      // The deaths and their alerts in one statement: no crash can fall between them. Attempts
-      // running under a live lease are left to finish (see store/endpoints.ts removeEndpoint).
-      const { rows } = await client.query<{ abandoned: number; in_flight: number }>(
+      const waiting = waitingRows.length;
+      if (waiting > 0 && !options.force) return { waiting, abandoned: 0, inFlight: [], removed: false };
+      const sparing = options.sparing;
+      const spared = waitingRows.filter((row) => row.live && (!sparing || sparing.includes(row.id)));
+      const doomed = waitingRows.filter((row) => !spared.includes(row)).map((row) => row.id);
+      // The deaths and their alerts in one statement: no crash can fall between them.
+      await client.query(
         `WITH dead AS (
           UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_token = NULL,
             lease_expires_at = NULL, last_error = 'endpoint removed', updated_at = $2, completed_at = $2
-          WHERE endpoint_id = $1 AND status IN ('pending', 'in_flight') AND NOT ((${live}) IS TRUE)
+          WHERE id = ANY($1::text[])
           RETURNING id, attempt_count
         ), alerted AS (${queueDeadLetterAlertsSql("dead", "$2::bigint")})
-        SELECT (SELECT count(*)::int FROM dead) AS abandoned,
-          (SELECT count(*)::int FROM deliveries WHERE endpoint_id = $1 AND ${live}) AS in_flight`,
-        [endpointId, options.now],
+        SELECT count(*) FROM dead`,
+        [doomed, options.now],
       );
-      const abandoned = rows[0]?.abandoned ?? 0;
-      const inFlight = rows[0]?.in_flight ?? 0;
-      if (inFlight > 0) return { waiting, abandoned, inFlight, removed: false };
+      const inFlight = spared.map((row) => row.id);
+      if (inFlight.length > 0) return { waiting, abandoned: doomed.length, inFlight, removed: false };
       await client.query("DELETE FROM endpoints WHERE id = $1", [endpointId]);
-      return { waiting, abandoned, inFlight: 0, removed: true };
+      return { waiting, abandoned: doomed.length, inFlight: [], removed: true };
     });
   }
 

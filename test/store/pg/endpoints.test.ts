@@ -202,7 +202,7 @@ describe.each(backends)("EndpointStore on $name", (backend) => {
     expect(await store.removeEndpoint("ep_1", { force: false, now: t0 })).toEqual({
       waiting: 2,
       abandoned: 0,
-      inFlight: 0,
+      inFlight: [],
       removed: false,
     });
     expect(await store.getEndpointByName("orders")).toBeDefined();
@@ -212,7 +212,7 @@ describe.each(backends)("EndpointStore on $name", (backend) => {
     expect(await store.removeEndpoint("ep_1", { force: true, now: t0 + 1 })).toEqual({
       waiting: 2,
       abandoned: 2,
-      inFlight: 0,
+      inFlight: [],
       removed: true,
     });
     expect(await store.getEndpointByName("orders")).toBeUndefined();
@@ -269,7 +269,7 @@ describe.each(backends)("EndpointStore on $name", (backend) => {
     expect(await store.removeEndpoint("ep_1", { force: true, now: t0 })).toEqual({
       waiting: 3,
       abandoned: 2,
-      inFlight: 1,
+      inFlight: [running],
       removed: false,
     });
     expect(await store.getEndpointByName("orders")).toBeDefined();
@@ -283,14 +283,46 @@ describe.each(backends)("EndpointStore on $name", (backend) => {
       "UPDATE deliveries SET status = 'pending', lease_token = NULL, lease_expires_at = NULL, attempt_count = 1, next_attempt_at = $1 WHERE id = $2",
       [t0 + 1000, running],
     );
-    expect(await store.removeEndpoint("ep_1", { force: true, now: t0 + 10 })).toEqual({
+    expect(
+      await store.removeEndpoint("ep_1", { force: true, now: t0 + 10, sparing: [running as string] }),
+    ).toEqual({
       waiting: 1,
       abandoned: 1,
-      inFlight: 0,
+      inFlight: [],
       removed: true,
     });
     expect(await status(running)).toEqual({ status: "dead", lease_token: null });
     expect(await store.getEndpointByName("orders")).toBeUndefined();
+  });
+
+  it("forced removal spares only what was in flight when it began; a later claim, or the bound, gives up", async () => {
+    const log = await backend.open();
+    const { store } = log;
+    await store.insertEndpoint(endpoint(), []);
+    const [first, later] = await log.seed({ count: 2, endpointId: "ep_1" });
+    const lease = (id: string | undefined) =>
+      log.query(
+        "UPDATE deliveries SET status = 'in_flight', lease_token = 'live', lease_expires_at = $1 WHERE id = $2",
+        [t0 + 60_000, id],
+      );
+    await lease(first);
+    expect((await store.removeEndpoint("ep_1", { force: true, now: t0 })).inFlight).toEqual([first]);
+    // Created and claimed after the removal began: not waited for.
+    await log.query("UPDATE deliveries SET status = 'pending', lease_token = NULL WHERE id = $1", [later]);
+    await lease(later);
+    expect(
+      await store.removeEndpoint("ep_1", { force: true, now: t0 + 1, sparing: [first as string] }),
+    ).toMatchObject({
+      abandoned: 1,
+      inFlight: [first],
+      removed: false,
+    });
+    // Past the bound: nothing is spared any more.
+    expect(await store.removeEndpoint("ep_1", { force: true, now: t0 + 2, sparing: [] })).toMatchObject({
+      abandoned: 1,
+      inFlight: [],
+      removed: true,
+    });
   });
 
   it("a repeat death at the same attempt count gets an alert id of its own", async () => {
@@ -319,7 +351,7 @@ describe.each(backends)("EndpointStore on $name", (backend) => {
     expect(await log.store.removeEndpoint("ep_1", { force: false, now: t0 })).toEqual({
       waiting: 0,
       abandoned: 0,
-      inFlight: 0,
+      inFlight: [],
       removed: true,
     });
     expect(await log.query("SELECT id FROM alerts")).toEqual([]);
@@ -358,5 +390,40 @@ describe("PgEndpointStore: one endpoint's changes queue up as SQLite's write loc
     await rotations;
     const secrets = await store.listEndpointSecrets("ep_1");
     expect(secrets.filter((s) => s.expiresAt === null).map((s) => s.secret)).toHaveLength(1);
+  });
+});
+
+describe("PgEndpointStore: forced removal against a claim committing meanwhile", () => {
+  it("sees the claim as committed (waits on its row lock): the delivery is spared, the endpoint stays", async () => {
+    const url = await pg.database();
+    const log = await openLog(url);
+    onTestFinished(() => log.close());
+    const store = endpointStoreOf(log);
+    await store.insertEndpoint(endpoint(), ["whsec_a"]);
+    const { pool } = await pg.pool(url);
+    const [id] = await seedPgDeliveries(pool, { url: "http://127.0.0.1:9/", now: t0, endpointId: "ep_1" });
+    // A scheduler's claim, its row lock held until it commits.
+    const claimer = await pool.connect();
+    await claimer.query("BEGIN");
+    await claimer.query(
+      "UPDATE deliveries SET status = 'in_flight', lease_token = 'tok', lease_expires_at = $2 WHERE id = $1",
+      [id, t0 + 60_000],
+    );
+    const removing = store.removeEndpoint("ep_1", { force: true, now: t0 });
+    await waitFor(async () => {
+      const { rows } = await pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      );
+      return rows[0]?.n === 1 ? true : undefined;
+    });
+    await claimer.query("COMMIT");
+    claimer.release();
+    expect(await removing).toEqual({ waiting: 1, abandoned: 0, inFlight: [id], removed: false });
+    expect(await store.getEndpointByName("orders")).toBeDefined();
+    const { rows } = await pool.query(
+      "SELECT status, endpoint_id, lease_token FROM deliveries WHERE id = $1",
+      [id],
+    );
+    expect(rows[0]).toEqual({ status: "in_flight", endpoint_id: "ep_1", lease_token: "tok" });
   });
 });
