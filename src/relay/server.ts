@@ -66,7 +66,6 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
   const { store } = options;
   const hub = channelHub();
   const committer = groupCommitter(store, () => options.defaults.maxStoredBytes, hub.notify);
-  const stopNews = options.news?.((channel) => hub.notify([channel]));
   const gate = rateGate(options.now);
   const stopping = new AbortController();
   let active = 0;
@@ -136,6 +135,9 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
       ) as unknown as Server)
     : createHttpServer({ headersTimeout: 10_000, requestTimeout: 60_000 }, onRequest);
   const port = await listen(server, options.host, options.port);
+  // Only once listening: a subscription holds a pooled connection that a failed start would
+  // leave checked out, and the pool's end would wait for it forever.
+  const stopNews = options.news?.((channel) => hub.notify([channel]));
   const displayHost = options.host.includes(":") ? `[${options.host}]` : options.host;
   let closed: Promise<void> | undefined;
   return {

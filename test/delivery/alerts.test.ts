@@ -259,6 +259,56 @@ describe("the dead-letter alert runner", () => {
     dbB.close();
   });
 
+  it("a renewal that finds its hold taken (stalled past it) stops renewing; the runner keeps its pace", async () => {
+    const path = tempDb();
+    const clock = manualClock();
+    const dbA = openDb(path);
+    const logA = sqliteAlertLog(dbA);
+    let holds = 0;
+    const a = startAlerts({
+      log: {
+        ...logA,
+        alerts: {
+          ...logA.alerts,
+          hold: async (...args: Parameters<typeof logA.alerts.hold>) => {
+            holds++;
+            return logA.alerts.hold(...args);
+          },
+        },
+      },
+      sinks: [{ ...scriptedSink(hanging).sink, name: "command:shared" }],
+      now: clock.now,
+      sleep: (ms, signal) => clock.sleep(ms, signal),
+    });
+    await a.ready;
+    const [id] = kill(dbA, clock.now()) as [string];
+    a.wake();
+    await waitFor(
+      () => (status(dbA, id)?.nextAttemptAt === t0 + alertHoldMs ? true : undefined),
+      5000,
+      "held",
+    );
+    // A stalls past its hold; a runner in another process takes the alert.
+    const dbB = openDb(path);
+    expect(
+      new AlertStore(dbB).claim("command:shared", t0 + alertHoldMs, 4, t0 + 3 * alertHoldMs),
+    ).toHaveLength(1);
+    clock.advance(alertHoldMs);
+    await waitFor(() => (holds > 0 ? true : undefined), 5000, "A's renewal");
+    // Its pass is over: it sleeps until its next poll, not a millisecond from now.
+    await waitFor(() => (clock.nextWake() > clock.now() ? true : undefined), 5000, "A asleep");
+    expect(clock.nextWake()).toBe(clock.now() + 1000);
+    const renewals = holds;
+    clock.advance(1000);
+    await waitFor(() => (clock.nextWake() > clock.now() ? true : undefined), 5000, "A asleep again");
+    expect(holds).toBe(renewals);
+    // The other runner's hold stands.
+    expect(status(dbB, id)?.nextAttemptAt).toBe(t0 + 3 * alertHoldMs);
+    await a.stop();
+    dbA.close();
+    dbB.close();
+  });
+
   it("finds deaths other processes queued by polling every second", async () => {
     const { sink, tries } = scriptedSink();
     const { db, clock, deps } = setup(sink);

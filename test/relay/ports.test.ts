@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createStoreCapture } from "../../src/receiver/capture.js";
 import { startRelayServer } from "../../src/relay/server.js";
@@ -270,6 +271,26 @@ describe("received and relay ports, and listen's capture, on SQLite and PostgreS
     const [heard] = await stream.waitForRequests(1);
     expect(heard).toMatchObject({ seq: 1, bodyBase64: Buffer.from("elsewhere").toString("base64") });
     expect(relayNewsOf(await logOn("sqlite"))).toBeUndefined();
+  });
+
+  it("a relay on PostgreSQL that cannot listen (port taken) fails to start and leaves no connection checked out", async () => {
+    const url = await pg.database();
+    const log = await openLog(url, { poolSize: 4 });
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    pg.defer(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    const port = (blocker.address() as AddressInfo).port;
+    const started = startRelayServer({
+      store: relayStoreOf(log),
+      news: relayNewsOf(log),
+      now: () => t0,
+      host: "127.0.0.1",
+      port,
+      defaults: { maxBodyBytes: 1024, ratePerSecond: 10, maxStoredBytes: 1024 * 1024 },
+    });
+    await expect(started).rejects.toThrow(/EADDRINUSE|in use/);
+    // Ends, rather than wait forever for a LISTEN connection nobody gives back.
+    await log.close();
   });
 
   it("listen's capture on PostgreSQL: 2xx only once committed, 503 while the log refuses, then captured", async () => {

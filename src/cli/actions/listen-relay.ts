@@ -92,6 +92,9 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
       }
     });
   } finally {
+    // Captures (and the cursor moving with them) committed before the source is let go: a
+    // listener taking over then resumes after them, not before.
+    await log?.capture.flush().catch(() => {});
     await hold?.release();
     await log?.close();
   }

@@ -155,9 +155,9 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
       if (heldUntil - now > alertHoldMs / 2) continue;
       // Not held any more (answered meanwhile, or taken after a stall outlasted the hold): the
       // try goes on; its answer is recorded only if the alert is still pending.
-      if (await store.hold(id, state.sink.name, heldUntil, now + alertHoldMs)) {
-        if (state.running.has(id)) state.running.set(id, now + alertHoldMs);
-      }
+      const kept = await store.hold(id, state.sink.name, heldUntil, now + alertHoldMs);
+      // Lost: not renewed again (the try's answer is recorded only if still pending).
+      if (state.running.has(id)) state.running.set(id, kept ? now + alertHoldMs : Number.POSITIVE_INFINITY);
     }
   };
 
@@ -184,6 +184,8 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
       // committed: an alert answered a moment ago is no longer due. One still running here comes
       // back only if its try outlasted the hold.
       const claimed = free > 0 ? await store.claim(state.sink.name, now, free, now + alertHoldMs) : [];
+      // One still running here was claimed again after its hold lapsed: it is ours again.
+      for (const row of claimed) if (state.running.has(row.id)) state.running.set(row.id, row.nextAttemptAt);
       const startable = claimed.filter((row) => !state.running.has(row.id));
       for (const row of startable) launch(state, row, now);
       if (free <= 0 || startable.length === free) waiting = true;

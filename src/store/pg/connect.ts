@@ -99,7 +99,11 @@ export function withLibpqSslModes(databaseUrl: string): string {
   } catch {
     return databaseUrl;
   }
-  if (!url.searchParams.has("sslmode") || url.searchParams.has("uselibpqcompat")) return databaseUrl;
+  // Only the modes pg 8 reads differently from libpq; `no-verify` (pg's own) keeps its meaning.
+  const mode = url.searchParams.get("sslmode");
+  if (!["prefer", "require", "verify-ca"].includes(mode ?? "") || url.searchParams.has("uselibpqcompat")) {
+    return databaseUrl;
+  }
   url.searchParams.set("uselibpqcompat", "true");
   return url.toString();
 }

@@ -67,7 +67,6 @@ export class PgEngineStore implements EngineStore {
 
   async exchange(request: ExchangeRequest): Promise<ExchangeResult> {
     const set = request.claim?.scope ? await this.setOf(request.claim.scope) : undefined;
-    if (set) await this.hold(set, request.now);
     const statement = exchangeStatement(request, set);
     const result: ExchangeResult = { recorded: [], work: [], refused: [], shelved: [] };
     if (!statement) return result;
@@ -282,7 +281,7 @@ export class PgEngineStore implements EngineStore {
       await this.pool.query("DELETE FROM scope_sets WHERE set_name = ANY($1::text[])", [sets]);
   }
 
-  /** Note that this store still claims from `set`, every few minutes, so prune leaves it be. */
+  /** Note that this store still runs `set`, every few minutes, so prune leaves it be. */
   private async hold(set: string, now: number): Promise<void> {
     const last = this.holding.get(set);
     if (last !== undefined && now - last < scopeHolderEveryMs) return;
@@ -294,8 +293,18 @@ export class PgEngineStore implements EngineStore {
     this.holding.set(set, now);
   }
 
+  /**
+   * The scope set a scope is held in, noted as in use: claims, counts and the outlook of an idle
+   * scoped run all come here, so a run waiting days for its next retry keeps its set.
+   */
+  private async setOf(scope: readonly string[] | ScopeSet): Promise<string> {
+    const set = await this.setNameOf(scope);
+    await this.hold(set, this.now());
+    return set;
+  }
+
   /** The scope set a scope is held in: named, or written once for a list of ids. */
-  private setOf(scope: readonly string[] | ScopeSet): Promise<string> {
+  private setNameOf(scope: readonly string[] | ScopeSet): Promise<string> {
     if (!Array.isArray(scope)) return Promise.resolve(checkedSetName((scope as ScopeSet).set));
     let name = this.listed.get(scope);
     if (!name) {

@@ -51,6 +51,12 @@ describe("connectPg", () => {
     expect(withLibpqSslModes("postgres://app@db/h?sslmode=require&uselibpqcompat=false")).toBe(
       "postgres://app@db/h?sslmode=require&uselibpqcompat=false",
     );
+    // pg's own no-verify, and the modes both read alike, are left as they are.
+    for (const mode of ["no-verify", "disable", "verify-full"]) {
+      expect(withLibpqSslModes(`postgres://app@db/h?sslmode=${mode}`)).toBe(
+        `postgres://app@db/h?sslmode=${mode}`,
+      );
+    }
     // The test server speaks no TLS: require fails, as it does in psql, in one line.
     const url = `${await pg.database()}?sslmode=require`;
     const result = await runBin(["--db", url, "log"]);

@@ -167,11 +167,11 @@ describe("log prune on PostgreSQL", () => {
       "INSERT INTO scope_sets (set_name, delivery_id, created_at) VALUES ('running', 'dlv_x', $1), ('abandoned', 'dlv_y', $1)",
       [now - 3 * day],
     );
-    // The scheduler of 'running' claimed from it an hour ago; 'abandoned' was last run two days ago.
-    const store = new PgEngineStore(pool);
+    // The scheduler of 'running', idle (waiting days for a retry), looked at its outlook an hour
+    // ago; 'abandoned' was last run two days ago.
+    const store = new PgEngineStore(pool, { now: () => now - 3_600_000 });
     onTestFinished(() => store.close());
-    const claim = { token: "t", limit: 1, marginMs: 1000, exclude: [], scope: { set: "running" } };
-    await store.exchange({ now: now - 3_600_000, completions: [], releases: [], claim });
+    await store.outlook({ set: "running" }, new Set(), []);
     await pool.query("INSERT INTO scope_set_holders (set_name, alive_at) VALUES ('abandoned', $1)", [
       now - 2 * day,
     ]);
