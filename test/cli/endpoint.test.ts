@@ -237,7 +237,9 @@ describe("hookctl endpoint list and rm", () => {
       await receiver.waitForRequests(2, 30_000);
       const removed = await runCli(["--db", db, "endpoint", "rm", "slow", "--yes", "--force"]);
       expect(removed).toMatchObject({ code: 0, stdout: "✓ removed endpoint slow\n" });
-      expect(removed.stderr).toBe("waiting for 2 deliveries in flight to slow to be recorded (at most 30s)…\n");
+      expect(removed.stderr).toBe(
+        "waiting for 2 deliveries in flight to slow to be recorded (at most 30s)…\n",
+      );
       expect(await sent).toBe(0);
       const listed = await runCli(["--db", db, "--json", "log"]);
       const rows = shapedLines(delivery, listed.stdout);
