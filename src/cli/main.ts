@@ -115,7 +115,8 @@ export async function main(): Promise<void> {
   // leases ran out and report success for deliveries never made.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code !== "EPIPE") return;
-    if (!watched.signal) process.exit(ExitCode.ok);
+    // Whatever is still queued for stderr goes out first; stdout has nobody left to read it.
+    if (!watched.signal) return void exitDrained(ExitCode.ok);
     if (controller.signal.aborted) return;
     process.stderr.write("hookctl: the output's reader went away; stopping as on Ctrl-C\n");
     controller.abort("EPIPE");
