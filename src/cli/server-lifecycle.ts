@@ -13,11 +13,7 @@ export function checkReadyFile(path: string | undefined, cwd: string): void {
     if (!statSync(dir).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new UsageError(
-      `cannot write the ready file ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      "check --ready-file's directory",
-      error,
-    );
+    throw readyFileError(path, error);
   }
 }
 
@@ -28,12 +24,17 @@ export function writeReadyFile(path: string, url: string): void {
     writeFileSync(temp, `${url}\n`);
     renameSync(temp, path);
   } catch (error) {
-    throw new UsageError(
-      `cannot write the ready file ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      "check --ready-file's directory",
-      error,
-    );
+    throw readyFileError(path, error);
   }
+}
+
+/** Both refusals of a ready file say the same: which file, the system's code, where to look. */
+function readyFileError(path: string, error: unknown): UsageError {
+  return new UsageError(
+    `cannot write the ready file ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    "check --ready-file's directory",
+    error,
+  );
 }
 
 /** Resolves once the signal is aborted (SIGINT/SIGTERM). */
