@@ -225,6 +225,25 @@ export interface RemoveOptions {
   sparing?: readonly string[];
 }
 
+/** A delivery of an endpoint being removed that still waits; `live`: in flight under a live lease. */
+export interface WaitingRow {
+  id: string;
+  live: boolean | number;
+}
+
+/** Which waiting deliveries a forced removal lets finish (`sparing`, see RemoveOptions) and which die now. */
+export function sparedByRemoval(
+  rows: readonly WaitingRow[],
+  sparing: readonly string[] | undefined,
+): { spared: string[]; doomed: string[] } {
+  const spared: string[] = [];
+  const doomed: string[] = [];
+  for (const row of rows) {
+    (row.live && (!sparing || sparing.includes(row.id)) ? spared : doomed).push(row.id);
+  }
+  return { spared, doomed };
+}
+
 /**
  * Remove an endpoint and its secrets. Waiting deliveries would lose their signing secrets, so
  * without `force` nothing is removed while any exist; with it they become dead first, except
@@ -242,29 +261,23 @@ export function removeEndpoint(db: Db, endpointId: string, options: RemoveOption
         .pluck()
         .get(endpointId) as number;
       if (waiting > 0 && !options.force) return { waiting, abandoned: 0, inFlight: [], removed: false };
-      const live = db
+      const rows = db
         .prepare(
-          "SELECT id FROM deliveries WHERE endpoint_id = ? AND status = 'in_flight' AND lease_expires_at > ?",
+          `SELECT id, (status = 'in_flight' AND lease_expires_at > ?) IS TRUE AS live
+           FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'in_flight')`,
         )
-        .pluck()
-        .all(endpointId, options.now) as string[];
-      const spared = new Set(options.sparing ? live.filter((id) => options.sparing?.includes(id)) : live);
-      const candidates = db
-        .prepare("SELECT id FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'in_flight')")
-        .pluck()
-        .all(endpointId) as string[];
+        .all(options.now, endpointId) as WaitingRow[];
+      const { spared, doomed } = sparedByRemoval(rows, options.sparing);
       const kill =
         db.prepare(`UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_token = NULL,
           lease_expires_at = NULL, last_error = 'endpoint removed', updated_at = ?, completed_at = ?
         WHERE id = ?`);
-      let abandoned = 0;
-      for (const id of candidates) {
-        if (spared.has(id)) continue;
+      for (const id of doomed) {
         kill.run(options.now, options.now, id);
         queueDeadLetterAlerts(db, id, options.now);
-        abandoned++;
       }
-      if (spared.size > 0) return { waiting, abandoned, inFlight: [...spared], removed: false };
+      const abandoned = doomed.length;
+      if (spared.length > 0) return { waiting, abandoned, inFlight: spared, removed: false };
       db.prepare("DELETE FROM endpoints WHERE id = ?").run(endpointId);
       return { waiting, abandoned, inFlight: [], removed: true };
     })

@@ -7,8 +7,10 @@ import {
   type RemoveOptions,
   type RemoveResult,
   type RotationResult,
+  sparedByRemoval,
   toEndpoint,
   toEndpointSecret,
+  type WaitingRow,
 } from "../endpoints.js";
 import type { EndpointStore } from "../ports/endpoints.js";
 import { tlsColumns } from "../rows.js";
@@ -132,16 +134,14 @@ export class PgEndpointStore implements EndpointStore {
       await client.query("SELECT 1 FROM endpoints WHERE id = $1 FOR UPDATE", [endpointId]);
       // Locked, so no claim takes one meanwhile (claims SKIP LOCKED), and they are read as
       // committed: a claim that committed while this waited shows as in flight here.
-      const { rows: waitingRows } = await client.query<{ id: string; live: boolean }>(
+      const { rows: waitingRows } = await client.query<WaitingRow>(
         `SELECT id, (status = 'in_flight' AND lease_expires_at > $2::bigint) IS TRUE AS live
          FROM deliveries WHERE endpoint_id = $1 AND status IN ('pending', 'in_flight') FOR UPDATE`,
         [endpointId, options.now],
       );
       const waiting = waitingRows.length;
       if (waiting > 0 && !options.force) return { waiting, abandoned: 0, inFlight: [], removed: false };
-      const sparing = options.sparing;
-      const spared = waitingRows.filter((row) => row.live && (!sparing || sparing.includes(row.id)));
-      const doomed = waitingRows.filter((row) => !spared.includes(row)).map((row) => row.id);
+      const { spared, doomed } = sparedByRemoval(waitingRows, options.sparing);
       // The deaths and their alerts in one statement: no crash can fall between them.
       await client.query(
         `WITH dead AS (
@@ -153,8 +153,7 @@ export class PgEndpointStore implements EndpointStore {
         SELECT count(*) FROM dead`,
         [doomed, options.now],
       );
-      const inFlight = spared.map((row) => row.id);
-      if (inFlight.length > 0) return { waiting, abandoned: doomed.length, inFlight, removed: false };
+      if (spared.length > 0) return { waiting, abandoned: doomed.length, inFlight: spared, removed: false };
       await client.query("DELETE FROM endpoints WHERE id = $1", [endpointId]);
       return { waiting, abandoned: doomed.length, inFlight: [], removed: true };
     });
