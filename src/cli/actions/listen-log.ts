@@ -6,17 +6,16 @@ import type { CliContext } from "../context.js";
 import type { GlobalOptions } from "../output.js";
 import { openLogFor } from "../store.js";
 
-/** Where `listen` captures: the log's name for messages, its capture sink and relay cursors. */
+/** Where `listen` captures: the log's name for messages, its capture sink, and its store. */
 export interface ListenLog {
   /** The file's path, or the URL with its password masked. */
   where: string;
   capture: CaptureSink;
-  /** The last seq captured from a relay channel (listen --from), or null. */
-  readCursor(source: string): Promise<number | null>;
-  /** Forget it (listen --from-start). */
-  forgetCursor(source: string): Promise<void>;
-  /** Which listener holds each relay source in this log (listen-hold.ts). */
-  holds: ReceivedStore;
+  /**
+   * The log's captures as `listen --from` reads them: its relay cursors (on SQLite over the
+   * command's own connection) and which listener holds each relay source (listen-hold.ts).
+   */
+  store: ReceivedStore;
   /** Wait for every capture to commit (or fail), then close the log. */
   close(): Promise<void>;
 }
@@ -41,9 +40,7 @@ export async function openListenLog(
       return {
         where: log.where,
         capture,
-        readCursor: (source) => store.readRelayCursor(source),
-        forgetCursor: (source) => store.forgetRelayCursor(source),
-        holds: store,
+        store,
         close: async () => {
           await capture.flush();
           await log.close();
@@ -56,9 +53,7 @@ export async function openListenLog(
     return {
       where: log.where,
       capture: thread,
-      readCursor: (source) => store.readRelayCursor(source),
-      forgetCursor: (source) => store.forgetRelayCursor(source),
-      holds: store,
+      store,
       close: async () => {
         try {
           await thread.close();

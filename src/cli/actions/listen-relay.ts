@@ -42,9 +42,9 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
   try {
     if (log) {
       const holder = Buffer.from(ctx.randomBytes(12)).toString("hex");
-      hold = await holdSource(log.holds, source.url, { now: ctx.now, holder, onLost: () => lost.abort() });
+      hold = await holdSource(log.store, source.url, { now: ctx.now, holder, onLost: () => lost.abort() });
     }
-    if (flags.fromStart) await log?.forgetCursor(source.url);
+    if (flags.fromStart) await log?.store.forgetRelayCursor(source.url);
     const deps = receiverDeps(ctx, seed, log?.capture);
     const receiver: RelayedReceiver & { url?: string } = withPort
       ? await startReceiver(options, deps)
@@ -72,7 +72,7 @@ export async function runListenFrom(command: Command, ctx: CliContext, from: str
               receivedAt: Date.parse(request.receivedAt),
               cursor: log ? { source: source.url, seq: request.seq, previous, at: ctx.now() } : undefined,
             }),
-          storedCursor: log ? () => log.readCursor(source.url) : undefined,
+          storedCursor: log ? () => log.store.readRelayCursor(source.url) : undefined,
           fromStart: flags.fromStart === true,
           onEvent: (event) => {
             if (event.kind === "connected" && !ready && flags.readyFile) {
