@@ -15,7 +15,7 @@ import { mulberry32, type Receiver, startReceiver } from "../../receiver/index.j
 import { generateSecret } from "../../signing/index.js";
 import { idFactory } from "../../store/ids.js";
 import { engineStoreOf, openLog } from "../../store/log-handle.js";
-import { isPostgresUrl } from "../../store/pg/url.js";
+import { isPostgresUrl, withoutPassword } from "../../store/pg/url.js";
 import { deliveryReadsOf } from "../../store/ports/deliveries.js";
 import { endpointStoreOf } from "../../store/ports/endpoints.js";
 import { receivedStoreOf } from "../../store/ports/received.js";
@@ -190,13 +190,14 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
     }
     // What to paste: no --db when HOOKCTL_DB chose the log (the shell still has it); a
     // PostgreSQL URL without its password, which a pasted *** would not be.
-    const dbFlag = flags.db === undefined && ctx.env.HOOKCTL_DB ? "" : ` --db ${pasteableLog(dbPath)}`;
+    const pasteable = isPostgresUrl(dbPath) ? withoutPassword(dbPath) : { url: dbPath, removed: false };
+    const dbFlag = flags.db === undefined && ctx.env.HOOKCTL_DB ? "" : ` --db ${pasteable.url}`;
     const healthy = demoEndpoints.findIndex((endpoint) => Object.keys(endpoint.failure).length === 0);
     const keptUrl = flags.keep ? (receivers[healthy]?.url ?? null) : null;
     if (out.json) out.writeJson(demoSummaryJson(rows, log.where));
     else {
       for (const line of demoSummaryLines(rows, out.style, dbFlag, { keptUrl })) out.line(line);
-      if (isPostgresUrl(dbPath) && new URL(dbPath).password !== "") {
+      if (pasteable.removed) {
         out.note("the commands above leave the log's password out: set PGPASSWORD (or use ~/.pgpass) first");
       }
     }
@@ -220,15 +221,6 @@ export async function runDemo(command: Command, ctx: CliContext): Promise<number
     await engine.close?.();
     await log.close();
   }
-}
-
-/** A log to name in a command to paste: a file path, or a database URL without its password. */
-function pasteableLog(target: string): string {
-  if (!isPostgresUrl(target)) return target;
-  const url = new URL(target);
-  url.password = "";
-  url.searchParams.delete("password");
-  return url.toString();
 }
 
 function untilAborted(signal: AbortSignal): Promise<void> {

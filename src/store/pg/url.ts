@@ -21,3 +21,21 @@ export function maskDatabaseUrl(text: string): string {
   if (url.searchParams.has("password")) url.searchParams.set("password", "***");
   return url.toString().replace("password=%2A%2A%2A", "password=***");
 }
+
+/**
+ * A database URL to paste into another command: its password left out (in the authority or a
+ * `password=` parameter), which PGPASSWORD or ~/.pgpass then supply; `removed` says whether there
+ * was one. Anything that does not parse as a URL is masked as maskDatabaseUrl masks it.
+ */
+export function withoutPassword(text: string): { url: string; removed: boolean } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { url: maskDatabaseUrl(text), removed: false };
+  }
+  const removed = url.password !== "" || url.searchParams.has("password");
+  url.password = "";
+  url.searchParams.delete("password");
+  return { url: url.toString(), removed };
+}

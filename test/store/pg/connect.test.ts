@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors.js";
 import { connectPg, withLibpqSslModes } from "../../../src/store/pg/connect.js";
 import { migratePg, pgSchemaVersion } from "../../../src/store/pg/schema.js";
-import { isPostgresUrl, maskDatabaseUrl } from "../../../src/store/pg/url.js";
+import { isPostgresUrl, maskDatabaseUrl, withoutPassword } from "../../../src/store/pg/url.js";
 import { runBin } from "../../helpers/bin.js";
 import { pgPassword, postgresForFile } from "../../helpers/pg.js";
 import { tempDir } from "../../helpers/tmp.js";
@@ -29,6 +29,22 @@ describe("maskDatabaseUrl", () => {
     expect(isPostgresUrl("postgres://x")).toBe(true);
     expect(isPostgresUrl("PostgreSQL://x")).toBe(true);
     expect(isPostgresUrl("/tmp/hookctl.db")).toBe(false);
+  });
+
+  it("withoutPassword leaves the password out of a URL to paste, and says whether there was one", () => {
+    expect(withoutPassword("postgres://app:s3cr%40t@db.internal:5432/hooks")).toEqual({
+      url: "postgres://app@db.internal:5432/hooks",
+      removed: true,
+    });
+    expect(withoutPassword("postgresql://app@db/hooks?password=hunter2&sslmode=require")).toEqual({
+      url: "postgresql://app@db/hooks?sslmode=require",
+      removed: true,
+    });
+    expect(withoutPassword("postgres://app@db/hooks")).toEqual({
+      url: "postgres://app@db/hooks",
+      removed: false,
+    });
+    expect(withoutPassword("postgres://app:pw@[::1")).toEqual({ url: "postgres://…", removed: false });
   });
 });
 
