@@ -153,10 +153,9 @@ export function startAlerts(deps: AlertRunnerDeps): RunningAlerts {
   const renew = async (state: SinkState, now: number): Promise<void> => {
     for (const [id, heldUntil] of state.running) {
       if (heldUntil - now > alertHoldMs / 2) continue;
-      // Not held any more (answered meanwhile, or taken after a stall outlasted the hold): the
-      // try goes on; its answer is recorded only if the alert is still pending.
+      // Not kept (answered meanwhile, or taken after a stall outlasted the hold): never renewed
+      // again; the try goes on, and its answer is recorded only if the alert is still pending.
       const kept = await store.hold(id, state.sink.name, heldUntil, now + alertHoldMs);
-      // Lost: not renewed again (the try's answer is recorded only if still pending).
       if (state.running.has(id)) state.running.set(id, kept ? now + alertHoldMs : Number.POSITIVE_INFINITY);
     }
   };
